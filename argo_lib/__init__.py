@@ -1,0 +1,7 @@
+"""Argo energy analytics workbook library.
+
+Modules are nouns (``config``, ``dates``, ``stats``, ``db``, ``simulate``, ``eniscope``,
+``ingest``, ``analytics``, ``brief``, ``plots``, ``report``); notebooks only call them.
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1206 @@
+"""Storage: schema, upgrade, the engine factory, bulk upsert and readers (the only module with SQL).
+
+Two backends share one schema: PostgreSQL in production and an embedded SQLite file by default.
+Readings are keyed on ``(channel_id, timestamp)``; the timestamp is the interval start in UTC
+(``TIMESTAMP WITH TIME ZONE`` on PostgreSQL, integer Unix seconds on SQLite). Missing values are
+``NULL``, never 0.
+
+Writes are idempotent upserts: PostgreSQL copies the frame in binary form into a temporary
+staging table and merges it with ``INSERT ... ON CONFLICT DO UPDATE``; SQLite runs one
+``executemany`` upsert in a single transaction. Readers return tz-aware UTC DataFrames.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import logging
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from argo_lib.fields import READING_COLUMNS
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "DatabaseError",
+    "DatabaseUnavailable",
+    "SchemaError",
+    "check_connection",
+    "describe_database",
+    "finish_run",
+    "get_engine",
+    "last_reading_times",
+    "read_channels",
+    "read_readings",
+    "read_rejected",
+    "read_runs",
+    "read_sites",
+    "schema_version",
+    "start_run",
+    "upgrade",
+    "upsert_channels",
+    "upsert_devices",
+    "upsert_readings",
+    "upsert_site",
+    "write_rejected",
+    "write_windows",
+]
+
+logger = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+"""Version of the schema this code writes; :func:`upgrade` brings a database to it."""
+
+
+class DatabaseError(RuntimeError):
+    """A database operation failed; the message says what to do."""
+
+
+class DatabaseUnavailable(DatabaseError):
+    """The database cannot be reached; the message names host and database, never the password."""
+
+
+class SchemaError(DatabaseError):
+    """The database schema is missing, too old or newer than this code."""
+
+
+# --------------------------------------------------------------------------------------------
+# Types and schema
+# --------------------------------------------------------------------------------------------
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """Aware UTC datetime: ``TIMESTAMP WITH TIME ZONE`` on PostgreSQL, ISO-8601 text on SQLite."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):  # noqa: D102
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(sa.String(32))
+        return dialect.type_descriptor(sa.DateTime(timezone=True))
+
+    def process_bind_param(self, value, dialect):  # noqa: D102
+        if value is None:
+            return None
+        if isinstance(value, pd.Timestamp):
+            value = value.to_pydatetime()
+        if value.tzinfo is None:
+            raise ValueError(f"timestamp {value!r} is timezone-naive; pass an aware UTC datetime")
+        value = value.astimezone(UTC)
+        return value.isoformat(timespec="microseconds") if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):  # noqa: D102
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        return value.astimezone(UTC)
+
+
+def _reading_timestamp_type() -> sa.types.TypeEngine:
+    return sa.DateTime(timezone=True).with_variant(sa.BigInteger(), "sqlite")
+
+
+metadata = sa.MetaData()
+
+sites = sa.Table(
+    "sites",
+    metadata,
+    sa.Column("site_id", sa.String(32), primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("timezone", sa.String(64), nullable=False),
+    sa.Column("address", sa.Text),
+    sa.Column("city", sa.Text),
+    sa.Column("country", sa.Text),
+    sa.Column("parent_id", sa.String(32)),
+    sa.Column("currency", sa.String(8)),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+devices = sa.Table(
+    "devices",
+    metadata,
+    sa.Column("device_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("site_id", sa.String(32), sa.ForeignKey("sites.site_id"), nullable=False),
+    sa.Column("name", sa.Text),
+    sa.Column("uuid", sa.String(32)),
+    sa.Column("device_type", sa.Text),
+    sa.Column("status", sa.String(16)),
+    sa.Column("registered_at", UTCDateTime),
+    sa.Column("expires_at", UTCDateTime),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+channels = sa.Table(
+    "channels",
+    metadata,
+    sa.Column("channel_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("site_id", sa.String(32), sa.ForeignKey("sites.site_id"), nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("device_id", sa.BigInteger),
+    sa.Column("device_name", sa.Text),
+    sa.Column("device_type", sa.Text),
+    sa.Column("data_type", sa.Text),
+    sa.Column("uuid", sa.String(32)),
+    sa.Column("resolution_s", sa.Integer),
+    sa.Column("role", sa.String(8), nullable=False, server_default="sub"),
+    sa.Column("is_energy", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.CheckConstraint("role IN ('main', 'sub')", name="ck_channels_role"),
+    sa.CheckConstraint("resolution_s IS NULL OR resolution_s > 0", name="ck_channels_resolution"),
+)
+sa.Index("ix_channels_site", channels.c.site_id)
+
+
+def _reading_column(name: str) -> sa.Column:
+    if name == "cost":
+        return sa.Column(name, sa.Numeric(18, 6))
+    return sa.Column(name, sa.Float(precision=53))
+
+
+readings = sa.Table(
+    "readings",
+    metadata,
+    sa.Column("channel_id", sa.BigInteger, nullable=False),
+    sa.Column("timestamp", _reading_timestamp_type(), nullable=False),
+    *(_reading_column(name) for name in READING_COLUMNS),
+    sa.PrimaryKeyConstraint("channel_id", "timestamp", name="pk_readings"),
+    sqlite_with_rowid=False,
+)
+
+ingestion_runs = sa.Table(
+    "ingestion_runs",
+    metadata,
+    sa.Column("run_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("site_id", sa.String(32)),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("started_at", UTCDateTime, nullable=False),
+    sa.Column("finished_at", UTCDateTime),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("period_start", UTCDateTime),
+    sa.Column("period_end", UTCDateTime),
+    sa.Column("channels_requested", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("channels_failed", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("rows_received", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("rows_written", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("rows_rejected", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("parameters", sa.Text),
+    sa.Column("error", sa.Text),
+    sa.CheckConstraint(
+        "status IN ('running', 'ok', 'partial', 'failed')", name="ck_ingestion_runs_status"
+    ),
+)
+
+ingestion_windows = sa.Table(
+    "ingestion_windows",
+    metadata,
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("ingestion_runs.run_id"), nullable=False),
+    sa.Column("channel_id", sa.BigInteger, nullable=False),
+    sa.Column("window_start", UTCDateTime, nullable=False),
+    sa.Column("window_end", UTCDateTime, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("fetched", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("inserted", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("rejected", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("error", sa.Text),
+    sa.PrimaryKeyConstraint("run_id", "channel_id", "window_start", name="pk_ingestion_windows"),
+    sa.CheckConstraint(
+        "status IN ('success', 'empty', 'failure')", name="ck_ingestion_windows_status"
+    ),
+)
+
+rejected_readings = sa.Table(
+    "rejected_readings",
+    metadata,
+    sa.Column("rejected_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("ingestion_runs.run_id")),
+    sa.Column("channel_id", sa.BigInteger),
+    sa.Column("timestamp", UTCDateTime),
+    sa.Column("field", sa.String(64), nullable=False),
+    sa.Column("raw_value", sa.Text),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("received_at", UTCDateTime, nullable=False),
+)
+sa.Index("ix_rejected_channel_time", rejected_readings.c.channel_id, rejected_readings.c.timestamp)
+
+schema_versions = sa.Table(
+    "schema_version",
+    metadata,
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("applied_at", UTCDateTime, nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+)
+
+
+def _migrate_to_1(conn: Connection) -> None:
+    metadata.create_all(conn, checkfirst=True)
+
+
+MIGRATIONS: dict[int, tuple[str, Any]] = {
+    1: (
+        "sites, devices, channels, readings, ingestion runs and windows, rejected readings",
+        _migrate_to_1,
+    ),
+}
+"""Schema version → (description, function bringing version − 1 to it)."""
+
+
+# --------------------------------------------------------------------------------------------
+# Engines and connections
+# --------------------------------------------------------------------------------------------
+
+_ENGINES: dict[str, Engine] = {}
+
+
+def _sqlite_on_connect(dbapi_connection, connection_record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.execute("PRAGMA busy_timeout = 30000")
+    cursor.close()
+
+
+def get_engine(url: str | sa.URL | None = None, *, settings=None) -> Engine:
+    """Return the engine of a database, created once per URL.
+
+    Parameters
+    ----------
+    url : str or sqlalchemy.URL, optional
+        SQLAlchemy URL. Default: ``DATABASE_URL`` from the settings, else the embedded SQLite
+        file (created on first use, with its folder).
+    settings : argo_lib.config.Settings, optional
+        Settings to take the defaults from; default :func:`argo_lib.config.get_settings`.
+
+    Returns
+    -------
+    sqlalchemy.engine.Engine
+        PostgreSQL connections run with ``TimeZone=UTC``; SQLite ones with WAL and foreign keys.
+    """
+    if url is None:
+        if settings is None:
+            from argo_lib.config import get_settings
+
+            settings = get_settings()
+        if settings.database_url:
+            url = settings.database_url
+        else:
+            path = Path(settings.sqlite_path)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            url = sa.URL.create("sqlite", database=str(path))
+    parsed = sa.make_url(url) if isinstance(url, str) else url
+    if parsed.drivername in ("postgres", "postgresql"):
+        parsed = parsed.set(drivername="postgresql+psycopg2")
+    key = parsed.render_as_string(hide_password=False)
+    engine = _ENGINES.get(key)
+    if engine is None:
+        if parsed.get_backend_name() == "sqlite":
+            engine = sa.create_engine(parsed)
+            sa.event.listen(engine, "connect", _sqlite_on_connect)
+        elif parsed.get_backend_name() == "postgresql":
+            engine = sa.create_engine(
+                parsed,
+                pool_pre_ping=True,
+                connect_args={"options": "-c TimeZone=UTC", "connect_timeout": 10},
+            )
+        else:
+            raise DatabaseError(
+                f"unsupported database {parsed.get_backend_name()!r} in "
+                f"{parsed.render_as_string(hide_password=True)}; use postgresql://... or sqlite:///..."
+            )
+        _ENGINES[key] = engine
+    return engine
+
+
+def describe_database(engine: Engine) -> str:
+    """Name a database for messages: backend, host, port and database, password masked.
+
+    Examples
+    --------
+    >>> describe_database(sa.create_engine("postgresql://argo:s3cret@db.example.com:5433/energy"))
+    "PostgreSQL database 'energy' on db.example.com:5433 as user 'argo' (password ***)"
+    >>> describe_database(sa.create_engine("sqlite:///tmp/a.sqlite"))
+    "SQLite file 'tmp/a.sqlite'"
+    """
+    url = engine.url
+    if url.get_backend_name() == "sqlite":
+        return f"SQLite file {url.database!r}"
+    password = " (password ***)" if url.password else ""
+    user = f" as user {url.username!r}" if url.username else ""
+    return (
+        f"PostgreSQL database {url.database!r} on {url.host or 'localhost'}:{url.port or 5432}"
+        f"{user}{password}"
+    )
+
+
+def _scrub(message: str, engine: Engine) -> str:
+    password = engine.url.password
+    if password:
+        message = message.replace(str(password), "***")
+    return message
+
+
+@contextlib.contextmanager
+def _connect(engine: Engine, *, begin: bool = True) -> Iterator[Connection]:
+    """Open a connection (in a transaction), turning connection failures into clear errors."""
+    try:
+        conn = engine.connect()
+    except sa.exc.OperationalError as exc:
+        reason = _scrub(str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc), engine)
+        raise DatabaseUnavailable(
+            f"cannot connect to {describe_database(engine)}: {reason}. Check that the server is "
+            "running and reachable and that DATABASE_URL (or .env) names the right host, port, "
+            "database and user."
+        ) from None
+    with conn:
+        if begin:
+            with conn.begin():
+                yield conn
+        else:
+            yield conn
+
+
+def check_connection(engine: Engine) -> dict[str, Any]:
+    """Connect, and report the server and schema versions.
+
+    Returns
+    -------
+    dict
+        ``database`` (masked description), ``server_version``, ``schema_version`` (None when the
+        schema was never created) and ``expected_schema_version``.
+
+    Raises
+    ------
+    DatabaseUnavailable
+        If the database cannot be reached.
+    """
+    with _connect(engine, begin=False) as conn:
+        if engine.dialect.name == "sqlite":
+            server = "SQLite " + conn.exec_driver_sql("select sqlite_version()").scalar_one()
+        else:
+            server = conn.exec_driver_sql("show server_version").scalar_one()
+            server = f"PostgreSQL {server}"
+        version = _current_version(conn)
+    return {
+        "database": describe_database(engine),
+        "server_version": server,
+        "schema_version": version,
+        "expected_schema_version": SCHEMA_VERSION,
+    }
+
+
+def _current_version(conn: Connection) -> int | None:
+    if not sa.inspect(conn).has_table("schema_version"):
+        return None
+    return conn.execute(sa.select(sa.func.max(schema_versions.c.version))).scalar_one_or_none()
+
+
+def schema_version(engine: Engine) -> int | None:
+    """The database's schema version, or None when the schema was never created."""
+    with _connect(engine, begin=False) as conn:
+        return _current_version(conn)
+
+
+def upgrade(engine: Engine) -> int:
+    """Create the schema or bring it up to :data:`SCHEMA_VERSION`; safe to run any number of times.
+
+    Returns
+    -------
+    int
+        The schema version after the upgrade.
+
+    Raises
+    ------
+    SchemaError
+        If the database was written by a newer version of the workbook.
+    DatabaseUnavailable
+        If the database cannot be reached.
+    """
+    with _connect(engine) as conn:
+        if engine.dialect.name == "postgresql":
+            # Two upgrades at once (e.g. cron jobs) must not race: serialise on an advisory lock.
+            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(23271001)")
+        schema_versions.create(conn, checkfirst=True)
+        current = _current_version(conn) or 0
+        if current > SCHEMA_VERSION:
+            raise SchemaError(
+                f"{describe_database(engine)} has schema version {current}, newer than this "
+                f"workbook's {SCHEMA_VERSION}. Update the workbook (git pull, then make venv) "
+                "instead of using an older copy on this database."
+            )
+        for version in range(current + 1, SCHEMA_VERSION + 1):
+            description, migrate = MIGRATIONS[version]
+            migrate(conn)
+            conn.execute(
+                schema_versions.insert().values(
+                    version=version, applied_at=datetime.now(UTC), description=description
+                )
+            )
+            logger.info("database schema upgraded to version %d (%s)", version, description)
+    return SCHEMA_VERSION
+
+
+def _require_schema(conn: Connection, engine: Engine) -> None:
+    version = _current_version(conn)
+    if version is None:
+        raise SchemaError(
+            f"{describe_database(engine)} has no workbook schema; run `argo db upgrade` first."
+        )
+    if version != SCHEMA_VERSION:
+        raise SchemaError(
+            f"{describe_database(engine)} has schema version {version}, this workbook needs "
+            f"{SCHEMA_VERSION}; run `argo db upgrade`."
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Metadata
+# --------------------------------------------------------------------------------------------
+
+
+def _upsert_rows(
+    conn: Connection, table: sa.Table, rows: list[dict[str, Any]], keys: Sequence[str]
+) -> None:
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    columns = list(rows[0])
+    stmt = insert(table)
+    update = {c: stmt.excluded[c] for c in columns if c not in keys}
+    stmt = (
+        stmt.on_conflict_do_update(index_elements=list(keys), set_=update)
+        if update
+        else (stmt.on_conflict_do_nothing(index_elements=list(keys)))
+    )
+    conn.execute(stmt, rows)
+
+
+def upsert_site(engine: Engine, site: Any, *, parent_id: str | None = None) -> None:
+    """Insert or update a site.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.engine.Engine
+    site : argo_lib.config.SiteSettings or mapping
+        Needs ``site_id``, ``name`` and ``timezone``; ``address``, ``city``, ``country`` and
+        ``currency`` are optional.
+    parent_id : str, optional
+        Parent organization id, where the source names one.
+    """
+    get = site.get if isinstance(site, Mapping) else lambda k, d=None: getattr(site, k, d)
+    currency = get("currency")
+    if currency is None and getattr(site, "tariff", None) is not None:
+        currency = site.tariff.currency
+    row = {
+        "site_id": str(get("site_id")),
+        "name": get("name"),
+        "timezone": get("timezone"),
+        "address": get("address"),
+        "city": get("city"),
+        "country": get("country"),
+        "parent_id": parent_id if parent_id is not None else get("parent_id"),
+        "currency": currency,
+        "updated_at": datetime.now(UTC),
+    }
+    with _connect(engine) as conn:
+        _require_schema(conn, engine)
+        _upsert_rows(conn, sites, [row], ["site_id"])
+
+
+_DEVICE_COLUMNS = (
+    "device_id",
+    "site_id",
+    "name",
+    "uuid",
+    "device_type",
+    "status",
+    "registered_at",
+    "expires_at",
+)
+_CHANNEL_COLUMNS = (
+    "channel_id", "site_id", "name", "device_id", "device_name", "device_type", "data_type", "uuid",
+    "resolution_s", "role", "is_energy", "active",
+)  # fmt: skip
+
+
+def _records(
+    frame: pd.DataFrame, allowed: Sequence[str], required: Sequence[str], what: str
+) -> list[dict]:
+    unknown = sorted(set(frame.columns) - set(allowed))
+    if unknown:
+        raise ValueError(f"{what} frame has unknown columns {unknown}; allowed: {list(allowed)}")
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{what} frame lacks required columns {missing}")
+    now = datetime.now(UTC)
+    clean = frame.astype(object).where(frame.notna(), None)
+    rows = clean.to_dict("records")
+    for row in rows:
+        for key, value in row.items():
+            if isinstance(value, np.generic):
+                row[key] = value.item()
+            elif isinstance(value, pd.Timestamp):
+                row[key] = value.to_pydatetime()
+        row["updated_at"] = now
+    return rows
+
+
+def upsert_devices(engine: Engine, frame: pd.DataFrame) -> int:
+    """Insert or update devices (``device_id``, ``site_id`` and optional metadata columns).
+
+    Returns
+    -------
+    int
+        Number of devices written.
+    """
+    rows = _records(frame, _DEVICE_COLUMNS, ("device_id", "site_id"), "devices")
+    with _connect(engine) as conn:
+        _require_schema(conn, engine)
+        _upsert_rows(conn, devices, rows, ["device_id"])
+    return len(rows)
+
+
+def upsert_channels(engine: Engine, frame: pd.DataFrame) -> int:
+    """Insert or update channels.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.engine.Engine
+    frame : pandas.DataFrame
+        ``channel_id``, ``site_id``, ``name`` and any of ``device_id``, ``device_name``,
+        ``device_type``, ``data_type``, ``uuid``, ``resolution_s`` [s], ``role`` (main/sub),
+        ``is_energy``, ``active``. Columns left out keep their stored values.
+
+    Returns
+    -------
+    int
+        Number of channels written.
+
+    Raises
+    ------
+    ValueError
+        If a channel would change its resolution while it has readings (mixing resolutions
+        double-counts energy; API spec section 8).
+    """
+    rows = _records(frame, _CHANNEL_COLUMNS, ("channel_id", "site_id", "name"), "channels")
+    if not rows:
+        return 0
+    with _connect(engine) as conn:
+        _require_schema(conn, engine)
+        if "resolution_s" in frame.columns:
+            _check_resolution_change(conn, frame)
+        _upsert_rows(conn, channels, rows, ["channel_id"])
+    return len(rows)
+
+
+def _check_resolution_change(conn: Connection, frame: pd.DataFrame) -> None:
+    wanted = frame.dropna(subset=["resolution_s"]).set_index("channel_id")["resolution_s"]
+    if wanted.empty:
+        return
+    stored = pd.DataFrame(
+        conn.execute(
+            sa.select(channels.c.channel_id, channels.c.resolution_s).where(
+                channels.c.channel_id.in_([int(i) for i in wanted.index])
+            )
+        ).all(),
+        columns=["channel_id", "resolution_s"],
+    ).dropna()
+    if stored.empty:
+        return
+    stored = stored.set_index("channel_id")["resolution_s"]
+    changed = [int(c) for c in stored.index if int(stored[c]) != int(wanted[c])]
+    for channel_id in changed:
+        has_rows = conn.execute(
+            sa.select(sa.literal(1)).where(readings.c.channel_id == channel_id).limit(1)
+        ).first()
+        if has_rows:
+            raise ValueError(
+                f"channel {channel_id} has readings at {int(stored[channel_id])} s and cannot "
+                "switch "
+                f"to {int(wanted[channel_id])} s: mixing resolutions double-counts energy. Keep "
+                "one resolution per channel (e.g. --resolution "
+                f"{int(stored[channel_id])}), or delete its readings first."
+            )
+
+
+def read_sites(engine: Engine) -> pd.DataFrame:
+    """All sites: ``site_id``, ``name``, ``timezone``, ``address``, ``city``, ``country``, ..."""
+    with _connect(engine, begin=False) as conn:
+        _require_schema(conn, engine)
+        rows = conn.execute(sa.select(sites).order_by(sites.c.site_id)).mappings().all()
+    return pd.DataFrame(rows, columns=[c.name for c in sites.columns])
+
+
+def read_channels(engine: Engine, *, site_id: str | None = None) -> pd.DataFrame:
+    """Channels of a site (or of all sites), sorted by ``channel_id``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The ``channels`` table columns; ``channel_id`` and ``resolution_s`` as integers
+        (``resolution_s`` nullable).
+    """
+    stmt = sa.select(channels).order_by(channels.c.channel_id)
+    if site_id is not None:
+        stmt = stmt.where(channels.c.site_id == str(site_id))
+    with _connect(engine, begin=False) as conn:
+        _require_schema(conn, engine)
+        rows = conn.execute(stmt).mappings().all()
+    frame = pd.DataFrame(rows, columns=[c.name for c in channels.columns])
+    frame["channel_id"] = frame["channel_id"].astype("int64")
+    frame["resolution_s"] = frame["resolution_s"].astype("Int64")
+    for column in ("is_energy", "active"):
+        frame[column] = frame[column].astype(bool)
+    return frame
+
+
+# --------------------------------------------------------------------------------------------
+# Readings
+# --------------------------------------------------------------------------------------------
+
+
+def _prepare_readings(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Validate a readings frame; return it deduplicated with epoch seconds, and value columns."""
+    missing = [c for c in ("channel_id", "timestamp") if c not in frame.columns]
+    if missing:
+        raise ValueError(
+            f"readings frame lacks columns {missing}; it needs channel_id, timestamp and value "
+            f"columns among {list(READING_COLUMNS)}"
+        )
+    unknown = sorted(set(frame.columns) - {"channel_id", "timestamp", *READING_COLUMNS})
+    if unknown:
+        raise ValueError(
+            f"readings frame has unknown columns {unknown}; value columns must be among "
+            f"{list(READING_COLUMNS)} (rename at the boundary, e.g. W → power_kw in kW)"
+        )
+    values = [c for c in READING_COLUMNS if c in frame.columns]
+    ts = frame["timestamp"]
+    if not isinstance(ts.dtype, pd.DatetimeTZDtype):
+        if len(frame) == 0:
+            ts = pd.to_datetime(ts, utc=True)
+        else:
+            raise ValueError(
+                "readings.timestamp is not timezone-aware; localize it with "
+                ".dt.tz_localize(<site time zone>) or build it with pd.to_datetime(..., utc=True)"
+            )
+    if ts.isna().any():
+        raise ValueError("readings.timestamp has missing values; drop or reject those rows first")
+    if frame["channel_id"].isna().any():
+        raise ValueError("readings.channel_id has missing values")
+    micros = ts.dt.tz_convert("UTC").astype("datetime64[us, UTC]").array.asi8
+    if (micros % 1_000_000).any():
+        raise ValueError(
+            "readings.timestamp has sub-second values; timestamps are interval starts on the "
+            "channel's grid (whole seconds)"
+        )
+    out = pd.DataFrame(
+        {"channel_id": frame["channel_id"].astype("int64").to_numpy(), "ts": micros // 1_000_000}
+    )
+    for column in values:
+        series = pd.to_numeric(frame[column], errors="raise").astype("float64")
+        out[column] = series.to_numpy()
+    # Within one batch the last value for a key wins (API spec section 6).
+    out = out.drop_duplicates(subset=["channel_id", "ts"], keep="last")
+    return out, values
+
+
+def upsert_readings(engine: Engine, frame: pd.DataFrame) -> int:
+    """Insert or update readings; re-writing the same rows changes nothing.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.engine.Engine
+    frame : pandas.DataFrame
+        ``channel_id``, ``timestamp`` (tz-aware, interval start, whole seconds) and value columns
+        from :data:`argo_lib.fields.READING_COLUMNS` in project units. NaN is stored as NULL.
+        Only the columns present are updated on conflict; the others keep their stored values.
+        Duplicate keys within the frame collapse, the last one winning.
+
+    Returns
+    -------
+    int
+        Number of distinct readings written (inserted or updated).
+
+    Raises
+    ------
+    ValueError
+        If the frame is malformed (naive timestamps, unknown columns, unknown channels).
+    """
+    prepared, values = _prepare_readings(frame)
+    if prepared.empty:
+        return 0
+    with _connect(engine) as conn:
+        _require_schema(conn, engine)
+        _check_known_channels(conn, prepared["channel_id"].unique())
+        if engine.dialect.name == "postgresql":
+            _upsert_readings_postgres(conn, prepared, values)
+        else:
+            _upsert_readings_sqlite(conn, prepared, values)
+    return len(prepared)
+
+
+def _check_known_channels(conn: Connection, channel_ids: np.ndarray) -> None:
+    known = {
+        int(c)
+        for c in conn.execute(
+            sa.select(channels.c.channel_id).where(
+                channels.c.channel_id.in_([int(c) for c in channel_ids])
+            )
+        ).scalars()
+    }
+    unknown = sorted(int(c) for c in channel_ids if int(c) not in known)
+    if unknown:
+        raise ValueError(
+            f"readings for unknown channels {unknown[:10]}{' ...' if len(unknown) > 10 else ''}; "
+            "write the channels first (upsert_channels, or `argo ingest` which syncs metadata)"
+        )
+
+
+def _quote(name: str) -> str:
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
+        raise ValueError(f"not a column name: {name!r}")
+    return f'"{name}"'
+
+
+def _upsert_readings_sqlite(conn: Connection, prepared: pd.DataFrame, values: list[str]) -> None:
+    columns = ["channel_id", "timestamp", *values]
+    names = ", ".join(_quote(c) for c in columns)
+    marks = ", ".join("?" for _ in columns)
+    update = ", ".join(f"{_quote(c)} = excluded.{_quote(c)}" for c in values)
+    conflict = f"DO UPDATE SET {update}" if values else "DO NOTHING"
+    sql = (
+        f"INSERT INTO readings ({names}) VALUES ({marks}) "
+        f'ON CONFLICT (channel_id, "timestamp") {conflict}'
+    )
+    arrays: list[Iterable] = [prepared["channel_id"].tolist(), prepared["ts"].tolist()]
+    for column in values:
+        data = prepared[column].to_numpy()
+        if np.isnan(data).any():
+            obj = data.astype(object)
+            obj[np.isnan(data)] = None
+            arrays.append(obj.tolist())
+        else:
+            arrays.append(data.tolist())
+    conn.exec_driver_sql(sql, list(zip(*arrays, strict=True)))
+
+
+_PGCOPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + np.array([0, 0], dtype=">i4").tobytes()
+
+
+def _pg_binary_copy(prepared: pd.DataFrame, values: list[str]) -> bytes:
+    """Encode rows in PostgreSQL's binary COPY format: int8 channel, int8 seconds, float8 values.
+
+    NaN is sent as a float8 NaN and turned into NULL by the merge statement.
+    """
+    n_fields = 2 + len(values)
+    fields = [("n", ">i2")]
+    for i in range(n_fields):
+        fields += [(f"l{i}", ">i4"), (f"v{i}", ">i8" if i < 2 else ">f8")]
+    rows = np.empty(len(prepared), dtype=np.dtype(fields))
+    rows["n"] = n_fields
+    for i, column in enumerate(["channel_id", "ts", *values]):
+        rows[f"l{i}"] = 8
+        rows[f"v{i}"] = prepared[column].to_numpy()
+    return _PGCOPY_HEADER + rows.tobytes() + b"\xff\xff"
+
+
+def _upsert_readings_postgres(conn: Connection, prepared: pd.DataFrame, values: list[str]) -> None:
+    staging_columns = ", ".join(
+        ["channel_id bigint", "ts bigint", *(f"{_quote(c)} double precision" for c in values)]
+    )
+    conn.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE readings_staging ({staging_columns}) ON COMMIT DROP"
+    )
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        cursor.copy_expert(
+            "COPY readings_staging FROM STDIN WITH (FORMAT binary)",
+            io.BytesIO(_pg_binary_copy(prepared, values)),
+        )
+    finally:
+        cursor.close()
+    target = ", ".join(_quote(c) for c in ["channel_id", "timestamp", *values])
+
+    def source(column: str) -> str:
+        expr = f"NULLIF({_quote(column)}, 'NaN'::double precision)"
+        return f"{expr}::numeric" if column == "cost" else expr
+
+    select = ", ".join(["channel_id", "to_timestamp(ts)", *(source(c) for c in values)])
+    update = ", ".join(f"{_quote(c)} = EXCLUDED.{_quote(c)}" for c in values)
+    conflict = f"DO UPDATE SET {update}" if values else "DO NOTHING"
+    conn.exec_driver_sql(
+        f"INSERT INTO readings ({target}) SELECT {select} FROM readings_staging "
+        f'ON CONFLICT (channel_id, "timestamp") {conflict}'
+    )
+
+
+def _to_seconds(value: Any, name: str) -> int:
+    ts = pd.Timestamp(value)
+    if ts.tzinfo is None:
+        raise ValueError(
+            f"{name}={value!r} is timezone-naive; pass an aware time, e.g. "
+            f"pd.Timestamp({str(value)!r}, tz='America/New_York')"
+        )
+    # Readings sit on whole seconds, so t >= bound  <=>  t >= ceil(bound) (same for <).
+    return int(-(-ts.value // 1_000_000_000))
+
+
+def read_readings(
+    engine: Engine,
+    *,
+    site_id: str | None = None,
+    start: Any = None,
+    end: Any = None,
+    period: Any = None,
+    channel_ids: Iterable[int] | None = None,
+    columns: Sequence[str] = ("energy_kwh", "power_kw"),
+) -> pd.DataFrame:
+    """Read readings of a site (or of channels) in ``[start, end)``.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.engine.Engine
+    site_id : str, optional
+        Restrict to this site's channels.
+    start, end : datetime-like, optional
+        Tz-aware half-open period ``[start, end)``; either may be left open.
+    period : argo_lib.dates.Period, optional
+        Alternative to ``start``/``end`` (anything with ``.start`` and ``.end``).
+    channel_ids : iterable of int, optional
+        Restrict to these channels.
+    columns : sequence of str
+        Value columns to read, from :data:`argo_lib.fields.READING_COLUMNS`; ``"all"`` reads all.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``timestamp`` (``datetime64[us, UTC]``, interval start), ``channel_id`` (int64) and the
+        value columns (float64, NaN where NULL), sorted by ``channel_id`` then ``timestamp``.
+    """
+    if period is not None:
+        start, end = period.start, period.end
+    if columns == "all":
+        columns = READING_COLUMNS
+    bad = [c for c in columns if c not in READING_COLUMNS]
+    if bad:
+        raise ValueError(f"unknown reading columns {bad}; choose from {list(READING_COLUMNS)}")
+    columns = list(columns)
+    params: dict[str, Any] = {}
+    where = []
+    if site_id is not None:
+        where.append("channel_id IN (SELECT channel_id FROM channels WHERE site_id = %(site_id)s)")
+        params["site_id"] = str(site_id)
+    if channel_ids is not None:
+        ids = sorted({int(c) for c in channel_ids})
+        if not ids:
+            return _empty_readings(columns)
+        where.append(f"channel_id IN ({', '.join(str(i) for i in ids)})")
+    is_pg = engine.dialect.name == "postgresql"
+    ts_expr = '"timestamp"' if not is_pg else 'extract(epoch from "timestamp")::bigint'
+    if start is not None:
+        params["start"] = _to_seconds(start, "start")
+        where.append('"timestamp" >= ' + ("to_timestamp(%(start)s)" if is_pg else "%(start)s"))
+    if end is not None:
+        params["end"] = _to_seconds(end, "end")
+        where.append('"timestamp" < ' + ("to_timestamp(%(end)s)" if is_pg else "%(end)s"))
+    cast = "::double precision" if is_pg else ""
+    value_sql = "".join(f", {_quote(c)}" + (cast if c == "cost" else "") for c in columns)
+    sql = f"SELECT channel_id, {ts_expr}{value_sql} FROM readings"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += ' ORDER BY channel_id, "timestamp"'
+    with _connect(engine, begin=False) as conn:
+        _require_schema(conn, engine)
+        if is_pg:
+            frame = _read_postgres(conn, sql, params, columns)
+        else:
+            frame = _read_sqlite(conn, sql, params, columns)
+    return frame
+
+
+def _empty_readings(columns: Sequence[str]) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {
+            "timestamp": pd.Series([], dtype="datetime64[us, UTC]"),
+            "channel_id": pd.Series([], dtype="int64"),
+        }
+    )
+    for column in columns:
+        frame[column] = pd.Series([], dtype="float64")
+    return frame
+
+
+def _frame_from_arrays(
+    ids: np.ndarray, seconds: np.ndarray, values: dict[str, np.ndarray]
+) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {
+            "timestamp": pd.to_datetime(seconds.astype("int64"), unit="s", utc=True).as_unit("us"),
+            "channel_id": ids.astype("int64"),
+        }
+    )
+    for column, data in values.items():
+        frame[column] = data
+    return frame
+
+
+def _read_sqlite(conn: Connection, sql: str, params: dict, columns: list[str]) -> pd.DataFrame:
+    sql = re.sub(r"%\((\w+)\)s", r":\1", sql)
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    if not rows:
+        return _empty_readings(columns)
+    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    seconds = np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows))
+    values = {}
+    for i, column in enumerate(columns, start=2):
+        values[column] = np.array([r[i] for r in rows], dtype="float64")
+    return _frame_from_arrays(ids, seconds, values)
+
+
+def _read_postgres(conn: Connection, sql: str, params: dict, columns: list[str]) -> pd.DataFrame:
+    cursor = conn.connection.dbapi_connection.cursor()
+    buffer = io.BytesIO()
+    try:
+        query = cursor.mogrify(sql, params).decode()
+        cursor.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)", buffer)
+    finally:
+        cursor.close()
+    if buffer.tell() == 0:
+        return _empty_readings(columns)
+    buffer.seek(0)
+    raw = pd.read_csv(
+        buffer,
+        header=None,
+        names=["channel_id", "ts", *columns],
+        dtype={"channel_id": "int64", "ts": "int64", **dict.fromkeys(columns, "float64")},
+        na_values=[""],
+        keep_default_na=False,
+    )
+    return _frame_from_arrays(
+        raw["channel_id"].to_numpy(), raw["ts"].to_numpy(), {c: raw[c].to_numpy() for c in columns}
+    )
+
+
+def last_reading_times(engine: Engine, *, site_id: str | None = None) -> pd.DataFrame:
+    """First and last stored reading and the count per channel.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``channel_id``, ``first_timestamp``, ``last_timestamp`` (UTC) and ``readings``; channels
+        without readings are absent.
+    """
+    is_pg = engine.dialect.name == "postgresql"
+    ts = 'extract(epoch from "timestamp")::bigint' if is_pg else '"timestamp"'
+    sql = f"SELECT channel_id, min({ts}), max({ts}), count(*) FROM readings"
+    params = {}
+    if site_id is not None:
+        sql += " WHERE channel_id IN (SELECT channel_id FROM channels WHERE site_id = :site_id)"
+        params["site_id"] = str(site_id)
+    sql += " GROUP BY channel_id ORDER BY channel_id"
+    with _connect(engine, begin=False) as conn:
+        _require_schema(conn, engine)
+        rows = conn.execute(sa.text(sql), params).all()
+    frame = pd.DataFrame(rows, columns=["channel_id", "first", "last", "readings"])
+    return pd.DataFrame(
+        {
+            "channel_id": frame["channel_id"].astype("int64"),
+            "first_timestamp": pd.to_datetime(frame["first"].astype("int64"), unit="s", utc=True),
+            "last_timestamp": pd.to_datetime(frame["last"].astype("int64"), unit="s", utc=True),
+            "readings": frame["readings"].astype("int64"),
+        }
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Ingestion log and rejected readings
+# --------------------------------------------------------------------------------------------
+
+
+def start_run(
+    engine: Engine,
+    *,
+    source: str,
+    site_id: str | None = None,
+    period_start: Any = None,
+    period_end: Any = None,
+    parameters: Mapping[str, Any] | None = None,
+) -> int:
+    """Record the start of an ingestion run and return its ``run_id``.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.engine.Engine
+    source : str
+        Where the data comes from, e.g. ``"eniscope"``, ``"csv:readings.csv"``, ``"demo"``.
+    site_id : str, optional
+    period_start, period_end : datetime-like, optional
+        The requested period (tz-aware).
+    parameters : mapping, optional
+        Run options, stored as JSON (never credentials).
+    """
+    row = {
+        "site_id": None if site_id is None else str(site_id),
+        "source": source,
+        "started_at": datetime.now(UTC),
+        "status": "running",
+        "period_start": None
+        if period_start is None
+        else pd.Timestamp(period_start).to_pydatetime(),
+        "period_end": None if period_end is None else pd.Timestamp(period_end).to_pydatetime(),
+        "parameters": json.dumps(dict(parameters or {}), default=str, sort_keys=True),
+    }
+    with _connect(engine) as conn:
+        _require_schema(conn, engine)
+        result = conn.execute(
+            ingestion_runs.insert().values(**row).returning(ingestion_runs.c.run_id)
+        )
+        return int(result.scalar_one())
+
+
+def finish_run(
+    engine: Engine,
+    run_id: int,
+    *,
+    status: str,
+    channels_requested: int = 0,
+    channels_failed: int = 0,
+    rows_received: int = 0,
+    rows_written: int = 0,
+    rows_rejected: int = 0,
+    error: str | None = None,
+) -> None:
+    """Record the end of an ingestion run (status ``ok``, ``partial`` or ``failed``)."""
+    if status not in ("ok", "partial", "failed"):
+        raise ValueError(f"run status must be 'ok', 'partial' or 'failed', got {status!r}")
+    with _connect(engine) as conn:
+        conn.execute(
+            ingestion_runs.update()
+            .where(ingestion_runs.c.run_id == int(run_id))
+            .values(
+                finished_at=datetime.now(UTC),
+                status=status,
+                channels_requested=int(channels_requested),
+                channels_failed=int(channels_failed),
+                rows_received=int(rows_received),
+                rows_written=int(rows_written),
+                rows_rejected=int(rows_rejected),
+                error=error,
+            )
+        )
+
+
+def read_runs(engine: Engine, *, site_id: str | None = None, limit: int = 20) -> pd.DataFrame:
+    """The latest ingestion runs, newest first."""
+    stmt = sa.select(ingestion_runs).order_by(ingestion_runs.c.run_id.desc()).limit(int(limit))
+    if site_id is not None:
+        stmt = stmt.where(ingestion_runs.c.site_id == str(site_id))
+    with _connect(engine, begin=False) as conn:
+        _require_schema(conn, engine)
+        rows = conn.execute(stmt).mappings().all()
+    return pd.DataFrame(rows, columns=[c.name for c in ingestion_runs.columns])
+
+
+def write_windows(engine: Engine, run_id: int, frame: pd.DataFrame) -> int:
+    """Log channel-windows of a run.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        ``channel_id``, ``window_start``, ``window_end`` (tz-aware), ``status``
+        (success/empty/failure), ``fetched``, ``inserted``, ``rejected``, ``error``.
+    """
+    if frame.empty:
+        return 0
+    allowed = (
+        "channel_id",
+        "window_start",
+        "window_end",
+        "status",
+        "fetched",
+        "inserted",
+        "rejected",
+        "error",
+    )
+    rows = _records(
+        frame, allowed, ("channel_id", "window_start", "window_end", "status"), "windows"
+    )
+    for row in rows:
+        row.pop("updated_at")
+        row["run_id"] = int(run_id)
+    with _connect(engine) as conn:
+        _upsert_rows(conn, ingestion_windows, rows, ["run_id", "channel_id", "window_start"])
+    return len(rows)
+
+
+def write_rejected(engine: Engine, frame: pd.DataFrame, *, run_id: int | None = None) -> int:
+    """Store rejected readings with their raw value and reason, so nothing is lost silently.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        ``channel_id``, ``timestamp`` (tz-aware or NaT), ``field``, ``raw_value`` (text) and
+        ``reason``.
+    run_id : int, optional
+        The ingestion run that rejected them.
+
+    Returns
+    -------
+    int
+        Rows written.
+    """
+    if frame.empty:
+        return 0
+    allowed = ("channel_id", "timestamp", "field", "raw_value", "reason")
+    rows = _records(frame, allowed, ("field", "reason"), "rejected readings")
+    now = datetime.now(UTC)
+    for row in rows:
+        row.pop("updated_at")
+        row["run_id"] = run_id
+        row["received_at"] = now
+        if row.get("raw_value") is not None:
+            row["raw_value"] = str(row["raw_value"])
+    with _connect(engine) as conn:
+        _require_schema(conn, engine)
+        conn.execute(rejected_readings.insert(), rows)
+    return len(rows)
+
+
+def read_rejected(
+    engine: Engine, *, site_id: str | None = None, start: Any = None, end: Any = None
+) -> pd.DataFrame:
+    """Rejected readings of a site, optionally in ``[start, end)`` by reading timestamp."""
+    stmt = sa.select(rejected_readings).order_by(rejected_readings.c.rejected_id)
+    if site_id is not None:
+        stmt = stmt.where(
+            rejected_readings.c.channel_id.in_(
+                sa.select(channels.c.channel_id).where(channels.c.site_id == str(site_id))
+            )
+        )
+    if start is not None:
+        stmt = stmt.where(rejected_readings.c.timestamp >= pd.Timestamp(start).to_pydatetime())
+    if end is not None:
+        stmt = stmt.where(rejected_readings.c.timestamp < pd.Timestamp(end).to_pydatetime())
+    with _connect(engine, begin=False) as conn:
+        _require_schema(conn, engine)
+        rows = conn.execute(stmt).mappings().all()
+    return pd.DataFrame(rows, columns=[c.name for c in rejected_readings.columns])

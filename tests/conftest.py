@@ -1,0 +1,118 @@
+"""Shared fixtures: database engines on both backends, tolerances, frame comparison.
+
+Every database test takes the ``engine`` fixture and runs twice: on an SQLite file in
+``tmp_path`` and on PostgreSQL. PostgreSQL is, in order of preference, the server named by
+``ARGO_TEST_DATABASE_URL`` (an admin URL; each test gets a fresh database on it), or a throwaway
+PostgreSQL cluster that this session creates in a temporary folder and removes afterwards (see
+DEVELOPERS.md). Without either, PostgreSQL tests are skipped, except under ``CI=true``, where that
+is a failure.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from argo_lib import db
+from argo_lib.pgtemp import TemporaryPostgres
+
+# Tolerances, named for why they are what they are.
+ENERGY_ATOL_KWH = 1e-6  # sums of exact inputs: only float rounding may differ
+POWER_ATOL_KW = 1e-9  # values that are copied, not computed
+INJECTED_RTOL = 0.05  # an analytic must report an injected quantity within ±5 % (issue text)
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def assert_frame_close(
+    left: pd.DataFrame, right: pd.DataFrame, *, atol: float, rtol: float = 0.0
+) -> None:
+    """Frames equal in index, columns and dtypes, numeric values within tolerances."""
+    pd.testing.assert_frame_equal(left, right, check_exact=False, atol=atol, rtol=rtol)
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url() -> Iterator[str]:
+    """Admin URL of a PostgreSQL server for tests (external or a throwaway cluster)."""
+    external = os.environ.get("ARGO_TEST_DATABASE_URL")
+    if external:
+        yield external
+        return
+    try:
+        cluster = TemporaryPostgres()
+    except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
+        detail = getattr(exc, "stderr", b"") or b""
+        message = f"no PostgreSQL for tests: {exc} {detail.decode(errors='replace')[-500:]}"
+        if IN_CI:
+            pytest.fail(message + " (CI=true: PostgreSQL tests must run, not skip)")
+        pytest.skip(message)
+    try:
+        yield cluster.admin_url
+    finally:
+        cluster.stop()
+
+
+_db_counter = itertools.count()
+
+
+@pytest.fixture
+def postgres_url(postgres_admin_url: str) -> Iterator[str]:
+    """URL of a fresh, empty PostgreSQL database, dropped after the test."""
+    name = f"argo_test_{os.getpid()}_{next(_db_counter)}"
+    admin = sa.create_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"CREATE DATABASE {name}")
+    url = sa.make_url(postgres_admin_url).set(database=name)
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        for key, engine in list(db._ENGINES.items()):
+            if sa.make_url(key).database == name:
+                engine.dispose()
+                del db._ENGINES[key]
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request, tmp_path: Path) -> str:
+    """URL of an empty database, once per backend."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'argo.sqlite'}"
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[sa.Engine]:
+    """An upgraded, empty workbook database on each backend."""
+    eng = db.get_engine(database_url)
+    db.upgrade(eng)
+    yield eng
+    eng.dispose()
+    db._ENGINES.pop(sa.make_url(database_url).render_as_string(hide_password=False), None)
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    """A seeded random generator, so every test run sees the same data."""
+    return np.random.default_rng(20261126)
+
+
+def wait_for(predicate, *, timeout: float = 10.0, interval: float = 0.05) -> bool:
+    """Poll ``predicate`` until it is true or ``timeout`` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return predicate()

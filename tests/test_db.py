@@ -1,0 +1,320 @@
+"""Storage tests; every test taking ``engine`` runs on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from argo_lib import db
+from argo_lib.config import load_site
+from argo_lib.fields import READING_COLUMNS
+
+SITE = "23271"
+
+
+def _channels(ids, *, resolution_s=900, site_id=SITE) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "channel_id": ids,
+            "site_id": site_id,
+            "name": [f"channel {i}" for i in ids],
+            "resolution_s": resolution_s,
+            "role": "sub",
+        }
+    )
+
+
+@pytest.fixture
+def seeded(engine):
+    db.upsert_site(engine, load_site(SITE))
+    db.upsert_channels(engine, _channels([1, 2, 3]))
+    return engine
+
+
+def _readings(
+    rng,
+    *,
+    channels=(1, 2, 3),
+    start="2026-03-07",
+    periods=96 * 3,
+    columns=("energy_kwh", "power_kw"),
+):
+    index = pd.date_range(start, periods=periods, freq="15min", tz="America/New_York")
+    frames = []
+    for channel in channels:
+        frame = pd.DataFrame({"timestamp": index, "channel_id": channel})
+        for column in columns:
+            frame[column] = rng.random(periods) * 10.0 ** rng.integers(-3, 4, periods)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _count(engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(sa.text("SELECT count(*) FROM readings")).scalar_one()
+
+
+def test_upgrade_creates_schema_and_is_idempotent(database_url):
+    engine = db.get_engine(database_url)
+    assert db.schema_version(engine) is None
+    assert db.upgrade(engine) == db.SCHEMA_VERSION
+    assert db.upgrade(engine) == db.SCHEMA_VERSION
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT version FROM schema_version")).scalars().all()
+        tables = set(sa.inspect(conn).get_table_names())
+    assert rows == [db.SCHEMA_VERSION]
+    assert {"sites", "devices", "channels", "readings", "ingestion_runs", "ingestion_windows",
+            "rejected_readings", "schema_version"} <= tables  # fmt: skip
+    engine.dispose()
+
+
+def test_upgrade_refuses_a_newer_database(engine):
+    with engine.begin() as conn:
+        conn.execute(
+            db.schema_versions.insert().values(
+                version=db.SCHEMA_VERSION + 1,
+                applied_at=pd.Timestamp.now(tz="UTC"),
+                description="future",
+            )
+        )
+    with pytest.raises(db.SchemaError, match=r"newer than this workbook's"):
+        db.upgrade(engine)
+    with pytest.raises(db.SchemaError, match="db upgrade"):
+        db.read_channels(engine)
+
+
+def test_functions_refuse_a_database_without_schema(database_url):
+    engine = db.get_engine(database_url)
+    with pytest.raises(db.SchemaError, match="argo db upgrade"):
+        db.read_readings(engine, site_id=SITE)
+    engine.dispose()
+
+
+def test_readings_round_trip_exactly(seeded, rng):
+    frame = _readings(rng, columns=READING_COLUMNS)
+    frame.loc[rng.random(len(frame)) < 0.2, "voltage_v"] = np.nan  # NULL stays NULL
+    frame.loc[5, "power_kw"] = 0.0  # a real zero stays zero
+    frame["cost"] = np.round(frame["cost"], 6)  # cost is stored as an exact decimal
+    assert db.upsert_readings(seeded, frame) == len(frame)
+    back = db.read_readings(seeded, site_id=SITE, columns="all")
+    expected = frame.assign(
+        timestamp=frame["timestamp"].dt.tz_convert("UTC").astype("datetime64[us, UTC]")
+    )
+    expected = expected.sort_values(["channel_id", "timestamp"], ignore_index=True)[back.columns]
+    # Exact: the database must give back the very floats and instants it was given.
+    pd.testing.assert_frame_equal(back, expected, check_exact=True)
+    assert back.loc[back["timestamp"] == expected.loc[5, "timestamp"], "power_kw"].iloc[0] == 0.0
+    assert str(back["timestamp"].dtype) == "datetime64[us, UTC]"
+
+
+def test_reupsert_is_idempotent_and_updates_only_given_columns(seeded, rng):
+    frame = _readings(rng)
+    db.upsert_readings(seeded, frame)
+    db.upsert_readings(seeded, frame)
+    assert _count(seeded) == len(frame)
+    # A later fetch with only voltage fills that column and keeps energy and power.
+    extra = frame[["timestamp", "channel_id"]].assign(voltage_v=120.5)
+    db.upsert_readings(seeded, extra)
+    back = db.read_readings(seeded, site_id=SITE, columns=["energy_kwh", "power_kw", "voltage_v"])
+    assert _count(seeded) == len(frame)
+    assert (back["voltage_v"] == 120.5).all()
+    np.testing.assert_array_equal(
+        back["energy_kwh"].to_numpy(),
+        frame.sort_values(["channel_id", "timestamp"])["energy_kwh"].to_numpy(),
+    )
+
+
+def test_duplicates_in_a_batch_collapse_last_wins(seeded):
+    ts = pd.Timestamp("2026-11-01 05:00", tz="UTC")
+    frame = pd.DataFrame(
+        {"timestamp": [ts, ts, ts], "channel_id": [1, 1, 2], "energy_kwh": [1.0, 2.0, 3.0]}
+    )
+    assert db.upsert_readings(seeded, frame) == 2
+    back = db.read_readings(seeded, channel_ids=[1, 2], columns=["energy_kwh"])
+    assert back["energy_kwh"].tolist() == [2.0, 3.0]
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "expected"),
+    [
+        ("2026-03-08 00:00", "2026-03-09 00:00", 23 * 4),  # spring-forward day: 23 local hours
+        ("2026-03-07 00:00", "2026-03-08 00:00", 24 * 4),
+        ("2026-03-07 06:00", "2026-03-07 06:15", 1),  # half-open: one interval
+    ],
+    ids=["dst-day", "ordinary-day", "one-interval"],
+)
+def test_read_period_is_half_open_in_local_time(seeded, rng, start, end, expected):
+    db.upsert_readings(seeded, _readings(rng, channels=[1]))
+    tz = "America/New_York"
+    back = db.read_readings(
+        seeded, site_id=SITE, start=pd.Timestamp(start, tz=tz), end=pd.Timestamp(end, tz=tz)
+    )
+    assert len(back) == expected
+    assert back["timestamp"].min() == pd.Timestamp(start, tz=tz)
+
+
+def test_read_filters_by_site_and_channel(seeded, rng):
+    db.upsert_site(seeded, {"site_id": "99", "name": "Other", "timezone": "Europe/London"})
+    db.upsert_channels(seeded, _channels([7], site_id="99"))
+    db.upsert_readings(seeded, _readings(rng, channels=[1, 2, 7], periods=4))
+    assert sorted(db.read_readings(seeded, site_id=SITE)["channel_id"].unique()) == [1, 2]
+    assert db.read_readings(seeded, site_id="99")["channel_id"].unique().tolist() == [7]
+    assert db.read_readings(seeded, channel_ids=[2])["channel_id"].unique().tolist() == [2]
+    assert db.read_readings(seeded, channel_ids=[]).empty
+    empty = db.read_readings(seeded, site_id="nope")
+    assert empty.empty and list(empty.columns) == [
+        "timestamp",
+        "channel_id",
+        "energy_kwh",
+        "power_kw",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("frame", "message"),
+    [
+        (
+            pd.DataFrame(
+                {"timestamp": [pd.Timestamp("2026-01-01")], "channel_id": [1], "power_kw": [1.0]}
+            ),
+            "not timezone-aware",
+        ),
+        (
+            pd.DataFrame(
+                {
+                    "timestamp": [pd.Timestamp("2026-01-01", tz="UTC")],
+                    "channel_id": [1],
+                    "power_w": [1.0],
+                }
+            ),
+            "unknown columns",
+        ),
+        (
+            pd.DataFrame(
+                {
+                    "timestamp": [pd.Timestamp("2026-01-01", tz="UTC")],
+                    "channel_id": [42],
+                    "power_kw": [1.0],
+                }
+            ),
+            "unknown channels",
+        ),
+        (
+            pd.DataFrame(
+                {
+                    "timestamp": [pd.Timestamp("2026-01-01 00:00:00.5", tz="UTC")],
+                    "channel_id": [1],
+                    "power_kw": [1.0],
+                }
+            ),
+            "sub-second",
+        ),
+    ],
+    ids=["naive", "unknown-column", "unknown-channel", "sub-second"],
+)
+def test_bad_readings_are_refused_and_nothing_is_written(seeded, frame, message):
+    with pytest.raises(ValueError, match=message):
+        db.upsert_readings(seeded, frame)
+    assert _count(seeded) == 0
+
+
+def test_channel_resolution_cannot_change_under_readings(seeded, rng):
+    db.upsert_readings(seeded, _readings(rng, channels=[1], periods=4))
+    with pytest.raises(ValueError, match="mixing resolutions double-counts"):
+        db.upsert_channels(seeded, _channels([1], resolution_s=3600))
+    db.upsert_channels(seeded, _channels([2], resolution_s=3600))  # no readings yet: allowed
+    channels = db.read_channels(seeded, site_id=SITE).set_index("channel_id")
+    assert channels.loc[1, "resolution_s"] == 900
+    assert channels.loc[2, "resolution_s"] == 3600
+
+
+def test_runs_windows_and_rejected_readings(seeded):
+    start = pd.Timestamp("2026-11-16", tz="America/New_York")
+    end = start + pd.Timedelta(days=7)
+    run = db.start_run(
+        seeded,
+        source="test",
+        site_id=SITE,
+        period_start=start,
+        period_end=end,
+        parameters={"days": 7},
+    )
+    windows = pd.DataFrame(
+        {
+            "channel_id": [1, 2],
+            "window_start": [start, start],
+            "window_end": [start + pd.Timedelta(days=1)] * 2,
+            "status": ["success", "failure"],
+            "fetched": [96, 0],
+            "inserted": [95, 0],
+            "rejected": [1, 0],
+            "error": [None, "HTTP 500"],
+        }  # fmt: skip
+    )
+    assert db.write_windows(seeded, run, windows) == 2
+    rejected = pd.DataFrame(
+        {
+            "channel_id": [1, 1],
+            "timestamp": [start, pd.NaT],
+            "field": ["power_kw", "timestamp"],
+            "raw_value": ["-5000", "abc"],
+            "reason": ["power_kw outside [0, 5000] kW", "no usable ts"],
+        }  # fmt: skip
+    )
+    assert db.write_rejected(seeded, rejected, run_id=run) == 2
+    counts = dict(channels_requested=2, channels_failed=1, rows_received=96, rows_written=95)
+    db.finish_run(
+        seeded, run, status="partial", rows_rejected=1, error="channel 2: HTTP 500", **counts
+    )
+    runs = db.read_runs(seeded, site_id=SITE)
+    assert runs.loc[0, ["status", "rows_written", "channels_failed"]].tolist() == ["partial", 95, 1]
+    assert runs.loc[0, "finished_at"] >= runs.loc[0, "started_at"]
+    back = db.read_rejected(seeded, site_id=SITE)
+    assert back["raw_value"].tolist() == ["-5000", "abc"]
+    assert back.loc[0, "timestamp"] == start
+    assert pd.isna(back.loc[1, "timestamp"])
+    assert (
+        len(db.read_rejected(seeded, site_id=SITE, start=start, end=start + pd.Timedelta(hours=1)))
+        == 1
+    )
+    with pytest.raises(ValueError, match="status"):
+        db.finish_run(seeded, run, status="done")
+
+
+def test_last_reading_times(seeded, rng):
+    frame = _readings(rng, channels=[1, 2], periods=8)
+    db.upsert_readings(seeded, frame)
+    last = db.last_reading_times(seeded, site_id=SITE).set_index("channel_id")
+    assert last.loc[1, "readings"] == 8
+    assert last.loc[2, "last_timestamp"] == frame["timestamp"].max()
+    assert 3 not in last.index
+
+
+def test_unreachable_postgres_names_host_and_masks_password():
+    port = 1  # nothing listens on port 1
+    engine = db.get_engine(f"postgresql://argo:hunter2secret@127.0.0.1:{port}/energy")
+    with pytest.raises(db.DatabaseUnavailable) as info:
+        db.check_connection(engine)
+    message = str(info.value)
+    assert "'energy' on 127.0.0.1:1" in message
+    assert "hunter2secret" not in message and "password ***" in message
+    assert "DATABASE_URL" in message
+    engine.dispose()
+
+
+def test_check_connection_reports_versions(engine):
+    info = db.check_connection(engine)
+    assert info["schema_version"] == db.SCHEMA_VERSION
+    assert info["server_version"].split()[0] in ("SQLite", "PostgreSQL")
+
+
+def test_default_engine_is_an_embedded_sqlite_file(tmp_path):
+    from argo_lib.config import Settings
+
+    path = tmp_path / "sub" / "argo.sqlite"
+    engine = db.get_engine(settings=Settings(sqlite_path=path))
+    db.upgrade(engine)
+    assert path.is_file()
+    engine.dispose()
