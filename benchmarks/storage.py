@@ -127,8 +127,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--channels", type=int, default=100)
     parser.add_argument("--rows-per-channel", type=int, default=10_000)
-    parser.add_argument("--postgres-url", help="admin URL of an existing server (default: throwaway)")
-    parser.add_argument("--update-readme", action="store_true", help="write the table into README.md")
+    parser.add_argument(
+        "--postgres-url", help="admin URL of an existing server (default: throwaway)"
+    )
+    parser.add_argument(
+        "--update-readme", action="store_true", help="write the table into README.md"
+    )
     args = parser.parse_args(argv)
 
     frame = make_readings(args.channels, args.rows_per_channel)

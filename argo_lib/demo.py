@@ -1,0 +1,248 @@
+"""The demo database: the simulated Wilson Center with labelled faults in its last week.
+
+``argo demo`` (and ``make run``) load it into the embedded default database so that a fresh
+clone runs every notebook offline. The data are deterministic for a seed and an end week; the
+faults injected in the last week are returned as labels, so every finding of the brief on the
+demo can be checked against what was injected.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy.engine import Engine
+
+from argo_lib import db, simulate
+from argo_lib.config import SiteSettings, load_site
+from argo_lib.dates import Period, baseline_period, report_week
+
+__all__ = ["DEMO_SITE_ID", "DemoResult", "build_demo_database", "demo_faults", "describe_demo"]
+
+DEMO_SITE_ID = "23271"
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    """What :func:`build_demo_database` loaded.
+
+    Attributes
+    ----------
+    site : SiteSettings
+    period : Period
+        The loaded period, ``[start, end)`` in site-local time.
+    last_week : Period
+        The week that carries the injected faults.
+    labels : pandas.DataFrame
+        Injected faults: ``channel_id``, ``kind``, ``start``, ``end``, ``size``, ``unit``,
+        ``expected_kwh``.
+    summary : pandas.DataFrame
+        Per channel: ``channel_id``, ``channel_name``, ``first``, ``last`` (local),
+        ``readings``, ``energy_kwh`` [kWh], ``mean_kw`` and ``peak_kw`` [kW].
+    run_id : int
+        The ingestion run that recorded the load.
+    database : str
+        The database, password masked.
+    """
+
+    site: SiteSettings
+    period: Period
+    last_week: Period
+    labels: pd.DataFrame
+    summary: pd.DataFrame
+    run_id: int
+    database: str
+
+
+def demo_faults(week: Period) -> tuple[simulate.Fault, ...]:
+    """The faults injected in the demo's last week (site-local times).
+
+    Parameters
+    ----------
+    week : Period
+        The report week (Monday 00:00 to Monday 00:00, site-local).
+
+    Returns
+    -------
+    tuple of simulate.Fault
+        AHU-2 left running after hours (+2.5 kW from Tuesday evening to Friday morning), a
+        12 kW half-hour spike on the kitchen main panel on Wednesday noon, AHU-1A stuck for
+        8 hours on Thursday night, a 6-hour communication gap on the small kitchen panel on
+        Saturday, and RTU-3 reporting 30 % more than usual from Friday on.
+    """
+    day = week.start
+
+    def at(days: int, hour: float) -> pd.Timestamp:
+        local = (day + pd.DateOffset(days=days)).tz_localize(None) + pd.Timedelta(hours=hour)
+        return local.tz_localize(week.tz)
+
+    return (
+        simulate.Fault(162121, "after_hours", at(1, 18), at(4, 7), size=2.5),
+        simulate.Fault(162285, "spike", at(2, 12), at(2, 12.5), size=12.0),
+        simulate.Fault(162122, "stuck", at(3, 22), at(4, 6)),
+        simulate.Fault(162319, "gap", at(5, 3), at(5, 9)),
+        simulate.Fault(162120, "level_shift", at(4, 0), week.end, size=0.3, unit="fraction"),
+    )
+
+
+def build_demo_database(
+    engine: Engine,
+    *,
+    weeks: int = 10,
+    end_week: str = "last",
+    resolution_s: int = 900,
+    seed: int = 7,
+    as_of: pd.Timestamp | None = None,
+) -> DemoResult:
+    """Load the simulated Wilson Center into a database (upgrading its schema first).
+
+    Parameters
+    ----------
+    engine : sqlalchemy.engine.Engine
+    weeks : int
+        Weeks of data, ending with ``end_week`` (at least 2: a baseline and a report week).
+    end_week : str
+        The last loaded week: ``"last"`` (the last complete week), ``"2026-W47"`` or a date.
+    resolution_s : int
+        900 or 3600 [s].
+    seed : int
+        Simulation seed.
+    as_of : pandas.Timestamp, optional
+        Reference time for ``"last"`` (default now).
+
+    Returns
+    -------
+    DemoResult
+
+    Raises
+    ------
+    ValueError
+        For fewer than 2 weeks or an unsupported resolution.
+    """
+    if weeks < 2:
+        raise ValueError(
+            f"weeks must be at least 2 (a baseline week and a report week), got {weeks}"
+        )
+    if resolution_s not in (900, 3600):
+        raise ValueError(f"resolution_s must be 900 or 3600, got {resolution_s}")
+    site = load_site(DEMO_SITE_ID)
+    last_week = report_week(end_week, tz=site.timezone, as_of=as_of)
+    period = Period(baseline_period(last_week, weeks=weeks - 1).start, last_week.end)
+    sim = simulate.simulate_readings(
+        start=period.start,
+        end=period.end,
+        resolution_s=resolution_s,
+        seed=seed,
+        site=site,
+        faults=demo_faults(last_week),
+        fields="all",
+    )
+    db.upgrade(engine)
+    db.upsert_site(engine, site)
+    meta = simulate.build_site_frame()
+    meta = meta[meta["group"] == "wilson"]
+    db.upsert_devices(
+        engine,
+        pd.DataFrame(
+            {
+                "device_id": meta["device_id"],
+                "site_id": site.site_id,
+                "name": meta["device_name"],
+                "uuid": meta["uu_id"],
+                "device_type": meta["device_type_name"],
+            }
+        ),
+    )
+    roles = {c.channel_id: c.role for c in site.channels}
+    db.upsert_channels(
+        engine,
+        pd.DataFrame(
+            {
+                "channel_id": meta["channel_id"],
+                "site_id": site.site_id,
+                "name": meta["channel_name"],
+                "device_id": meta["device_id"],
+                "device_name": meta["device_name"],
+                "device_type": meta["device_type_name"],
+                "data_type": meta["data_type"],
+                "uuid": meta["uu_id"],
+                "resolution_s": resolution_s,
+                "role": meta["channel_id"].map(roles).fillna("sub"),
+                "is_energy": True,
+                "active": True,
+            }
+        ),
+    )
+    run_id = db.start_run(
+        engine,
+        source="demo",
+        site_id=site.site_id,
+        period_start=period.start,
+        period_end=period.end,
+        parameters={
+            "weeks": weeks,
+            "end_week": last_week.label,
+            "resolution_s": resolution_s,
+            "seed": seed,
+        },
+    )
+    try:
+        written = db.upsert_readings(engine, sim.readings)
+    except Exception as exc:
+        db.finish_run(engine, run_id, status="failed", error=str(exc)[:500])
+        raise
+    db.finish_run(
+        engine,
+        run_id,
+        status="ok",
+        channels_requested=len(meta),
+        rows_received=len(sim.readings),
+        rows_written=written,
+    )
+    stored = db.read_readings(engine, site_id=site.site_id, period=period)
+    return DemoResult(
+        site=site,
+        period=period,
+        last_week=last_week,
+        labels=sim.labels,
+        summary=_summarise(stored, meta, site),
+        run_id=run_id,
+        database=db.describe_database(engine),
+    )
+
+
+def _summarise(readings: pd.DataFrame, meta: pd.DataFrame, site: SiteSettings) -> pd.DataFrame:
+    local = readings.assign(timestamp=readings["timestamp"].dt.tz_convert(site.tz))
+    summary = local.groupby("channel_id").agg(
+        first=("timestamp", "min"),
+        last=("timestamp", "max"),
+        readings=("timestamp", "size"),
+        energy_kwh=("energy_kwh", "sum"),
+        mean_kw=("power_kw", "mean"),
+        peak_kw=("power_kw", "max"),
+    )
+    names = meta.set_index("channel_id")["channel_name"]
+    summary.insert(0, "channel_name", names.reindex(summary.index))
+    return summary.reset_index()
+
+
+def describe_demo(result: DemoResult) -> str:
+    """A short plain-text report of what the demo database holds."""
+    summary = result.summary.copy()
+    summary["first"] = summary["first"].dt.strftime("%Y-%m-%d %H:%M")
+    summary["last"] = summary["last"].dt.strftime("%Y-%m-%d %H:%M")
+    lines = [
+        f"Demo database: {result.database}",
+        f"Site {result.site.site_id} {result.site.name} ({result.site.timezone}), "
+        f"period {result.period} (ingestion run {result.run_id})",
+        "",
+        summary.round({"energy_kwh": 1, "mean_kw": 2, "peak_kw": 2}).to_string(index=False),
+        "",
+        f"Total {summary['readings'].sum():,} readings, {summary['energy_kwh'].sum():,.1f} kWh.",
+        f"Faults injected in {result.last_week.label} (labels):",
+    ]
+    labels = result.labels.copy()
+    for column in ("start", "end"):
+        labels[column] = labels[column].dt.tz_convert(result.site.tz).dt.strftime("%a %m-%d %H:%M")
+    lines.append(labels.round({"expected_kwh": 1}).to_string(index=False))
+    return "\n".join(lines)
