@@ -1,0 +1,96 @@
+"""The notebook run path: parameter checks, papermill execution, branded HTML."""
+
+from __future__ import annotations
+
+import re
+
+import nbformat
+import pytest
+
+from argo_lib import report
+
+
+def _notebook(path, body: str):
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell(
+        'site: str = "23271"  # site id\nweeks: int = 4  # baseline weeks\nrate: float = 0.12  # price [USD/kWh]\n'
+        "overrides: dict = {}  # threshold overrides"
+    )
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# A small report"),
+        params,
+        nbformat.v4.new_code_cell(body),
+    ]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbformat.write(nb, path)
+    return path
+
+
+def test_parameters_are_read_from_the_parameters_cell(tmp_path):
+    found = report.notebook_parameters(_notebook(tmp_path / "n.ipynb", "pass"))
+    assert found["weeks"] == {"type": "int", "default": 4, "help": "baseline weeks"}
+    assert found["overrides"]["default"] == {}
+
+
+@pytest.mark.parametrize(
+    ("parameters", "message"),
+    [
+        ({"sites": "1"}, r"unknown parameter 'sites' \(did you mean 'site'\?\)"),
+        ({"weeks": "4"}, "parameter 'weeks' must be int, got str '4'"),
+        ({"weeks": True}, "parameter 'weeks' must be int"),
+        ({"overrides": [1]}, "parameter 'overrides' must be dict"),
+    ],
+    ids=["unknown", "str-for-int", "bool-for-int", "list-for-dict"],
+)
+def test_bad_parameters_are_refused_before_running(tmp_path, parameters, message):
+    nb = _notebook(tmp_path / "n.ipynb", "raise SystemExit('must not run')")
+    with pytest.raises(report.ParameterError, match=message) as info:
+        report.run_notebook(nb, tmp_path / "out.ipynb", parameters=parameters)
+    assert "Its parameters are: site: str, weeks: int, rate: float, overrides: dict" in str(
+        info.value
+    )
+    assert not list(tmp_path.glob("out*"))
+
+
+def test_int_for_float_is_accepted(tmp_path):
+    nb = _notebook(tmp_path / "n.ipynb", "pass")
+    assert report.check_parameters(nb, {"rate": 1}) == {"rate": 1.0}
+
+
+def test_run_and_render(tmp_path):
+    nb = _notebook(tmp_path / "n.ipynb", "print(f'{site}:{weeks * rate:.2f}')")
+    out = report.run_notebook(nb, tmp_path / "out" / "run.ipynb", parameters={"weeks": 10})
+    executed = nbformat.read(out, as_version=4)
+    assert executed.cells[-1].outputs[0]["text"] == "23271:1.20\n"
+    assert "injected-parameters" in executed.cells[2].metadata["tags"]
+    html = report.render_html(out).read_text()
+    assert (
+        "23271:1.20" in html
+        and "Argo Energy Solutions" in html
+        and "<title>A small report</title>" in html
+    )
+    assert "<script" not in html  # self-contained and safe to e-mail: no scripts
+    assert not re.search(r"""(src|href)=["']https?://""", html)  # nothing loaded from the network
+    assert "print(f'" not in html  # no code
+
+
+def test_failed_run_keeps_a_failed_notebook_and_no_output(tmp_path):
+    nb = _notebook(tmp_path / "n.ipynb", "raise ValueError('week 2099-W01 is in the future')")
+    with pytest.raises(
+        report.NotebookRunError, match="ValueError: week 2099-W01 is in the future"
+    ) as info:
+        report.run_notebook(nb, tmp_path / "run.ipynb")
+    assert "run.failed.ipynb" in str(info.value)
+    assert (tmp_path / "run.failed.ipynb").is_file()
+    assert not (tmp_path / "run.ipynb").exists() and not (tmp_path / "run.partial.ipynb").exists()
+
+
+def test_parameter_sets_must_be_mappings(tmp_path):
+    (tmp_path / "p.yaml").write_text("- a\n- b\n")
+    with pytest.raises(report.ParameterError, match="mapping"):
+        report.load_parameter_set(tmp_path / "p.yaml")
