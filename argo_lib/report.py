@@ -14,7 +14,7 @@ import ast
 import difflib
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +24,14 @@ from argo_lib.config import PROJECT_ROOT
 
 __all__ = [
     "NOTEBOOKS_DIR",
+    "EmailError",
     "NotebookRunError",
     "ParameterError",
+    "build_email",
+    "email_subject",
+    "render_email_bodies",
+    "send_email",
+    "write_eml",
     "check_parameters",
     "load_parameter_set",
     "notebook_parameters",
@@ -297,3 +303,254 @@ def _first_heading(nb) -> str | None:
                 if line.startswith("# "):
                     return line[2:].strip()
     return None
+
+
+# --------------------------------------------------------------------------------------------
+# E-mail
+# --------------------------------------------------------------------------------------------
+
+EMAIL_HTML_LIMIT_BYTES = 102 * 1024
+"""Gmail clips message bodies above about 102 KB; the brief's HTML body stays below."""
+
+
+class EmailError(RuntimeError):
+    """The e-mail cannot be built or sent; the message says what to fix (never a secret)."""
+
+
+def _fmt_num(value: Any, digits: int) -> str:
+    if value is None:
+        return "–"
+    return f"{float(value):,.{digits}f}"
+
+
+def _fmt_time(value: Any) -> str:
+    from datetime import datetime
+
+    if not value:
+        return "–"
+    return datetime.fromisoformat(str(value)).strftime("%a %d %b %H:%M")
+
+
+def _period_label(brief: Mapping[str, Any]) -> str:
+    from datetime import datetime, timedelta
+
+    period = brief["metadata"]["period"]
+    start = datetime.fromisoformat(period["start"])
+    end = datetime.fromisoformat(period["end"])
+    last_day = (end - timedelta(seconds=1)).date()
+    return f"{start:%d %b} – {last_day:%d %b %Y}"
+
+
+def render_email_bodies(
+    brief: Mapping[str, Any], *, charts: Mapping[str, str] | None = None, max_items: int = 6
+) -> tuple[str, str]:
+    """Render the e-mail's HTML body (inline CSS) and plain-text alternative from the brief JSON.
+
+    Parameters
+    ----------
+    brief : mapping
+        The brief document (``spec/weekly_brief_json.md``).
+    charts : mapping, optional
+        Chart name (``site_load``, ``after_hours``) → Content-ID (without angle brackets).
+    max_items : int
+        Most quick wins listed in the body.
+
+    Returns
+    -------
+    tuple of str
+        ``(html, text)``.
+    """
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR / "email")),
+        autoescape=jinja2.select_autoescape(["html", "j2"], default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=False,
+    )
+    meta = brief["metadata"]
+    savings = brief["summary"]["totalPotentialSavings"]
+    currency = meta.get("currency") or "USD"
+    currency = {"USD": "$", "EUR": "€", "GBP": "£"}.get(currency, currency)
+    context = {
+        "brief": brief,
+        "charts": dict(charts or {}),
+        "max_items": max_items,
+        "site_name": meta["site"]["siteName"],
+        "timezone": meta["site"]["timezone"],
+        "period_label": _period_label(brief),
+        "generated": str(meta["generatedAt"])[:16].replace("T", " "),
+        "currency": currency,
+        "subject": email_subject(brief),
+        "fmt_num": _fmt_num,
+        "fmt_time": _fmt_time,
+        "kpis": [
+            (f"{_fmt_num(savings['weeklyKwh'], 0)} kWh", "potential savings this week"),
+            (f"{currency}{_fmt_num(savings['weeklyCost'], 2)}", "per week"),
+            (f"{currency}{_fmt_num(savings['estimatedAnnual'], 0)}", "per year if it persists"),
+            (f"{_fmt_num(brief['dataQuality']['avgCompleteness'], 1)} %", "data completeness"),
+        ],
+    }
+    html = env.get_template("brief.html.j2").render(context)
+    text_env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR / "email")),
+        autoescape=False,
+        undefined=jinja2.StrictUndefined,
+    )
+    text = text_env.get_template("brief.txt.j2").render(context)
+    return html, text
+
+
+def email_subject(brief: Mapping[str, Any]) -> str:
+    """Subject line: status, site and week, e.g. ``"[Action required] Wilson Center ..."``."""
+    status = {
+        "action_required": "Action required",
+        "attention_needed": "Attention needed",
+        "operating_normally": "Operating normally",
+    }[brief["summary"]["status"]]
+    site = brief["metadata"]["site"]["siteName"]
+    return f"[{status}] {site} weekly energy brief, {_period_label(brief)}"
+
+
+def build_email(
+    brief: Mapping[str, Any],
+    *,
+    sender: str,
+    recipients: Sequence[str],
+    charts: Mapping[str, bytes] | None = None,
+    attachments: Mapping[str, bytes] | None = None,
+):
+    """Build the brief e-mail: HTML body with inline CSS and CID charts, plain-text alternative.
+
+    Parameters
+    ----------
+    brief : mapping
+        The brief JSON document.
+    sender : str
+        From address.
+    recipients : sequence of str
+        To addresses.
+    charts : mapping, optional
+        Chart name → PNG bytes; each becomes an inline ``image/png`` part referenced by
+        ``cid:`` from the HTML body (no ``data:`` URLs, which many clients block).
+    attachments : mapping, optional
+        File name → bytes attached as files (e.g. the full HTML report).
+
+    Returns
+    -------
+    email.message.EmailMessage
+
+    Raises
+    ------
+    EmailError
+        Without sender or recipients, or when the HTML body exceeds
+        :data:`EMAIL_HTML_LIMIT_BYTES`.
+    """
+    from email.message import EmailMessage
+    from email.utils import formatdate, make_msgid
+
+    if not sender:
+        raise EmailError("no sender: set MAIL_FROM in the environment or .env")
+    if not recipients:
+        raise EmailError(
+            "no recipients: set MAIL_TO (comma-separated) or `recipients` in the site's params file"
+        )
+    cids = {name: make_msgid(domain="argo.brief")[1:-1] for name in (charts or {})}
+    html, text = render_email_bodies(brief, charts=cids)
+    size = len(html.encode("utf-8"))
+    if size > EMAIL_HTML_LIMIT_BYTES:
+        raise EmailError(
+            f"the HTML body is {size / 1024:.0f} KB, above {EMAIL_HTML_LIMIT_BYTES // 1024} KB "
+            "where mail clients clip it; list fewer items"
+        )
+    message = EmailMessage()
+    message["Subject"] = email_subject(brief)
+    message["From"] = sender
+    message["To"] = ", ".join(recipients)
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(domain="argo.brief")
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    html_part = message.get_payload()[1]
+    for name, png in (charts or {}).items():
+        html_part.add_related(
+            png, maintype="image", subtype="png", cid=f"<{cids[name]}>", filename=f"{name}.png"
+        )
+    for filename, data in (attachments or {}).items():
+        subtype = "html" if filename.endswith(".html") else "octet-stream"
+        maintype = "text" if subtype == "html" else "application"
+        if maintype == "text":
+            message.add_attachment(data.decode("utf-8"), subtype=subtype, filename=filename)
+        else:
+            message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
+    return message
+
+
+def write_eml(message, path: str | Path) -> Path:
+    """Write an e-mail message to an ``.eml`` file (atomically)."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.write_bytes(bytes(message))
+    os.replace(tmp, target)
+    return target
+
+
+def send_email(message, settings) -> None:
+    """Send a message through the SMTP server of the settings (STARTTLS or SSL as configured).
+
+    Parameters
+    ----------
+    message : email.message.EmailMessage
+    settings : argo_lib.config.Settings
+        ``smtp_host``, ``smtp_port``, ``smtp_username``/``smtp_password`` (optional),
+        ``smtp_starttls``, ``smtp_ssl``.
+
+    Raises
+    ------
+    EmailError
+        If SMTP is not configured or the server refuses; the message names host and port and
+        never the password.
+    """
+    import smtplib
+    import ssl
+
+    if not settings.smtp_host:
+        raise EmailError(
+            "SMTP is not configured: set SMTP_HOST (and SMTP_PORT) in the environment or .env"
+        )
+    where = f"{settings.smtp_host}:{settings.smtp_port}"
+    context = ssl.create_default_context()
+    try:
+        if settings.smtp_ssl:
+            client = smtplib.SMTP_SSL(
+                settings.smtp_host, settings.smtp_port, timeout=30, context=context
+            )
+        else:
+            client = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30)
+        with client:
+            client.ehlo()
+            if settings.smtp_starttls and not settings.smtp_ssl:
+                if not client.has_extn("starttls"):
+                    raise EmailError(
+                        f"{where} does not offer STARTTLS; set SMTP_STARTTLS=false only for a "
+                        "trusted local relay"
+                    )
+                client.starttls(context=context)
+                client.ehlo()
+            if settings.smtp_username:
+                client.login(settings.smtp_username, settings.smtp_password or "")
+            client.send_message(message)
+    except smtplib.SMTPAuthenticationError:
+        raise EmailError(
+            f"{where} refused the SMTP login; check SMTP_USERNAME and SMTP_PASSWORD"
+        ) from None
+    except (smtplib.SMTPException, OSError) as exc:
+        if isinstance(exc, EmailError):
+            raise
+        reason = str(exc)
+        if settings.smtp_password:
+            reason = reason.replace(settings.smtp_password, "***")
+        raise EmailError(
+            f"sending through {where} failed: {type(exc).__name__}: {reason}"
+        ) from None

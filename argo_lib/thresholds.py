@@ -1,0 +1,411 @@
+"""Analytics thresholds: every tunable number of the weekly brief, with its default.
+
+The defaults follow ``spec/analytics.md`` section A, corrected as section B requires (minimum sample
+sizes, absolute and relative floors, time-based run lengths). :class:`Thresholds` groups one frozen
+dataclass per analytic; a site file overrides single fields by dotted name
+(``after_hours.min_weekly_kwh``), which :func:`apply_overrides` checks by name and type.
+
+Examples
+--------
+>>> t = apply_overrides(Thresholds(), {"after_hours.min_weekly_kwh": 20})
+>>> t.after_hours.min_weekly_kwh
+20.0
+>>> flatten_thresholds(t)["spikes.p95_factor"]
+1.5
+"""
+
+import dataclasses
+import difflib
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "SEVERITIES",
+    "AfterHoursThresholds",
+    "AnomalyThresholds",
+    "BaselineThresholds",
+    "HealthThresholds",
+    "LevelShiftThresholds",
+    "QuickWinThresholds",
+    "SpikeThresholds",
+    "StatusThresholds",
+    "Thresholds",
+    "apply_overrides",
+    "flatten_thresholds",
+]
+
+SEVERITIES = ("high", "medium", "low")
+
+
+@dataclass(frozen=True)
+class HealthThresholds:
+    """Sensor and communications health (spec A3, B2–B4, C).
+
+    Attributes
+    ----------
+    gap_min_missing : int
+        A gap is reported when it misses at least this many intervals [-].
+    gap_high_missing : int
+        A gap missing more than this many intervals is high severity [-].
+    completeness_min_pct : float
+        Completeness below this is reported [%].
+    completeness_high_pct : float
+        Completeness below this is high severity [%].
+    stale_hours : float
+        Data older than this at the end of the report period is stale [h].
+    stale_high_hours : float
+        Stale data older than this is high severity [h].
+    stuck_min_hours : float
+        Shortest run of repeated values reported as a stuck sensor [h].
+    stuck_atol_kw : float
+        Consecutive values within this of each other count as repeated [kW].
+    stuck_min_abs_kw : float
+        Runs at values of at most this magnitude are zero runs, not stuck values [kW].
+    negative_tol_kw : float
+        Power below ``-negative_tol_kw`` (energy below it times the interval) is negative [kW].
+    implausible_max_kw : float or None
+        Ceiling of plausible power for channels without ``max_kw`` [kW]; None = no ceiling.
+    mismatch_rel_tol : float
+        Relative tolerance of ``|E - P * dt|`` against ``max(|E|, |P * dt|)`` [-].
+    mismatch_abs_tol_kwh : float
+        Absolute tolerance of ``|E - P * dt|`` [kWh]; both tolerances must be exceeded.
+    zero_run_min_hours : float
+        Shortest run of zero readings reported when the baseline shows load [h].
+    zero_run_baseline_min_kw : float
+        The baseline median for those time slots must be at least this [kW].
+    missing_severity_high, missing_severity_low : str
+        Severities of large and small gaps.
+    completeness_severity_high, completeness_severity_low : str
+        Severities of very low and low completeness.
+    stale_severity_high, stale_severity_low : str
+        Severities of long and short staleness.
+    no_data_severity, stuck_severity, negative_severity, implausible_severity : str
+        Severities of those checks.
+    duplicate_severity, out_of_order_severity, irregular_severity : str
+        Severities of the raw-readings checks.
+    mismatch_severity, zero_run_severity : str
+        Severities of those checks.
+    """
+
+    gap_min_missing: int = 2
+    gap_high_missing: int = 10
+    completeness_min_pct: float = 90.0
+    completeness_high_pct: float = 50.0
+    stale_hours: float = 2.0
+    stale_high_hours: float = 24.0
+    stuck_min_hours: float = 6.0
+    stuck_atol_kw: float = 1e-4
+    stuck_min_abs_kw: float = 1e-3
+    negative_tol_kw: float = 1e-3
+    implausible_max_kw: float | None = None
+    mismatch_rel_tol: float = 0.10
+    mismatch_abs_tol_kwh: float = 0.05
+    zero_run_min_hours: float = 3.0
+    zero_run_baseline_min_kw: float = 0.2
+    missing_severity_high: str = "high"
+    missing_severity_low: str = "medium"
+    completeness_severity_high: str = "high"
+    completeness_severity_low: str = "medium"
+    stale_severity_high: str = "high"
+    stale_severity_low: str = "low"
+    no_data_severity: str = "high"
+    stuck_severity: str = "medium"
+    negative_severity: str = "medium"
+    implausible_severity: str = "high"
+    duplicate_severity: str = "low"
+    out_of_order_severity: str = "low"
+    irregular_severity: str = "low"
+    mismatch_severity: str = "medium"
+    zero_run_severity: str = "medium"
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            if f.name.endswith("_severity") or "_severity_" in f.name:
+                value = getattr(self, f.name)
+                if value not in SEVERITIES:
+                    raise ValueError(
+                        f"health.{f.name} = {value!r} is not a severity; use one of {SEVERITIES}"
+                    )
+
+
+@dataclass(frozen=True)
+class BaselineThresholds:
+    """Baseline profiles by local time slot (spec A5, B5).
+
+    Attributes
+    ----------
+    min_samples : int
+        Fewest values a time slot needs before it falls back to a pooled slot [-].
+    min_coverage : float
+        Fewest present intervals, as a fraction of the expected baseline intervals, below which
+        a channel has an "insufficient baseline" [-].
+    """
+
+    min_samples: int = 12
+    min_coverage: float = 0.5
+
+
+@dataclass(frozen=True)
+class AfterHoursThresholds:
+    """After-hours waste (spec A4, B1, B11).
+
+    Attributes
+    ----------
+    base_percentile : float
+        Percentile of the baseline's after-hours power that defines the base load [%].
+    min_power_kw : float
+        Only after-hours power above this enters the base-load percentile [kW].
+    noise_sigmas : float
+        Excess starts this many robust noise deviations above the base load [-]; 0 = spec A4.
+    min_weekly_kwh : float
+        A channel is significant when its weekly excess is at least this [kWh].
+    top_n : int
+        Meters listed in the brief [-].
+    """
+
+    base_percentile: float = 5.0
+    min_power_kw: float = 0.1
+    noise_sigmas: float = 2.0
+    min_weekly_kwh: float = 10.0
+    top_n: int = 10
+
+
+@dataclass(frozen=True)
+class AnomalyThresholds:
+    """Sustained unusual consumption (spec A5, B5–B7, C).
+
+    Attributes
+    ----------
+    method : str
+        ``"profile"`` (robust time-slot profile) or ``"isolation_forest"``.
+    iqr_k : float
+        Threshold = median + max(Q3 - median + iqr_k * IQR, floors) [-].
+    mad_k : float
+        Robust z threshold on the slot's median absolute deviation [-].
+    abs_floor_kw : float
+        Smallest excess over the slot median that can be anomalous [kW].
+    rel_floor : float
+        Smallest excess over the slot median, as a fraction of the channel's typical load [-].
+    min_duration_hours : float
+        Shortest event [h].
+    min_excess_kwh : float
+        Smallest event excess over the slot median [kWh].
+    merge_gap_hours : float
+        Events separated by at most this are merged [h].
+    forest_contamination : float
+        Isolation Forest: expected share of anomalous intervals [-].
+    forest_seed : int
+        Isolation Forest: random seed [-].
+    """
+
+    method: str = "profile"
+    iqr_k: float = 3.0
+    mad_k: float = 6.0
+    abs_floor_kw: float = 0.3
+    rel_floor: float = 0.25
+    min_duration_hours: float = 1.0
+    min_excess_kwh: float = 5.0
+    merge_gap_hours: float = 0.5
+    forest_contamination: float = 0.02
+    forest_seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.method not in ("profile", "isolation_forest"):
+            raise ValueError(
+                f"anomalies.method = {self.method!r}; use 'profile' or 'isolation_forest'"
+            )
+
+
+@dataclass(frozen=True)
+class LevelShiftThresholds:
+    """Persistent level shifts of daily energy or base load (spec C).
+
+    Attributes
+    ----------
+    min_shift_pct : float
+        Smallest relative change reported [%].
+    min_shift_kw : float
+        Smallest absolute change of mean power reported [kW].
+    min_hours : float
+        Shortest shifted stretch [h].
+    cusum_k : float
+        CUSUM allowance in robust standard deviations [-].
+    cusum_h : float
+        CUSUM decision limit in robust standard deviations [-].
+    """
+
+    min_shift_pct: float = 15.0
+    min_shift_kw: float = 0.3
+    min_hours: float = 24.0
+    cusum_k: float = 0.5
+    cusum_h: float = 8.0
+
+
+@dataclass(frozen=True)
+class SpikeThresholds:
+    """Demand spikes (spec A6, B12).
+
+    Attributes
+    ----------
+    p95_factor : float
+        Threshold = max(p95_factor * slot P95, floor) [-].
+    sub_floor_kw : float
+        Threshold floor of a sub-meter [kW].
+    main_floor_kw : float
+        Threshold floor of the site main meter [kW].
+    rel_floor : float
+        The threshold is also at least the slot P95 plus this fraction of the channel's typical
+        load (guards near-zero slots) [-].
+    max_duration_hours : float
+        Longer excursions are anomalies, not spikes [h].
+    top_n : int
+        Spikes listed in the brief [-].
+    """
+
+    p95_factor: float = 1.5
+    sub_floor_kw: float = 5.0
+    main_floor_kw: float = 20.0
+    rel_floor: float = 0.5
+    max_duration_hours: float = 2.0
+    top_n: int = 10
+
+
+@dataclass(frozen=True)
+class QuickWinThresholds:
+    """Quick wins (spec A7, B8, B11).
+
+    Attributes
+    ----------
+    max_items : int
+        Most quick wins listed [-].
+    min_weekly_kwh : float
+        Smallest energy quick win [kWh/week].
+    after_hours_high_kwh : float
+        After-hours wins above this are high priority [kWh/week].
+    anomaly_high_kwh : float
+        Anomaly wins above this are high priority [kWh/week].
+    annualisation_weeks : float
+        Weeks per year of an annual estimate that assumes the week persists [-].
+    """
+
+    max_items: int = 10
+    min_weekly_kwh: float = 10.0
+    after_hours_high_kwh: float = 100.0
+    anomaly_high_kwh: float = 50.0
+    annualisation_weeks: float = 52.0
+
+
+@dataclass(frozen=True)
+class StatusThresholds:
+    """Status banner of the brief (spec A8).
+
+    Attributes
+    ----------
+    action_required_cost : float
+        Weekly waste above this gives "action required" [currency].
+    attention_needed_cost : float
+        Weekly waste above this gives "attention needed" [currency].
+    """
+
+    action_required_cost: float = 100.0
+    attention_needed_cost: float = 50.0
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """All analytics thresholds of one site, grouped per analytic."""
+
+    health: HealthThresholds = field(default_factory=HealthThresholds)
+    baseline: BaselineThresholds = field(default_factory=BaselineThresholds)
+    after_hours: AfterHoursThresholds = field(default_factory=AfterHoursThresholds)
+    anomalies: AnomalyThresholds = field(default_factory=AnomalyThresholds)
+    level_shifts: LevelShiftThresholds = field(default_factory=LevelShiftThresholds)
+    spikes: SpikeThresholds = field(default_factory=SpikeThresholds)
+    quick_wins: QuickWinThresholds = field(default_factory=QuickWinThresholds)
+    status: StatusThresholds = field(default_factory=StatusThresholds)
+
+
+def flatten_thresholds(thresholds: Thresholds | None = None) -> dict[str, Any]:
+    """Return every threshold as a flat ``{"group.field": value}`` dict.
+
+    Parameters
+    ----------
+    thresholds : Thresholds, optional
+        Defaults to ``Thresholds()``.
+
+    Returns
+    -------
+    dict
+        Dotted names in declaration order, values as stored.
+    """
+    thresholds = Thresholds() if thresholds is None else thresholds
+    flat: dict[str, Any] = {}
+    for group in dataclasses.fields(thresholds):
+        sub = getattr(thresholds, group.name)
+        for f in dataclasses.fields(sub):
+            flat[f"{group.name}.{f.name}"] = getattr(sub, f.name)
+    return flat
+
+
+def _coerce(name: str, value: Any, hint: Any) -> Any:
+    """Check ``value`` against a simple type hint, converting int to float where allowed."""
+    args = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
+    if value is None:
+        if type(None) in args:
+            return None
+        raise ValueError(f"threshold {name!r} cannot be None; give a {hint}")
+    for typ in args:
+        if typ is type(None):
+            continue
+        if typ is float and isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+        if typ is int and isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if typ is bool and isinstance(value, bool):
+            return value
+        if typ is str and isinstance(value, str):
+            return value
+    raise ValueError(
+        f"threshold {name!r} must be {hint}, got {value!r} ({type(value).__name__}); "
+        "fix the value in the site file or parameters"
+    )
+
+
+def apply_overrides(thresholds: Thresholds | None, overrides: Mapping[str, Any]) -> Thresholds:
+    """Return a copy of ``thresholds`` with dotted-name overrides applied.
+
+    Parameters
+    ----------
+    thresholds : Thresholds or None
+        Starting values; None means ``Thresholds()``.
+    overrides : Mapping[str, Any]
+        ``{"group.field": value}``, e.g. ``{"after_hours.min_weekly_kwh": 10}``. Integers are
+        accepted for float fields.
+
+    Returns
+    -------
+    Thresholds
+        A new frozen object; the input is unchanged.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name (with close matches) or a value of the wrong type.
+    """
+    thresholds = Thresholds() if thresholds is None else thresholds
+    known = flatten_thresholds(thresholds)
+    groups: dict[str, dict[str, Any]] = {}
+    for name, value in overrides.items():
+        if name not in known:
+            close = difflib.get_close_matches(str(name), list(known), n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise ValueError(f"unknown threshold {name!r}{hint} (names are 'group.field')")
+        group, key = name.split(".", 1)
+        sub = getattr(thresholds, group)
+        hints = typing.get_type_hints(type(sub))
+        groups.setdefault(group, {})[key] = _coerce(name, value, hints[key])
+    changes = {g: dataclasses.replace(getattr(thresholds, g), **kv) for g, kv in groups.items()}
+    return dataclasses.replace(thresholds, **changes)
