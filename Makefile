@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 WEEK ?= last
 SITE ?= 23271
 
-.PHONY: help venv run demo test lint format lab kernel bench clean distclean
+.PHONY: help venv run demo test lint format lab kernel bench goldens clean distclean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -26,12 +26,13 @@ venv: $(STAMP)  ## create .venv and install the pinned requirements and argo_lib
 demo: $(STAMP)  ## build the demo database (simulated Wilson Center, 10 weeks) and print what it holds
 	$(BIN)/argo demo
 
-run: demo  ## the main job on the embedded default database
+run: demo  ## the main job: the weekly brief of the demo site (HTML and e-mail under outputs/)
+	$(BIN)/argo brief --site $(SITE) --week $(WEEK)
 
 test: $(STAMP)  ## lint, then every test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 lint: $(STAMP)  ## ruff lint and format check
 	$(BIN)/ruff check .
@@ -47,8 +48,15 @@ lab: $(STAMP)  ## open JupyterLab on the workbook with the project's environment
 kernel: $(STAMP)  ## register the project's environment as a Jupyter kernel for other Jupyter installs
 	$(BIN)/python -m ipykernel install --user --name argo-workbook --display-name "Argo workbook (.venv)"
 
-bench: $(STAMP)  ## run the storage benchmark (both backends) and print the table
-	$(BIN)/python benchmarks/storage.py
+bench: $(STAMP)  ## run every benchmark and write their tables into README.md
+	$(BIN)/python benchmarks/storage.py --update-readme
+	$(BIN)/python benchmarks/sync.py --update-readme
+	$(BIN)/python benchmarks/analytics_speed.py --update-readme
+	$(BIN)/python benchmarks/detection_quality.py --update-readme
+	$(BIN)/python benchmarks/brief.py --update-readme
+
+goldens: $(STAMP)  ## regenerate the nbval golden notebooks (review the diff before committing)
+	$(BIN)/python tests/make_goldens.py
 
 clean:  ## remove generated outputs (keeps the database and .venv)
 	find outputs -mindepth 1 ! -name .gitkeep ! -name README.md -exec rm -rf {} +

@@ -91,6 +91,118 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 # --------------------------------------------------------------------------------------------
+# brief
+# --------------------------------------------------------------------------------------------
+
+
+def _cmd_brief(args: argparse.Namespace) -> int:
+    import json
+
+    from argo_lib.weekly_brief import run_weekly_brief
+
+    overrides = {}
+    for item in args.threshold or ():
+        name, _, value = item.partition("=")
+        if not name or not value:
+            raise ValueError(
+                f"--threshold takes NAME=VALUE (e.g. after_hours.min_weekly_kwh=20), got {item!r}"
+            )
+        try:
+            overrides[name] = json.loads(value)
+        except json.JSONDecodeError:
+            overrides[name] = value
+    outputs = run_weekly_brief(
+        site_id=args.site,
+        week=args.week,
+        baseline_weeks=args.baseline_weeks,
+        output_dir=args.output_dir or "",
+        threshold_overrides=overrides,
+        send=args.send,
+        recipients=tuple(args.to or ()),
+    )
+    summary = outputs.brief["summary"]
+    print(
+        f"{outputs.brief['metadata']['site']['siteName']}, week {outputs.brief['metadata']['period']['label']}: "
+        f"{summary['status'].replace('_', ' ')}"
+    )
+    for line in summary["headline"]:
+        print(f"  - {line}")
+    print(f"JSON:     {outputs.json}")
+    print(f"notebook: {outputs.notebook}")
+    print(f"HTML:     {outputs.html}")
+    print(
+        f"e-mail:   {outputs.eml}"
+        + (f" (sent to {', '.join(outputs.sent_to)})" if outputs.sent_to else "")
+    )
+    seconds = outputs.seconds
+    print(
+        f"took {seconds['total']:.1f} s (notebook {seconds['notebook']:.1f} s, HTML {seconds['html']:.1f} s, "
+        f"e-mail {seconds['email']:.1f} s)"
+    )
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------------------------
+# ingest, import-csv, fake-eniscope
+# --------------------------------------------------------------------------------------------
+
+
+def _cmd_ingest(args: argparse.Namespace) -> int:
+    from argo_lib import ingest
+
+    run = ingest.IngestRun.from_parameters(
+        site=args.site,
+        source="fake" if args.fake else "eniscope",
+        days=args.days if args.days is not None else ingest.DEFAULT_DAYS,
+        start=args.start or "",
+        end=args.end or "",
+        resolution_s=args.resolution or 0,
+        channels=args.channels or "",
+        profile=args.profile or "",
+        overlap_h=args.overlap_hours,
+        full=args.full,
+        database_url=args.database_url or "",
+        as_of=args.as_of or "",
+    )
+    result = ingest.run_ingest(run, progress=args.progress)
+    print(result.summary())
+    return result.exit_code
+
+
+def _cmd_import_csv(args: argparse.Namespace) -> int:
+    from argo_lib import db, ingest
+
+    engine = _engine(args)
+    db.upgrade(engine)
+    result = ingest.import_csv(
+        engine,
+        args.file,
+        site=args.site,
+        tz=args.tz,
+        resolution_s=args.resolution,
+        label=args.label,
+    )
+    print(result.summary())
+    if len(result.rejected):
+        shown = result.rejected.head(10)
+        print(f"\nrejected values (first {len(shown)} of {len(result.rejected)}):")
+        print(_format_table(shown))
+    return result.exit_code
+
+
+def _cmd_fake_eniscope(args: argparse.Namespace) -> int:
+    from argo_lib import fake_eniscope
+
+    argv = ["--port", str(args.port), "--seed", str(args.seed), "--lag-hours", str(args.lag_hours)]
+    argv += ["--delay", str(args.delay), "--error-rate", str(args.error_rate)]
+    if args.now:
+        argv += ["--now", args.now]
+    if args.tariff is not None:
+        argv += ["--tariff", str(args.tariff)]
+    return fake_eniscope.main(argv)
+
+
+# --------------------------------------------------------------------------------------------
 # Parser
 # --------------------------------------------------------------------------------------------
 
@@ -159,7 +271,147 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=7, help="simulation seed (default 7)")
     demo.set_defaults(handler=_cmd_demo)
 
+    brief = commands.add_parser(
+        "brief",
+        help="run the weekly exceptions brief: notebook, HTML, e-mail file (and send it)",
+        description=(
+            "Run notebooks/weekly_brief.ipynb for a site and week with papermill, render its HTML "
+            "and write the e-mail under outputs/<site>/<ISO week>/; --send also sends it (SMTP "
+            "settings and MAIL_FROM/MAIL_TO from the environment or .env). The database is "
+            "DATABASE_URL, else the embedded SQLite file."
+        ),
+    )
+    brief.add_argument(
+        "--site", default="23271", help="site id or params file name (default 23271)"
+    )
+    brief.add_argument(
+        "--week",
+        default="last",
+        help="'last' (default), an ISO week such as 2026-W47, or a date in the week",
+    )
+    brief.add_argument(
+        "--baseline-weeks", type=int, default=4, help="baseline weeks before the report week"
+    )
+    brief.add_argument("--output-dir", help="output folder (default outputs/<site>/<ISO week>/)")
+    brief.add_argument(
+        "--threshold",
+        action="append",
+        metavar="NAME=VALUE",
+        help="override an analytics threshold, e.g. after_hours.min_weekly_kwh=20 (repeatable)",
+    )
+    brief.add_argument("--send", action="store_true", help="send the e-mail through SMTP")
+    brief.add_argument(
+        "--to", action="append", metavar="ADDRESS", help="recipient (repeatable; default MAIL_TO)"
+    )
+    brief.set_defaults(handler=_cmd_brief)
+
+    _add_ingest_commands(commands)
+
     return parser
+
+
+def _add_ingest_commands(commands) -> None:
+    """Add ``ingest``, ``import-csv`` and ``fake-eniscope`` to the command parsers."""
+    ingest = commands.add_parser(
+        "ingest",
+        help="sync a site's channels from the Eniscope API into the database",
+        description=(
+            "Sync a site from the Eniscope API (credentials from ENISCOPE_* in the environment or "
+            ".env): metadata first, then each energy channel from its last stored reading minus "
+            "an overlap, validated, logged as an ingestion run. Exit status 1 when any channel "
+            "failed; re-run the same command to retry."
+        ),
+    )
+    _add_database_option(ingest)
+    ingest.add_argument("--site", required=True, help="site id (23271) or site file name")
+    period = ingest.add_mutually_exclusive_group()
+    period.add_argument(
+        "--days", type=int, default=None, help="days back from today, site-local (default 90)"
+    )
+    period.add_argument("--start", help="first site-local date, e.g. 2025-11-01")
+    ingest.add_argument("--end", help="site-local date to stop before (default: now)")
+    ingest.add_argument(
+        "--channels", help="comma-separated channel ids (default: the site file's channels)"
+    )
+    ingest.add_argument(
+        "--resolution",
+        type=int,
+        choices=(900, 3600),
+        default=None,
+        help="interval [s] (default: each channel's stored one, else the site's default)",
+    )
+    ingest.add_argument(
+        "--profile",
+        choices=("polite", "fast"),
+        default=None,
+        help="request pacing: polite (1 request/s, one day per request; the default for the API) "
+        "or fast (4 at once, 31-day windows; the default with --fake)",
+    )
+    ingest.add_argument(
+        "--overlap-hours",
+        type=float,
+        default=48.0,
+        help="re-fetch this much before each channel's last reading [h] (default 48)",
+    )
+    ingest.add_argument(
+        "--full", action="store_true", help="re-fetch the whole period, ignoring stored data"
+    )
+    ingest.add_argument(
+        "--fake", action="store_true", help="sync from a local fake Eniscope server (offline demo)"
+    )
+    ingest.add_argument("--as-of", help="with --fake: the fake server's 'now', ISO with offset")
+    ingest.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bar on stderr (default: when stderr is a terminal)",
+    )
+    ingest.set_defaults(handler=_cmd_ingest)
+
+    import_csv = commands.add_parser(
+        "import-csv",
+        help="import readings from a CSV file (long or wide table)",
+        description=(
+            "Import readings from a CSV file. Long table: timestamp, channel_id, channel_name, "
+            "power_kw, energy_kwh and other columns named as in the glossary. Wide table: "
+            "timestamp plus one column per channel with the unit in the header, e.g. "
+            "'162285 Kitchen [kW]' or 'RTU-1 (kWh)' (kW, W, kWh, Wh). Timestamps keep their UTC "
+            "offsets; give --tz for timestamps without one. Errors name the line and column."
+        ),
+    )
+    _add_database_option(import_csv)
+    import_csv.add_argument("file", help="the CSV file")
+    import_csv.add_argument("--site", required=True, help="site id (23271) or site file name")
+    import_csv.add_argument(
+        "--tz", help="time zone of timestamps without offset, e.g. America/New_York"
+    )
+    import_csv.add_argument(
+        "--resolution", type=int, default=None, help="interval [s] (default: inferred)"
+    )
+    import_csv.add_argument(
+        "--label",
+        choices=("start", "end"),
+        default="start",
+        help="timestamps label interval starts (default) or ends",
+    )
+    import_csv.set_defaults(handler=_cmd_import_csv)
+
+    fake = commands.add_parser(
+        "fake-eniscope",
+        help="serve a fake Eniscope API on loopback (demos, offline work)",
+        description=(
+            "Serve the fake Eniscope Core API with the simulated Wilson Center on 127.0.0.1 until "
+            "Ctrl+C; prints the ENISCOPE_* settings (public test values) that point a client at it."
+        ),
+    )
+    fake.add_argument("--port", type=int, default=8765, help="port (0 picks a free one)")
+    fake.add_argument("--seed", type=int, default=7, help="simulator seed (default 7, the demo's)")
+    fake.add_argument("--now", help="frozen 'now', ISO with offset (default: the real time)")
+    fake.add_argument("--lag-hours", type=float, default=1.0, help="data lag behind now [h]")
+    fake.add_argument("--delay", type=float, default=0.0, help="delay per response [s]")
+    fake.add_argument("--error-rate", type=float, default=0.0, help="share of HTTP 500s [-]")
+    fake.add_argument("--tariff", type=float, default=None, help="attach a tariff [USD/kWh]")
+    fake.set_defaults(handler=_cmd_fake_eniscope)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -175,6 +427,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             logging.getLogger(noisy).setLevel(logging.WARNING)
     from argo_lib.config import ConfigError
     from argo_lib.db import DatabaseError
+    from argo_lib.report import EmailError, NotebookRunError
 
     try:
         return int(args.handler(args))
@@ -186,7 +439,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"argo {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except DatabaseError as exc:
+    except (DatabaseError, NotebookRunError, EmailError) as exc:
         if args.debug:
             raise
         print(f"argo {args.command}: {exc}", file=sys.stderr)

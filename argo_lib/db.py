@@ -328,7 +328,7 @@ def describe_database(engine: Engine) -> str:
 
     Examples
     --------
-    >>> describe_database(sa.create_engine("postgresql://argo:s3cret@db.example.com:5433/energy"))
+    >>> describe_database(sa.create_engine("postgresql+psycopg2://argo:s3cret@db.example.com:5433/energy"))
     "PostgreSQL database 'energy' on db.example.com:5433 as user 'argo' (password ***)"
     >>> describe_database(sa.create_engine("sqlite:///tmp/a.sqlite"))
     "SQLite file 'tmp/a.sqlite'"

@@ -338,7 +338,7 @@ def _period_label(brief: Mapping[str, Any]) -> str:
     start = datetime.fromisoformat(period["start"])
     end = datetime.fromisoformat(period["end"])
     last_day = (end - timedelta(seconds=1)).date()
-    return f"{start:%d %b} – {last_day:%d %b %Y}"
+    return f"{start:%d %b} to {last_day:%d %b %Y}"
 
 
 def render_email_bodies(
@@ -382,8 +382,12 @@ def render_email_bodies(
         "generated": str(meta["generatedAt"])[:16].replace("T", " "),
         "currency": currency,
         "subject": email_subject(brief),
+        "assumptions": _assumptions_text(savings.get("assumptions")),
         "fmt_num": _fmt_num,
         "fmt_time": _fmt_time,
+        "money": lambda value, digits: (
+            "–" if value is None else f"{currency}{_fmt_num(value, digits)}"
+        ),
         "kpis": [
             (f"{_fmt_num(savings['weeklyKwh'], 0)} kWh", "potential savings this week"),
             (f"{currency}{_fmt_num(savings['weeklyCost'], 2)}", "per week"),
@@ -399,6 +403,12 @@ def render_email_bodies(
     )
     text = text_env.get_template("brief.txt.j2").render(context)
     return html, text
+
+
+def _assumptions_text(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return " ".join(str(v) for v in value)
+    return str(value or "")
 
 
 def email_subject(brief: Mapping[str, Any]) -> str:
@@ -429,7 +439,7 @@ def build_email(
     sender : str
         From address.
     recipients : sequence of str
-        To addresses.
+        To addresses; may be empty for a message that is only written to a file.
     charts : mapping, optional
         Chart name → PNG bytes; each becomes an inline ``image/png`` part referenced by
         ``cid:`` from the HTML body (no ``data:`` URLs, which many clients block).
@@ -443,18 +453,15 @@ def build_email(
     Raises
     ------
     EmailError
-        Without sender or recipients, or when the HTML body exceeds
+        Without a sender, or when the HTML body exceeds
         :data:`EMAIL_HTML_LIMIT_BYTES`.
     """
+    import email.policy
     from email.message import EmailMessage
     from email.utils import formatdate, make_msgid
 
     if not sender:
         raise EmailError("no sender: set MAIL_FROM in the environment or .env")
-    if not recipients:
-        raise EmailError(
-            "no recipients: set MAIL_TO (comma-separated) or `recipients` in the site's params file"
-        )
     cids = {name: make_msgid(domain="argo.brief")[1:-1] for name in (charts or {})}
     html, text = render_email_bodies(brief, charts=cids)
     size = len(html.encode("utf-8"))
@@ -463,10 +470,12 @@ def build_email(
             f"the HTML body is {size / 1024:.0f} KB, above {EMAIL_HTML_LIMIT_BYTES // 1024} KB "
             "where mail clients clip it; list fewer items"
         )
-    message = EmailMessage()
+    # Long lines are allowed up to RFC 5322's 998: folding at 78 splits the subject oddly.
+    message = EmailMessage(policy=email.policy.default.clone(max_line_length=998))
     message["Subject"] = email_subject(brief)
     message["From"] = sender
-    message["To"] = ", ".join(recipients)
+    if recipients:
+        message["To"] = ", ".join(recipients)
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain="argo.brief")
     message.set_content(text)
@@ -515,6 +524,8 @@ def send_email(message, settings) -> None:
     import smtplib
     import ssl
 
+    if not message.get("To"):
+        raise EmailError("the message has no recipients: set MAIL_TO or the site's `recipients`")
     if not settings.smtp_host:
         raise EmailError(
             "SMTP is not configured: set SMTP_HOST (and SMTP_PORT) in the environment or .env"

@@ -102,7 +102,7 @@ class HealthThresholds:
     negative_tol_kw: float = 1e-3
     implausible_max_kw: float | None = None
     mismatch_rel_tol: float = 0.10
-    mismatch_abs_tol_kwh: float = 0.05
+    mismatch_abs_tol_kwh: float = 0.001
     zero_run_min_hours: float = 3.0
     zero_run_baseline_min_kw: float = 0.2
     missing_severity_high: str = "high"
@@ -161,7 +161,10 @@ class AfterHoursThresholds:
     noise_sigmas : float
         Excess starts this many robust noise deviations above the base load [-]; 0 = spec A4.
     min_weekly_kwh : float
-        A channel is significant when its weekly excess is at least this [kWh].
+        A channel is significant when its weekly excess is at least this [kWh] ...
+    min_share : float
+        ... and at least this share of its after-hours energy (so day-to-day variation of a
+        large base load is not waste) [-]; 0 gives spec A4.
     top_n : int
         Meters listed in the brief [-].
     """
@@ -170,6 +173,7 @@ class AfterHoursThresholds:
     min_power_kw: float = 0.1
     noise_sigmas: float = 2.0
     min_weekly_kwh: float = 10.0
+    min_share: float = 0.10
     top_n: int = 10
 
 
@@ -195,6 +199,12 @@ class AnomalyThresholds:
         Smallest event excess over the slot median [kWh].
     merge_gap_hours : float
         Events separated by at most this are merged [h].
+    sustained_iqr_k, sustained_mad_k : float
+        The smaller margin (same form, with half the relative floor) that counts when the
+        excess lasts at least ``sustained_hours``; such events must recur like a schedule
+        change [-].
+    sustained_hours : float
+        Shortest run of moderate excess that counts [h].
     forest_contamination : float
         Isolation Forest: expected share of anomalous intervals [-].
     forest_seed : int
@@ -209,6 +219,9 @@ class AnomalyThresholds:
     min_duration_hours: float = 1.0
     min_excess_kwh: float = 5.0
     merge_gap_hours: float = 0.5
+    sustained_iqr_k: float = 1.0
+    sustained_mad_k: float = 3.0
+    sustained_hours: float = 1.5
     forest_contamination: float = 0.02
     forest_seed: int = 0
 
@@ -230,18 +243,25 @@ class LevelShiftThresholds:
     min_shift_kw : float
         Smallest absolute change of mean power reported [kW].
     min_hours : float
-        Shortest shifted stretch [h].
-    cusum_k : float
-        CUSUM allowance in robust standard deviations [-].
-    cusum_h : float
-        CUSUM decision limit in robust standard deviations [-].
+        Shortest shifted stretch, which must last to the end of the week [h].
+    day_sigmas : float
+        The change must also exceed this many standard deviations of the baseline's daily
+        mean deviation from its profile (weather and occupancy variation) [-].
+    site_min_channels : int
+        Shifts of at least this many channels at once are site-wide (weather, occupancy) [-].
+    site_share : float
+        ... or of at least this share of the analysed channels, whichever is more [-].
+    site_window_hours : float
+        Shifts starting within this time of each other count as "at once" [h].
     """
 
     min_shift_pct: float = 15.0
-    min_shift_kw: float = 0.3
+    min_shift_kw: float = 0.002
     min_hours: float = 24.0
-    cusum_k: float = 0.5
-    cusum_h: float = 8.0
+    day_sigmas: float = 2.0
+    site_min_channels: int = 3
+    site_share: float = 0.3
+    site_window_hours: float = 24.0
 
 
 @dataclass(frozen=True)
@@ -253,9 +273,10 @@ class SpikeThresholds:
     p95_factor : float
         Threshold = max(p95_factor * slot P95, floor) [-].
     sub_floor_kw : float
-        Threshold floor of a sub-meter [kW].
+        Smallest spike above the slot P95 on a sub-meter [kW]. Spec A6 used 5 kW, which hides
+        every spike of a small meter; the relative floor now does the scaling (benchmark).
     main_floor_kw : float
-        Threshold floor of the site main meter [kW].
+        Smallest spike above the slot P95 on the site main meter [kW] (A6: 20 kW).
     rel_floor : float
         The threshold is also at least the slot P95 plus this fraction of the channel's typical
         load (guards near-zero slots) [-].
@@ -266,8 +287,8 @@ class SpikeThresholds:
     """
 
     p95_factor: float = 1.5
-    sub_floor_kw: float = 5.0
-    main_floor_kw: float = 20.0
+    sub_floor_kw: float = 0.1
+    main_floor_kw: float = 1.0
     rel_floor: float = 0.5
     max_duration_hours: float = 2.0
     top_n: int = 10

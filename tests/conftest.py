@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -116,3 +118,43 @@ def wait_for(predicate, *, timeout: float = 10.0, interval: float = 0.05) -> boo
             return True
         time.sleep(interval)
     return predicate()
+
+
+# --------------------------------------------------------------------------------------------
+# Golden notebooks (nbval): the demo database and folders their kernels see
+# --------------------------------------------------------------------------------------------
+
+GOLDEN_DIR = Path(__file__).resolve().parent / "golden"
+GOLDEN_DEMO = {"weeks": 5, "end_week": "2026-W47", "resolution_s": 900, "seed": 7}
+"""The demo database every golden notebook runs on (fixed seed and week)."""
+GOLDEN_PARAMETERS = {"weekly_brief": {"week": "2026-W47"}}
+"""Notebook → the parameters its golden was executed with."""
+
+
+def prepare_golden_environment(folder: Path) -> dict[str, str]:
+    """Build the golden demo database in ``folder`` and return the environment for the kernels.
+
+    The kernels inherit these variables: the embedded database is the golden demo file, outputs
+    go to ``folder``, and a developer's ``.env`` DATABASE_URL is overridden.
+    """
+    from argo_lib import demo
+
+    folder.mkdir(parents=True, exist_ok=True)
+    sqlite = folder / "golden.sqlite"
+    engine = db.get_engine(f"sqlite:///{sqlite}")
+    demo.build_demo_database(engine, **GOLDEN_DEMO)
+    engine.dispose()
+    return {
+        "DATABASE_URL": "",
+        "ARGO_SQLITE_PATH": str(sqlite),
+        "ARGO_OUTPUTS_DIR": str(folder / "outputs"),
+    }
+
+
+def pytest_collection_modifyitems(session, config, items) -> None:
+    """Prepare the golden environment before any nbval kernel starts (only when goldens run)."""
+    if not any(str(item.path).endswith(".ipynb") for item in items):
+        return
+    folder = Path(tempfile.mkdtemp(prefix="argo-golden-"))
+    os.environ.update(prepare_golden_environment(folder))
+    config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))

@@ -1,0 +1,428 @@
+"""Sustained unusual consumption against the baseline profile (spec A5, B5–B7, C).
+
+An interval is unusual when its load exceeds its slot median by more than a margin that never
+collapses (B5): the largest of ``Q3 - median + iqr_k * IQR`` (A5's ``Q3 + 3 IQR``), ``mad_k``
+robust standard deviations, an absolute floor and a fraction of the channel's typical load.
+Unusual intervals form runs; each run is classified by when it happens:
+
+- ``after_hours``: mostly outside opening hours and covering most of those after-hours blocks
+  (equipment left running overnight or over a weekend);
+- ``schedule_change``: at the edge of opening hours on several open days (starting earlier or
+  stopping later than the baseline);
+- ``unusual_consumption``: anything else (mostly during opening hours).
+
+Runs of one kind on one channel are then merged into one event (consecutive nights, recurring
+days), and an event is kept when it has at least ``min_excess_kwh`` of excess over the median and
+lasts at least ``min_duration_hours``. Its average excess power is its excess energy divided by
+its real duration (B6, any resolution). The alternative ``method="isolation_forest"`` flags
+intervals with scikit-learn's Isolation Forest over time-of-week features instead (spec C).
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pandas as pd
+
+from argo_lib.analytics.baseline import Profile, SlotStats
+from argo_lib.analytics.grid import Grid, Runs, reduce_runs, runs_2d
+from argo_lib.thresholds import AnomalyThresholds
+
+__all__ = [
+    "ANOMALY_KINDS",
+    "EVENT_COLUMNS",
+    "anomaly_margin",
+    "detect_anomalies",
+    "empty_events",
+    "isolation_forest_mask",
+]
+
+ANOMALY_KINDS = ("after_hours", "schedule_change", "unusual_consumption")
+"""Kinds of anomaly events."""
+
+EVENT_COLUMNS = (
+    "channel_id",
+    "kind",
+    "start",
+    "end",
+    "intervals",
+    "hours",
+    "runs",
+    "days",
+    "peak_kw",
+    "excess_kwh",
+    "avg_excess_kw",
+    "context",
+)
+"""Columns of the anomaly-event frame (``start``/``end`` UTC, end exclusive)."""
+
+_SCHEDULE_MAX_HOURS = 10.0
+_SCHEDULE_EDGE_HOURS = 2.0
+_MERGE_HOURS = {"after_hours": 14.0, "schedule_change": 30.0}
+
+
+def empty_events() -> pd.DataFrame:
+    """Return an anomaly-event frame without rows."""
+    return _empty_events_prototype().copy()
+
+
+@functools.cache
+def _empty_events_prototype() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "channel_id": pd.Series(dtype=np.int64),
+            "kind": pd.Series(dtype=object),
+            "start": pd.Series(dtype="datetime64[ns, UTC]"),
+            "end": pd.Series(dtype="datetime64[ns, UTC]"),
+            "intervals": pd.Series(dtype=np.int64),
+            "hours": pd.Series(dtype=float),
+            "runs": pd.Series(dtype=np.int64),
+            "days": pd.Series(dtype=np.int64),
+            "peak_kw": pd.Series(dtype=float),
+            "excess_kwh": pd.Series(dtype=float),
+            "avg_excess_kw": pd.Series(dtype=float),
+            "context": pd.Series(dtype=object),
+        }
+    )
+
+
+def anomaly_margin(
+    expected: SlotStats,
+    profile: Profile,
+    *,
+    thresholds: AnomalyThresholds,
+    sustained: bool = False,
+) -> np.ndarray:
+    """Return the excess over the slot median above which an interval is unusual [kW].
+
+    Parameters
+    ----------
+    expected : SlotStats
+        Baseline statistics of the report intervals.
+    profile : Profile
+        Baseline profile (for the typical load of each channel).
+    thresholds : AnomalyThresholds
+        ``iqr_k``, ``mad_k``, ``abs_floor_kw``, ``rel_floor``.
+    sustained : bool
+        Return the smaller margin of sustained excess instead (``sustained_iqr_k``,
+        ``sustained_mad_k``, half the relative floor).
+
+    Returns
+    -------
+    numpy.ndarray
+        Margin per interval and channel [kW]; NaN where the baseline is unusable.
+    """
+    t = thresholds
+    iqr_k, mad_k, rel = (
+        (t.sustained_iqr_k, t.sustained_mad_k, 0.5 * t.rel_floor)
+        if sustained
+        else (t.iqr_k, t.mad_k, t.rel_floor)
+    )
+    iqr = expected.q3 - expected.q1
+    typical = np.nan_to_num(profile.mean_kw)[None, :]
+    margin = np.fmax(expected.q3 - expected.median + iqr_k * iqr, mad_k * expected.mad)
+    margin = np.fmax(margin, np.maximum(t.abs_floor_kw, rel * typical))
+    return np.where(np.isfinite(expected.median), margin, np.nan)
+
+
+def isolation_forest_mask(
+    grid: Grid,
+    expected: SlotStats,
+    *,
+    baseline: Grid,
+    baseline_expected: SlotStats,
+    thresholds: AnomalyThresholds,
+) -> np.ndarray:
+    """Flag unusual report intervals with an Isolation Forest per channel (spec C).
+
+    Each channel's forest is fitted on its baseline intervals with the features
+    (sin and cos of the hour of week, day type, load, load minus slot median) and scores the
+    report intervals; an interval is flagged when the forest calls it an outlier and its load
+    is above the slot median.
+
+    Parameters
+    ----------
+    grid : Grid
+        Report-week grid.
+    expected : SlotStats
+        Baseline statistics of the report intervals.
+    baseline : Grid
+        Baseline grid (training data).
+    baseline_expected : SlotStats
+        Baseline statistics of the baseline intervals.
+    thresholds : AnomalyThresholds
+        ``forest_contamination`` and ``forest_seed``.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        Shape of ``grid.load_kw``.
+    """
+    from sklearn.ensemble import IsolationForest
+
+    def features(g: Grid, med: np.ndarray, col: int) -> np.ndarray:
+        angle = 2 * np.pi * g.slot / 168.0
+        return np.column_stack(
+            [
+                np.sin(angle),
+                np.cos(angle),
+                g.day_type,
+                g.load_kw[:, col],
+                g.load_kw[:, col] - med[:, col],
+            ]
+        )
+
+    flagged = np.zeros(grid.load_kw.shape, dtype=bool)
+    for col in range(grid.load_kw.shape[1]):  # one model per channel (not per reading)
+        train = features(baseline, baseline_expected.median, col)
+        train = train[np.isfinite(train).all(axis=1)]
+        test = features(grid, expected.median, col)
+        usable = np.isfinite(test).all(axis=1)
+        if len(train) < 50 or not usable.any():
+            continue
+        forest = IsolationForest(
+            contamination=thresholds.forest_contamination,
+            random_state=thresholds.forest_seed,
+            n_estimators=50,
+        ).fit(train)
+        outlier = np.zeros(len(test), dtype=bool)
+        outlier[usable] = forest.predict(test[usable]) == -1
+        flagged[:, col] = outlier & (grid.load_kw[:, col] > expected.median[:, col])
+    return flagged
+
+
+def _block_ids(business: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Id of the after-hours block of each row (-1 in business hours) and each block's length."""
+    after = ~business
+    starts = after & np.concatenate([[True], ~after[:-1]]) if after.size else after
+    ids = np.cumsum(starts) - 1
+    ids = np.where(after, ids, -1)
+    n_blocks = int(starts.sum())
+    lengths = np.bincount(ids[after], minlength=n_blocks) if n_blocks else np.zeros(0, int)
+    return ids, lengths
+
+
+def _classify(grid: Grid, runs: Runs, flagged: np.ndarray) -> np.ndarray:
+    """Kind of each run (index into :data:`ANOMALY_KINDS`)."""
+    business = grid.business
+    after_rows = reduce_runs(
+        np.broadcast_to((~business)[:, None], flagged.shape).astype(float),
+        runs,
+        "sum",
+        where=flagged,
+    )
+    flagged_rows = reduce_runs(np.ones(flagged.shape), runs, "sum", where=flagged)
+    share_after = after_rows / np.maximum(flagged_rows, 1)
+    block, lengths = _block_ids(business)
+    cum_len = np.concatenate([[0], np.cumsum(lengths)])
+    # blocks touched: from the first to the last after-hours row within each run
+    first_block = np.maximum.accumulate(np.where(block >= 0, block, -1))
+    next_block = np.minimum.accumulate(np.where(block >= 0, block, np.iinfo(np.int64).max)[::-1])[
+        ::-1
+    ]
+    lo = next_block[np.minimum(runs.start, business.size - 1)]
+    hi = first_block[np.maximum(runs.stop - 1, 0)]
+    valid = (lo <= hi) & (hi >= 0) & (lo < np.iinfo(np.int64).max)
+    lo_c = np.clip(lo, 0, max(len(lengths) - 1, 0))
+    hi_c = np.clip(hi, 0, max(len(lengths) - 1, 0))
+    block_rows = np.where(valid, cum_len[np.minimum(hi_c + 1, len(lengths))] - cum_len[lo_c], 0)
+    coverage = after_rows / np.maximum(block_rows, 1)
+    # edges of opening hours: closing (business -> after) and opening (after -> business) rows
+    prev = np.concatenate([[business[0] if business.size else False], business[:-1]])
+    closing = np.flatnonzero(prev & ~business)
+    opening = np.flatnonzero(~prev & business)
+    slack = int(round(_SCHEDULE_EDGE_HOURS / grid.dt_h))
+    at_close = _near(runs.start, closing) <= slack
+    at_open = _near(runs.stop, opening) <= slack
+    short = runs.length * grid.dt_h <= _SCHEDULE_MAX_HOURS
+    mostly_after = share_after >= 0.5
+    kind = np.full(runs.start.size, 2, dtype=np.int64)
+    # the whole after-hours block, or most of it without touching opening hours: left running
+    kind[mostly_after & ((at_close & at_open) | (coverage >= 0.5) | ~short)] = 0
+    # attached to one edge of opening hours and short: started earlier or stopped later
+    schedule = (at_close ^ at_open) & short & (share_after > 0) & (coverage < 0.7)
+    kind[schedule] = 1
+    kind[mostly_after & (kind == 2)] = 0
+    return kind
+
+
+def _near(rows: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Distance of each row to the nearest edge row (a large number without edges)."""
+    if edges.size == 0:
+        return np.full(rows.size, np.iinfo(np.int64).max)
+    k = np.searchsorted(edges, rows)
+    before = edges[np.clip(k - 1, 0, edges.size - 1)]
+    after = edges[np.clip(k, 0, edges.size - 1)]
+    return np.minimum(np.abs(rows - before), np.abs(after - rows))
+
+
+def _join_partial_nights(
+    grid: Grid, runs: Runs, kind: np.ndarray, flagged: np.ndarray
+) -> np.ndarray:
+    """Give mostly after-hours runs next to an after-hours event that kind too.
+
+    The first and last night of equipment left running are often partial (it was switched on,
+    or off, in the middle of the night); they belong to the same event.
+    """
+    after_rows = reduce_runs(
+        np.broadcast_to((~grid.business)[:, None], flagged.shape).astype(float),
+        runs,
+        "sum",
+        where=flagged,
+    )
+    mostly_after = after_rows >= 0.5 * np.maximum(
+        reduce_runs(np.ones(flagged.shape), runs, "sum", where=flagged), 1
+    )
+    order = np.lexsort((runs.start, runs.col))
+    col, start, stop = runs.col[order], runs.start[order], runs.stop[order]
+    k, after = kind[order].copy(), mostly_after[order]
+    limit = _MERGE_HOURS["after_hours"] / grid.dt_h
+    for _ in range(2):  # propagate to a neighbour's neighbour
+        near_prev = np.zeros(k.size, dtype=bool)
+        near_next = np.zeros(k.size, dtype=bool)
+        close = (col[1:] == col[:-1]) & (start[1:] - stop[:-1] <= limit)
+        near_prev[1:] = close & (k[:-1] == 0)
+        near_next[:-1] = close & (k[1:] == 0)
+        k = np.where(after & (near_prev | near_next), 0, k)
+    out = np.empty_like(kind)
+    out[order] = k
+    return out
+
+
+def detect_anomalies(
+    grid: Grid,
+    expected: SlotStats,
+    profile: Profile,
+    *,
+    thresholds: AnomalyThresholds | None = None,
+    factor: np.ndarray | None = None,
+    exclude: np.ndarray | None = None,
+    flagged: np.ndarray | None = None,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Find events of sustained unusual consumption in a report grid.
+
+    Parameters
+    ----------
+    grid : Grid
+        Report-week grid of one resolution.
+    expected : SlotStats
+        Baseline statistics of each report interval.
+    profile : Profile
+        Baseline profile of the same channels.
+    thresholds : AnomalyThresholds, optional
+        Limits (see the module docstring).
+    factor : numpy.ndarray, optional
+        Multiplier of the baseline per interval and channel (after a level shift).
+    exclude : numpy.ndarray of bool, optional
+        Intervals not to flag (e.g. those of demand spikes).
+    flagged : numpy.ndarray of bool, optional
+        Precomputed unusual intervals (e.g. from :func:`isolation_forest_mask`); default the
+        profile rule.
+
+    Returns
+    -------
+    events : pandas.DataFrame
+        Columns :data:`EVENT_COLUMNS`, sorted by channel and start. ``intervals`` and ``hours``
+        count the unusual intervals (not the gaps between the nights of one event);
+        ``excess_kwh`` is the energy above the slot median in them [kWh];
+        ``avg_excess_kw = excess_kwh / hours`` [kW]; ``context`` says where the event began
+        (``"business_hours"`` or ``"after_hours"``).
+    excess_kwh : numpy.ndarray
+        Excess energy of every interval that belongs to a kept event [kWh], 0 elsewhere.
+    """
+    t = AnomalyThresholds() if thresholds is None else thresholds
+    load = grid.load_kw
+    median = expected.median if factor is None else expected.median * factor
+    usable = np.isfinite(median) & profile.sufficient[None, :]
+    if exclude is not None:
+        usable &= ~exclude
+    if flagged is None:
+        margin = anomaly_margin(expected, profile, thresholds=t)
+        weak_margin = anomaly_margin(expected, profile, thresholds=t, sustained=True)
+        if factor is not None:
+            margin, weak_margin = margin * factor, weak_margin * factor
+        with np.errstate(invalid="ignore"):
+            strong = (load > median + margin) & usable
+            weak = (load > median + weak_margin) & usable
+        # a smaller excess counts when it lasts (a schedule extended by a couple of hours)
+        long_weak = runs_2d(weak)
+        long_weak = long_weak.select(long_weak.length * grid.dt_h >= t.sustained_hours - 1e-9)
+        flagged = strong.copy()
+        for c, a, b in zip(long_weak.col, long_weak.start, long_weak.stop, strict=True):
+            flagged[a:b, c] = True  # one slice per sustained run (few)
+    else:
+        strong = flagged = flagged & usable
+    with np.errstate(invalid="ignore"):
+        excess = np.where(flagged, np.maximum(load - median, 0.0) * grid.dt_h, 0.0)
+    runs = runs_2d(flagged, max_gap=int(round(t.merge_gap_hours / grid.dt_h)))
+    if runs.col.size == 0:
+        return empty_events(), np.zeros(load.shape)
+    kind = _classify(grid, runs, flagged)
+    has_strong = reduce_runs(np.ones(load.shape), runs, "sum", where=strong) > 0
+    # merge runs of one kind on one channel into events
+    kind = _join_partial_nights(grid, runs, kind, flagged)
+    order = np.lexsort((runs.start, kind, runs.col))
+    col, start, stop, kind = runs.col[order], runs.start[order], runs.stop[order], kind[order]
+    has_strong = has_strong[order]
+    limit = (
+        np.array([_MERGE_HOURS["after_hours"], _MERGE_HOURS["schedule_change"], t.merge_gap_hours])
+        / grid.dt_h
+    )
+    join = np.zeros(col.size, dtype=bool)
+    join[1:] = (
+        (col[1:] == col[:-1]) & (kind[1:] == kind[:-1]) & (start[1:] - stop[:-1] <= limit[kind[1:]])
+    )
+    group = np.cumsum(~join) - 1
+    first = np.flatnonzero(~join)
+    last = np.concatenate([first[1:] - 1, [col.size - 1]])
+    merged = Runs(col, start, stop)
+    run_excess = reduce_runs(excess, merged, "sum")
+    run_rows = reduce_runs(np.ones(load.shape), merged, "sum", where=flagged)
+    run_peak = reduce_runs(load, merged, "max", where=flagged)
+    n_runs = np.bincount(group)
+    g_excess = np.bincount(group, weights=run_excess)
+    g_rows = np.bincount(group, weights=run_rows).astype(np.int64)
+    g_peak = np.full(first.size, -np.inf)
+    np.maximum.at(g_peak, group, np.nan_to_num(run_peak, nan=-np.inf))
+    g_col, g_kind = col[first], kind[first]
+    g_start, g_stop = start[first], stop[last]
+    pairs = np.unique(group * (int(grid.day.max()) + 1 if grid.day.size else 1) + grid.day[start])
+    g_days = np.bincount(
+        pairs // (int(grid.day.max()) + 1 if grid.day.size else 1), minlength=first.size
+    ).astype(np.int64)  # distinct start days per event
+    hours = g_rows * grid.dt_h
+    # a schedule change recurs on at least two days; a single one is unusual consumption
+    g_kind = np.where((g_kind == 1) & (g_days < 2), 2, g_kind)
+    g_strong = np.bincount(group, weights=has_strong.astype(float)) > 0
+    keep = (g_excess >= t.min_excess_kwh) & (hours >= t.min_duration_hours - 1e-9)
+    # events made only of moderate excess must show the pattern of a schedule change
+    keep &= g_strong | (g_kind == 1)
+    if not keep.any():
+        return empty_events(), np.zeros(load.shape)
+    kept_groups = np.flatnonzero(keep)
+    in_kept = np.isin(group, kept_groups)
+    mask = np.zeros(load.shape, dtype=bool)
+    for c, a, b in zip(col[in_kept], start[in_kept], stop[in_kept], strict=True):
+        mask[a:b, c] = True  # one slice per kept run (runs are few)
+    event_excess = np.where(mask, excess, 0.0)
+    began_business = grid.business[g_start]
+    events = pd.DataFrame(
+        {
+            "channel_id": grid.channel_ids[g_col[keep]],
+            "kind": np.asarray(ANOMALY_KINDS, dtype=object)[g_kind[keep]],
+            "start": pd.DatetimeIndex(grid.times_ns(g_start[keep]), tz="UTC"),
+            "end": pd.DatetimeIndex(grid.times_ns(g_stop[keep]), tz="UTC"),
+            "intervals": g_rows[keep],
+            "hours": hours[keep],
+            "runs": n_runs[keep].astype(np.int64),
+            "days": g_days[keep],
+            "peak_kw": g_peak[keep],
+            "excess_kwh": g_excess[keep],
+            "avg_excess_kw": g_excess[keep] / np.maximum(hours[keep], 1e-12),
+            "context": np.where(began_business[keep], "business_hours", "after_hours").astype(
+                object
+            ),
+        }
+    )
+    return events.sort_values(["channel_id", "start"], ignore_index=True), event_excess

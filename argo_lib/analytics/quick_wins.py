@@ -1,0 +1,602 @@
+"""Quick wins: ranked, evidenced recommendations without double counting (spec A7, B7, B8, B11).
+
+Every interval's excess energy is counted once (B8). The savings ledger holds, per channel and
+interval, the excess found by each analytic; a win's energy is the part of that excess its source
+adds over the sources ranked before it (after-hours waste, then anomaly events, then level shifts,
+then spikes), so the energies of all wins add up to the ledger's total, never more. The site-wide
+after-hours win only covers meters that have no win of their own.
+
+Each win is ranked by priority (as the team knows it), then by a transparent score::
+
+    score = weekly savings [currency] x confidence weight x effort weight
+
+with confidence weights high 1.0, medium 0.7, low 0.4 and effort weights low 1.0, medium 0.75,
+high 0.5 (less effort first). Annual figures assume the week repeats for a year (× 52, B11).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from argo_lib.analytics.grid import records
+from argo_lib.thresholds import QuickWinThresholds
+
+__all__ = [
+    "CONFIDENCE_WEIGHT",
+    "EFFORT_WEIGHT",
+    "LEDGER_SOURCES",
+    "QUICK_WIN_COLUMNS",
+    "attribute_ledger",
+    "build_quick_wins",
+]
+
+LEDGER_SOURCES = ("after_hours", "anomaly", "level_shift", "spike")
+"""Sources of excess energy, in the order a shared interval is attributed."""
+
+CONFIDENCE_WEIGHT = {"high": 1.0, "medium": 0.7, "low": 0.4}
+EFFORT_WEIGHT = {"low": 1.0, "medium": 0.75, "high": 0.5}
+_PRIORITY_RANK = {"high": 0, "medium": 1, "low": 2}
+
+QUICK_WIN_COLUMNS = (
+    "title",
+    "type",
+    "priority",
+    "channel_id",
+    "weekly_kwh",
+    "weekly_cost",
+    "annual_cost",
+    "demand_cost",
+    "description",
+    "recommendations",
+    "confidence",
+    "owner",
+    "effort",
+    "score",
+    "evidence",
+)
+"""Columns of the quick-win frame (``recommendations`` and ``evidence`` hold tuples)."""
+
+
+def attribute_ledger(ledger: pd.DataFrame) -> pd.DataFrame:
+    """Attribute each interval's excess to its sources so that it is counted once.
+
+    Parameters
+    ----------
+    ledger : pandas.DataFrame
+        One row per channel and interval with excess: ``<source>_kwh`` for each of
+        :data:`LEDGER_SOURCES` [kWh] and ``rate_per_kwh`` [currency/kWh].
+
+    Returns
+    -------
+    pandas.DataFrame
+        The ledger plus ``counted_kwh`` (the largest excess of the interval), ``counted_cost``
+        and ``<source>_attributed_kwh`` / ``_cost``: what each source adds over the sources
+        before it.
+        The attributed energies of a row add up to ``counted_kwh``.
+
+    Examples
+    --------
+    >>> row = pd.DataFrame({"after_hours_kwh": [2.0], "anomaly_kwh": [3.0],
+    ...                     "level_shift_kwh": [1.0], "spike_kwh": [0.0], "rate_per_kwh": [0.1]})
+    >>> out = attribute_ledger(row)
+    >>> cols = ["after_hours_attributed_kwh", "anomaly_attributed_kwh", "counted_kwh"]
+    >>> out[cols].iloc[0].tolist()
+    [2.0, 1.0, 3.0]
+    """
+    out = ledger.copy()
+    rate = out["rate_per_kwh"].to_numpy(dtype=float)
+    running = np.zeros(len(out))
+    for source in LEDGER_SOURCES:  # four sources, each vectorised over the ledger
+        own = out[f"{source}_kwh"].to_numpy(dtype=float)
+        share = np.maximum(own - running, 0.0)
+        out[f"{source}_attributed_kwh"] = share
+        out[f"{source}_attributed_cost"] = share * rate
+        running = np.maximum(running, own)
+    out["counted_kwh"] = running
+    out["counted_cost"] = running * out["rate_per_kwh"].to_numpy(dtype=float)
+    return out
+
+
+@dataclass(frozen=True)
+class _Context:
+    names: dict[int, str]
+    owners: dict[int, Any]
+    completeness: dict[int, float]
+    tz: Any
+    currency: str
+    demand_rate: float | None
+    weeks: float
+
+
+def _fmt_time(ts: pd.Timestamp, tz: Any) -> str:
+    return ts.tz_convert(tz).strftime("%a %Y-%m-%d %H:%M")
+
+
+def _owner(ctx: _Context, channel_id: int | None, default: str) -> str:
+    if channel_id is None:
+        return default
+    owner = ctx.owners.get(channel_id)
+    return owner if isinstance(owner, str) and owner else default
+
+
+def _confidence(ctx: _Context, channel_id: int, *, strong: bool) -> str:
+    complete = float(ctx.completeness.get(channel_id, 0.0))
+    if strong and complete >= 90.0:
+        return "high"
+    return "medium" if complete >= 50.0 else "low"
+
+
+class _Ledger:
+    """Numpy view of the attributed ledger: per-channel totals and evidence days, fast."""
+
+    def __init__(self, ledger: pd.DataFrame, tz: Any) -> None:
+        self.channel = ledger["channel_id"].to_numpy(dtype=np.int64)
+        ts = ledger["timestamp"]
+        self.start_ns = ts.to_numpy(dtype="datetime64[ns]").astype(np.int64)
+        self.end_ns = self.start_ns + ledger["resolution_s"].to_numpy(dtype=np.int64) * 10**9
+        if len(ledger):
+            wall = pd.DatetimeIndex(ts).tz_convert(tz).tz_localize(None).as_unit("ns").asi8
+            self.day = wall // 86_400_000_000_000
+        else:
+            self.day = np.empty(0, dtype=np.int64)
+        self.kwh = {s: ledger[f"{s}_attributed_kwh"].to_numpy(dtype=float) for s in LEDGER_SOURCES}
+        self.cost = {
+            s: ledger[f"{s}_attributed_cost"].to_numpy(dtype=float) for s in LEDGER_SOURCES
+        }
+
+    def attributed(self, channel_id: int, source: str) -> tuple[float, float]:
+        mine = self.channel == channel_id
+        return float(self.kwh[source][mine].sum()), float(self.cost[source][mine].sum())
+
+    def evidence_days(self, channel_id: int, source: str, *, limit: int = 3) -> list[dict]:
+        """The local days with most attributed energy of one channel and source (end exclusive)."""
+        sel = (self.channel == channel_id) & (self.kwh[source] > 0)
+        if not sel.any():
+            return []
+        days, inverse = np.unique(self.day[sel], return_inverse=True)
+        kwh = np.bincount(inverse, weights=self.kwh[source][sel])
+        first = np.full(days.size, np.iinfo(np.int64).max)
+        last = np.full(days.size, np.iinfo(np.int64).min)
+        np.minimum.at(first, inverse, self.start_ns[sel])
+        np.maximum.at(last, inverse, self.end_ns[sel])
+        top = np.argsort(-kwh, kind="stable")[:limit]
+        return [
+            {
+                "channelId": int(channel_id),
+                "channelName": None,
+                "start": pd.Timestamp(int(first[i]), tz="UTC"),
+                "end": pd.Timestamp(int(last[i]), tz="UTC"),
+                "kwh": float(kwh[i]),
+            }
+            for i in top
+        ]
+
+
+def build_quick_wins(
+    *,
+    after_hours: pd.DataFrame,
+    anomalies: pd.DataFrame,
+    level_shifts: pd.DataFrame,
+    spikes: pd.DataFrame,
+    health: pd.DataFrame,
+    ledger: pd.DataFrame,
+    channels: pd.DataFrame,
+    tz: Any,
+    currency: str,
+    demand_rate_per_kw: float | None,
+    thresholds: QuickWinThresholds | None = None,
+    individual_after_hours: int = 3,
+) -> pd.DataFrame:
+    """Build the ranked quick wins of a site-week.
+
+    Parameters
+    ----------
+    after_hours : pandas.DataFrame
+        After-hours table (``after_hours.after_hours_waste``, all channels).
+    anomalies : pandas.DataFrame
+        Anomaly events.
+    level_shifts : pandas.DataFrame
+        Level shifts.
+    spikes : pandas.DataFrame
+        Spike events with ``coincident_kw`` and ``demand_cost``.
+    health : pandas.DataFrame
+        Sensor issues.
+    ledger : pandas.DataFrame
+        Attributed savings ledger (:func:`attribute_ledger`) with ``channel_id`` and
+        ``timestamp``.
+    channels : pandas.DataFrame
+        Analysed channels with ``channel_name``, ``owner`` and ``completeness_pct``.
+    tz : str or zoneinfo.ZoneInfo
+        Site time zone (for the descriptions).
+    currency : str
+        Currency of the costs.
+    demand_rate_per_kw : float or None
+        Demand charge [currency/kW].
+    thresholds : QuickWinThresholds, optional
+        Limits.
+    individual_after_hours : int
+        Meters with an after-hours win of their own; the rest form the site-wide win.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`QUICK_WIN_COLUMNS`, at most ``max_items`` rows in rank order.
+    """
+    t = QuickWinThresholds() if thresholds is None else thresholds
+    by_id = channels.set_index("channel_id")
+    ctx = _Context(
+        names=by_id["channel_name"].to_dict(),
+        owners=by_id["owner"].to_dict() if "owner" in by_id else {},
+        completeness=by_id["completeness_pct"].to_dict(),
+        tz=tz,
+        currency=currency,
+        demand_rate=demand_rate_per_kw,
+        weeks=t.annualisation_weeks,
+    )
+    book = _Ledger(ledger, tz)
+    attributed = book.attributed
+
+    wins: list[dict[str, Any]] = []
+    # 1. after-hours load of the top meters, 6. site-wide for the others (B8)
+    significant = sorted(
+        (r for r in records(after_hours) if r.significant),
+        key=lambda r: -float(r.excess_kwh),
+    )
+    own = significant[:individual_after_hours]
+    rest = significant[individual_after_hours:]
+    for row in own:  # a handful of meters
+        cid = int(row.channel_id)
+        kwh, cost = attributed(cid, "after_hours")
+        name = ctx.names.get(cid, str(cid))
+        wins.append(
+            {
+                "title": f"Reduce after-hours load on {name}",
+                "type": "after_hours_base_load",
+                "priority": "high" if kwh > t.after_hours_high_kwh else "medium",
+                "channel_id": cid,
+                "weekly_kwh": kwh,
+                "weekly_cost": cost,
+                "description": (
+                    f"{name} used {row.excess_kwh:.1f} kWh outside opening hours above its "
+                    f"base load of {row.base_kw:.2f} kW (average {row.avg_kw:.2f} kW after hours)."
+                ),
+                "recommendations": (
+                    f"Check the time schedule of {name} in the BMS or time clock and switch it "
+                    "off (or to setback) at closing time.",
+                    "Walk the site after closing and at the weekend to find equipment left on.",
+                    "Add an occupancy sensor or a run-on timer where operation after hours is "
+                    "sometimes needed.",
+                    "Compare next week's after-hours load with this one to confirm the saving.",
+                ),
+                "confidence": _confidence(ctx, cid, strong=row.base_source == "baseline_p5"),
+                "owner": _owner(ctx, cid, "Facilities Manager"),
+                "effort": "low",
+                "evidence": book.evidence_days(cid, "after_hours"),
+            }
+        )
+    if rest:
+        ids = [int(r.channel_id) for r in rest]
+        kwh = sum(attributed(c, "after_hours")[0] for c in ids)
+        cost = sum(attributed(c, "after_hours")[1] for c in ids)
+        names = ", ".join(str(ctx.names.get(c, c)) for c in ids[:3])
+        more = f" and {len(ids) - 3} more" if len(ids) > 3 else ""
+        wins.append(
+            {
+                "title": f"Site-wide after-hours optimization ({len(ids)} more meters)",
+                "type": "site_after_hours",
+                "priority": "high",
+                "channel_id": None,
+                "weekly_kwh": kwh,
+                "weekly_cost": cost,
+                "description": (
+                    f"Meters without a win of their own ({names}{more}) also ran above their "
+                    f"base load after hours: {kwh:.1f} kWh this week."
+                ),
+                "recommendations": (
+                    "Review the site's closing routine and the BMS schedules of all meters.",
+                    "Align HVAC setback times with the opening hours and holidays.",
+                    "Set a weekly after-hours energy target per meter and track it.",
+                ),
+                "confidence": "medium",
+                "owner": "Facilities Manager",
+                "effort": "medium",
+                "evidence": [
+                    {
+                        "channelId": c,
+                        "channelName": None,
+                        "start": None,
+                        "end": None,
+                        "kwh": attributed(c, "after_hours")[0],
+                    }
+                    for c in ids
+                ],
+            }
+        )
+    # 2. data communication on meters with high-severity sensor issues
+    issues = records(health)
+    high = [r for r in issues if r.severity == "high"]
+    if high:
+        ids = sorted({int(r.channel_id) for r in high})
+        wins.append(
+            {
+                "title": f"Fix data communication on {len(ids)} meter(s)",
+                "type": "data_communication",
+                "priority": "high",
+                "channel_id": None,
+                "weekly_kwh": np.nan,
+                "weekly_cost": np.nan,
+                "description": (
+                    f"{len(high)} high-severity data issue(s) on "
+                    + ", ".join(str(ctx.names.get(c, c)) for c in ids[:3])
+                    + (f" and {len(ids) - 3} more" if len(ids) > 3 else "")
+                    + "; findings on these meters are incomplete."
+                ),
+                "recommendations": (
+                    "Check power and network connection of the affected meters' gateway.",
+                    "Confirm in the Eniscope portal that the channels report again.",
+                    "Re-run the ingestion for the missing days once data is back.",
+                ),
+                "confidence": "high",
+                "owner": "Metering Contractor",
+                "effort": "low",
+                "evidence": [
+                    {
+                        "channelId": int(r.channel_id),
+                        "channelName": None,
+                        "start": r.start,
+                        "end": r.end,
+                        "kwh": None,
+                        "issue": r.type,
+                    }
+                    for r in high[:10]
+                ],
+            }
+        )
+    # 3. anomaly events per channel and kind; the largest event describes it (B7)
+    titles = {
+        "after_hours": ("Stop unexpected after-hours operation of {name}", "Facilities Manager"),
+        "schedule_change": ("Restore the operating schedule of {name}", "Facilities Manager"),
+        "unusual_consumption": ("Investigate unusual consumption on {name}", "Energy Manager"),
+    }
+    events = records(anomalies)
+    channel_total: dict[int, float] = {}
+    grouped: dict[tuple[int, str], list[Any]] = {}
+    for r in events:  # events are few
+        channel_total[int(r.channel_id)] = channel_total.get(int(r.channel_id), 0.0) + float(
+            r.excess_kwh
+        )
+        grouped.setdefault((int(r.channel_id), str(r.kind)), []).append(r)
+    for (cid, kind), group in sorted(grouped.items()):
+        total_kwh = float(sum(r.excess_kwh for r in group))
+        kwh, cost = attributed(cid, "anomaly")
+        share = total_kwh / max(channel_total[cid], 1e-12)
+        kwh, cost = kwh * share, cost * share
+        counted_elsewhere = (
+            f" Of these, {total_kwh - kwh:.1f} kWh are already counted in the after-hours "
+            "waste above."
+            if total_kwh - kwh >= 0.05
+            else ""
+        )
+        ranked = sorted(group, key=lambda r: -float(r.excess_kwh))
+        largest = ranked[0]
+        name = ctx.names.get(cid, str(cid))
+        title, owner = titles[kind]
+        wins.append(
+            {
+                "title": title.format(name=name),
+                "type": f"anomaly_{kind}",
+                "priority": "high" if total_kwh > t.anomaly_high_kwh else "medium",
+                "channel_id": cid,
+                "weekly_kwh": kwh,
+                "weekly_cost": cost,
+                "event_kwh": total_kwh,
+                "description": (
+                    f"{name}: {len(group)} event(s), {total_kwh:.1f} kWh above the usual "
+                    f"profile; the largest from {_fmt_time(largest.start, tz)} for "
+                    f"{largest.hours:.1f} h ({largest.excess_kwh:.1f} kWh, peak "
+                    f"{largest.peak_kw:.2f} kW)." + counted_elsewhere
+                ),
+                "recommendations": (
+                    f"Check what ran on {name} during the largest event (BMS trend, "
+                    "staff on site, overrides).",
+                    "Remove manual overrides and restore the normal schedule.",
+                    "If the load is needed, note why so future reports can expect it.",
+                ),
+                "confidence": _confidence(ctx, cid, strong=largest.hours >= 3),
+                "owner": _owner(ctx, cid, owner),
+                "effort": "medium",
+                "evidence": [
+                    {
+                        "channelId": cid,
+                        "channelName": None,
+                        "start": r.start,
+                        "end": r.end,
+                        "kwh": float(r.excess_kwh),
+                    }
+                    for r in ranked[:3]
+                ],
+            }
+        )
+    # level shifts (a site-wide change is weather or occupancy, not a channel's fault)
+    for row in records(level_shifts):
+        if row.direction != "up" or getattr(row, "scope", "channel") != "channel":
+            continue
+        cid = int(row.channel_id)
+        kwh, cost = attributed(cid, "level_shift")
+        name = ctx.names.get(cid, str(cid))
+        wins.append(
+            {
+                "title": f"Find the cause of higher consumption on {name}",
+                "type": "level_shift",
+                "priority": "medium",
+                "channel_id": cid,
+                "weekly_kwh": kwh,
+                "weekly_cost": cost,
+                "description": (
+                    f"{name}: consumption shifted up {row.shift_pct:.0f} % since "
+                    f"{_fmt_time(row.start, tz)} ({row.baseline_kw:.2f} → {row.new_kw:.2f} kW)."
+                ),
+                "recommendations": (
+                    "Check for setpoint, schedule or equipment changes around the shift.",
+                    "Inspect the equipment for faults (stuck dampers, valves, failed controls).",
+                    "If the change is intended, accept it as the new baseline.",
+                ),
+                "confidence": "medium",
+                "owner": _owner(ctx, cid, "Energy Manager"),
+                "effort": "medium",
+                "evidence": [
+                    {
+                        "channelId": cid,
+                        "channelName": None,
+                        "start": row.start,
+                        "end": row.end,
+                        "kwh": float(row.excess_kwh),
+                    }
+                ],
+            }
+        )
+    # 4. demand spikes per channel
+    by_channel: dict[int, list[Any]] = {}
+    for r in records(spikes):
+        by_channel.setdefault(int(r.channel_id), []).append(r)
+    for cid, group in sorted(by_channel.items()):
+        kwh, cost = attributed(cid, "spike")
+        demand_cost = float(np.nansum([float(r.demand_cost) for r in group]))
+        coincident = max(float(r.coincident_kw) for r in group)
+        name = ctx.names.get(cid, str(cid))
+        ranked = sorted(group, key=lambda r: -float(r.peak_kw))
+        top = ranked[0]
+        demand_text = (
+            f" Removing it would lower this week's site peak by {coincident:.2f} kW "
+            f"({ctx.currency} {demand_cost:.2f} at {ctx.demand_rate:.2f}/kW if it sets the "
+            "month's billing peak)."
+            if demand_rate_per_kw is not None
+            else f" It adds {coincident:.2f} kW to this week's site peak."
+        )
+        wins.append(
+            {
+                "title": f"Reduce demand spikes on {name}",
+                "type": "demand_spikes",
+                "priority": "medium",
+                "channel_id": cid,
+                "weekly_kwh": kwh,
+                "weekly_cost": cost,
+                "demand_cost": demand_cost if demand_rate_per_kw is not None else np.nan,
+                "description": (
+                    f"{name}: {len(group)} spike(s), the highest {top.peak_kw:.2f} kW at "
+                    f"{_fmt_time(top.start, tz)}." + demand_text
+                ),
+                "recommendations": (
+                    f"Stagger the start of large loads on {name} (soft start, sequencing).",
+                    "Check for short-cycling or simultaneous start after a power cut.",
+                    "Consider a demand limit in the BMS for peak periods.",
+                ),
+                "confidence": "medium",
+                "owner": _owner(ctx, cid, "Facilities Manager"),
+                "effort": "medium",
+                "evidence": [
+                    {
+                        "channelId": cid,
+                        "channelName": None,
+                        "start": r.start,
+                        "end": r.end,
+                        "kwh": float(r.excess_kwh),
+                        "peakKw": float(r.peak_kw),
+                    }
+                    for r in ranked[:3]
+                ],
+            }
+        )
+    # 5. stuck sensors
+    stuck: dict[int, list[Any]] = {}
+    for r in issues:
+        if r.type == "stuck_sensor":
+            stuck.setdefault(int(r.channel_id), []).append(r)
+    for cid, group in sorted(stuck.items()):
+        name = ctx.names.get(cid, str(cid))
+        shortest = min((r.end - r.start) / pd.Timedelta(hours=1) for r in group)
+        wins.append(
+            {
+                "title": f"Check the stuck sensor on {name}",
+                "type": "stuck_sensor",
+                "priority": "low",
+                "channel_id": cid,
+                "weekly_kwh": np.nan,
+                "weekly_cost": np.nan,
+                "description": (
+                    f"{name} repeated the same reading for {len(group)} stretch(es) of at least "
+                    f"{shortest:.1f} h."
+                ),
+                "recommendations": (
+                    "Check the meter's CT and communication module on site.",
+                    "Compare with the panel's other meters for the same hours.",
+                    "Treat this meter's energy figures for those hours as unreliable.",
+                ),
+                "confidence": "medium",
+                "owner": _owner(ctx, cid, "Metering Contractor"),
+                "effort": "low",
+                "evidence": [
+                    {
+                        "channelId": cid,
+                        "channelName": None,
+                        "start": r.start,
+                        "end": r.end,
+                        "kwh": None,
+                    }
+                    for r in group[:3]
+                ],
+            }
+        )
+    return _rank(wins, t)
+
+
+_ENERGY_TYPES = ("after_hours_base_load", "site_after_hours", "level_shift")
+
+
+def _rank(wins: list[dict[str, Any]], t: QuickWinThresholds) -> pd.DataFrame:
+    """Drop wins below the energy threshold, score, rank and cut to ``max_items``."""
+    kept = []
+    for win in wins:  # a few wins
+        demand = win.get("demand_cost", np.nan)
+        energy = win["type"] in _ENERGY_TYPES or win["type"].startswith("anomaly_")
+        # an anomaly's own energy decides whether it is worth a win, even when part of it is
+        # already counted (B8) in the after-hours win of its channel
+        size = win.get("event_kwh", win["weekly_kwh"])
+        size = 0.0 if size is None or not np.isfinite(size) else float(size)
+        if energy and size < t.min_weekly_kwh:
+            continue
+        if win["type"] == "demand_spikes" and size < t.min_weekly_kwh and not demand > 0:
+            continue
+        weekly_cost = win["weekly_cost"]
+        savings = (0.0 if not np.isfinite(weekly_cost) else weekly_cost) + (
+            0.0 if not np.isfinite(demand) else demand
+        )
+        win["demand_cost"] = demand
+        win["annual_cost"] = weekly_cost * t.annualisation_weeks
+        win["score"] = savings * CONFIDENCE_WEIGHT[win["confidence"]] * EFFORT_WEIGHT[win["effort"]]
+        win["recommendations"] = tuple(win["recommendations"])
+        win["evidence"] = tuple(win["evidence"])
+        kept.append(win)
+    kept.sort(
+        key=lambda w: (_PRIORITY_RANK[w["priority"]], -w["score"], -EFFORT_WEIGHT[w["effort"]])
+    )
+    kept = kept[: t.max_items]
+    return pd.DataFrame(
+        {
+            c: pd.Series([w[c] for w in kept], dtype=_DTYPES.get(c, object))
+            for c in QUICK_WIN_COLUMNS
+        }
+    )
+
+
+_DTYPES = {
+    "weekly_kwh": float,
+    "weekly_cost": float,
+    "annual_cost": float,
+    "demand_cost": float,
+    "score": float,
+}

@@ -1,0 +1,500 @@
+"""One entry point for the analysis of a site-week: :func:`analyse_site_week`.
+
+It checks the readings once, lays them out on the expected interval grid per resolution (15-min
+and hourly channels can be mixed), fits the baseline profiles, and runs every analytic in a
+fixed order: sensor health, level shifts, demand spikes, anomalies (without the spike intervals
+and relative to a shifted level), after-hours waste, load shape, the savings ledger (each
+interval's excess counted once), quick wins and the site summary. Nothing here touches the
+database or the network.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from argo_lib import dates
+from argo_lib.analytics import (
+    after_hours,
+    anomalies,
+    costs,
+    grid,
+    health,
+    level_shifts,
+    load_shape,
+    quick_wins,
+    spikes,
+    summary,
+)
+from argo_lib.analytics import baseline as baselines
+from argo_lib.thresholds import Thresholds
+
+__all__ = ["SiteWeekAnalysis", "analyse_site_week", "site_holidays"]
+
+
+@dataclass(frozen=True, eq=False)
+class SiteWeekAnalysis:
+    """Everything the weekly brief reports about one site and week.
+
+    Times in the frames are UTC (tz-aware, interval starts, ends exclusive); ``*_local``
+    columns repeat them as site-local text for display.
+
+    Attributes
+    ----------
+    site : config.SiteSettings
+        The site analysed.
+    period : dates.Period
+        The report week.
+    baseline : dates.Period
+        The baseline weeks.
+    thresholds : Thresholds
+        The thresholds used.
+    channels : pandas.DataFrame
+        One row per analysed channel (also those without readings): name, role, resolution,
+        expected/actual intervals, ``completeness_pct``, first/last reading, ``stale_hours``
+        (against the period end), ``baseline_status``, ``energy_kwh`` and ``energy_cost`` of
+        the week, ``weekday_weekend_ratio``, and ``stale_now_hours`` when ``as_of`` is given.
+    health : pandas.DataFrame
+        Sensor and communication issues (:mod:`argo_lib.analytics.health`).
+    after_hours : pandas.DataFrame
+        After-hours waste per channel.
+    anomalies : pandas.DataFrame
+        Anomaly events (after-hours operation, schedule changes, unusual consumption).
+    level_shifts : pandas.DataFrame
+        Persistent level shifts.
+    spikes : pandas.DataFrame
+        Demand spikes with their coincident-peak contribution.
+    load_shape : pandas.DataFrame
+        Daily load-shape metrics per channel.
+    ledger : pandas.DataFrame
+        Excess energy per channel and interval by source, attributed so each interval counts
+        once.
+    quick_wins : pandas.DataFrame
+        Ranked recommendations.
+    summary : summary.SiteSummary
+        Status, headline, risks, opportunities and totals.
+    demand : dict
+        ``peak_kw``, ``peak_at``, ``source`` of the site's coincident demand.
+    holidays : tuple of datetime.date
+        Holidays in the baseline and report weeks.
+    """
+
+    site: Any
+    period: dates.Period
+    baseline: dates.Period
+    thresholds: Thresholds
+    channels: pd.DataFrame
+    health: pd.DataFrame
+    after_hours: pd.DataFrame
+    anomalies: pd.DataFrame
+    level_shifts: pd.DataFrame
+    spikes: pd.DataFrame
+    load_shape: pd.DataFrame
+    ledger: pd.DataFrame
+    quick_wins: pd.DataFrame
+    summary: summary.SiteSummary
+    demand: dict[str, Any]
+    holidays: tuple[dt.date, ...]
+
+    @property
+    def resolutions(self) -> tuple[int, ...]:
+        """Distinct channel resolutions [s]."""
+        return tuple(sorted(int(r) for r in self.channels["resolution_s"].unique()))
+
+
+@functools.lru_cache(maxsize=32)
+def _holidays(country: str, subdivision: str | None, y0: int, y1: int) -> frozenset[dt.date]:
+    return dates.holiday_dates(y0, y1, country=country, subdivision=subdivision)
+
+
+def site_holidays(site: Any, start: pd.Timestamp, end: pd.Timestamp) -> tuple[dt.date, ...]:
+    """Return the site's public holidays between two instants (site-local dates).
+
+    Parameters
+    ----------
+    site : config.SiteSettings
+        ``holiday_country`` (None: no holidays) and ``holiday_subdivision``.
+    start, end : pandas.Timestamp
+        Tz-aware bounds.
+
+    Returns
+    -------
+    tuple of datetime.date
+        Sorted holiday dates.
+    """
+    country = getattr(site, "holiday_country", None)
+    if not country:
+        return ()
+    tz = site.tz
+    first, last = start.tz_convert(tz).date(), end.tz_convert(tz).date()
+    every = _holidays(country, getattr(site, "holiday_subdivision", None), first.year, last.year)
+    return tuple(sorted(d for d in every if first <= d <= last))
+
+
+def _local_text(times: pd.Series, tz: Any) -> np.ndarray:
+    """Site-local ``"Mon 2026-11-16 09:00"`` texts (findings are few)."""
+    return np.array([t.tz_convert(tz).strftime("%a %Y-%m-%d %H:%M") for t in times], dtype=object)
+
+
+def _named(frame: pd.DataFrame, names: dict[int, str], tz: Any) -> pd.DataFrame:
+    """Add ``channel_name`` (after ``channel_id``) and ``start_local`` to a findings frame."""
+    out = frame.copy()
+    ids = out["channel_id"].to_numpy()
+    out.insert(1, "channel_name", np.array([names.get(int(i), str(i)) for i in ids], dtype=object))
+    if "start" in out.columns:
+        out["start_local"] = _local_text(out["start"], tz)
+    return out
+
+
+def _concat(frames: list[pd.DataFrame], empty: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate the non-empty frames, or return ``empty()``."""
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return empty()
+    if len(frames) == 1:
+        return frames[0].reset_index(drop=True)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _empty_ledger() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "channel_id": pd.Series(dtype=np.int64),
+            "timestamp": pd.Series(dtype="datetime64[ns, UTC]"),
+            "business_hours": pd.Series(dtype=bool),
+            **{f"{s}_kwh": pd.Series(dtype=float) for s in quick_wins.LEDGER_SOURCES},
+            "rate_per_kwh": pd.Series(dtype=float),
+            "resolution_s": pd.Series(dtype=np.int64),
+        }
+    )
+
+
+def _aligned(ids: np.ndarray, keys: np.ndarray, values: np.ndarray, fill: Any) -> np.ndarray:
+    """Values of ``keys`` looked up for each id (``fill`` where an id has none)."""
+    out = np.full(ids.size, fill, dtype=np.asarray(values).dtype if len(values) else float)
+    if len(keys):
+        order = np.argsort(keys)
+        pos = np.clip(np.searchsorted(keys[order], ids), 0, len(keys) - 1)
+        found = keys[order][pos] == ids
+        out[found] = np.asarray(values)[order][pos[found]]
+    return out
+
+
+def analyse_site_week(
+    readings: pd.DataFrame | None,
+    *,
+    site: Any,
+    period: dates.Period,
+    baseline: dates.Period | None = None,
+    channels: pd.DataFrame | None = None,
+    thresholds: Thresholds | None = None,
+    as_of: Any = None,
+) -> SiteWeekAnalysis:
+    """Analyse one site-week: health, waste, anomalies, spikes, quick wins and summary.
+
+    Parameters
+    ----------
+    readings : pandas.DataFrame or None
+        Canonical long readings of the baseline and report weeks: ``timestamp`` (tz-aware
+        interval start), ``channel_id``, ``energy_kwh`` [kWh], ``power_kw`` [kW]; readings
+        outside the two periods are ignored. None or empty gives an empty-site result.
+    site : config.SiteSettings
+        Time zone, opening hours, holidays, tariff, channels (roles, limits, owners),
+        ``skip_channels``.
+    period : dates.Period
+        The report week (site-local, half-open).
+    baseline : dates.Period, optional
+        The baseline; default the four weeks before ``period``.
+    channels : pandas.DataFrame, optional
+        ``channel_id``, ``channel_name``, ``resolution_s``, ``role`` (e.g.
+        ``db.read_channels``); channels listed here or in the site file are reported even
+        without readings.
+    thresholds : Thresholds, optional
+        Default ``site.thresholds``.
+    as_of : timestamp, optional
+        Tz-aware time of the last ingestion; gives ``stale_now_hours`` per channel, the live
+        status (spec B2), next to ``stale_hours`` measured against the end of the report week.
+
+    Returns
+    -------
+    SiteWeekAnalysis
+
+    Raises
+    ------
+    ValueError
+        On naive timestamps, a missing ``timestamp``/``channel_id`` column, or a baseline
+        that does not end where the report week starts or before.
+    """
+    t = thresholds if thresholds is not None else getattr(site, "thresholds", Thresholds())
+    baseline = dates.baseline_period(period, weeks=4) if baseline is None else baseline
+    if baseline.end > period.start:
+        raise ValueError(
+            f"baseline {baseline} overlaps the report period {period}; use "
+            "dates.baseline_period(period) (the weeks before the report week)"
+        )
+    tz = site.tz
+    frame = grid.check_readings(readings)
+    table = grid.channel_table(frame, channels=channels, site=site)
+    holidays = site_holidays(site, baseline.start, period.end)
+    opening = getattr(site, "opening_hours", None)
+    # one grid over baseline and report week, then views of each (the calendar is computed once)
+    if baseline.end == period.start:
+        span = dates.Period(baseline.start, period.end)
+        span_grids = grid.build_grids(
+            frame, table, period=span, tz=tz, opening_hours=opening, holidays=holidays
+        )
+        report_grids = {res: g.slice(period) for res, g in span_grids.items()}
+        base_grids = {res: g.slice(baseline) for res, g in span_grids.items()}
+    else:  # a baseline further back: two grids, not one over the gap
+        report_grids = grid.build_grids(
+            frame, table, period=period, tz=tz, opening_hours=opening, holidays=holidays
+        )
+        base_grids = grid.build_grids(
+            frame, table, period=baseline, tz=tz, opening_hours=opening, holidays=holidays
+        )
+    tariff = site.tariff
+    main_ids = tuple(int(c) for c in table.loc[table["role"] == "main", "channel_id"])
+    names = dict(zip(table["channel_id"].tolist(), table["channel_name"].tolist(), strict=True))
+
+    profiles: dict[int, baselines.Profile] = {}
+    expected: dict[int, baselines.SlotStats] = {}
+    shift_parts, spike_parts, event_parts, ah_parts, shape_parts, ratios = [], [], [], [], [], []
+    ledger_parts: list[pd.DataFrame] = []
+    spike_excess: dict[int, tuple[grid.Grid, np.ndarray]] = {}
+    energy_rows = []
+    base_expected: dict[int, baselines.SlotStats] = {}
+    for res, g in report_grids.items():  # one or two resolutions
+        b = base_grids[res]
+        profile = baselines.fit_profile(b, thresholds=t.baseline)
+        profiles[res] = profile
+        expected[res] = baselines.expected_stats(profile, g)
+        base_expected[res] = profile.own
+    issues = health.check_health(
+        report_grids,
+        frame,
+        table,
+        period=period,
+        tz=tz,
+        expected=expected,
+        thresholds=t.health,
+    )
+    # readings a sensor check distrusts (stuck, zero runs, negative, implausible, mismatched)
+    # are left out of the consumption analytics: a frozen value is not after-hours operation
+    clean_grids = {res: health.without_suspect(g, issues) for res, g in report_grids.items()}
+    for res, g in clean_grids.items():  # one or two resolutions
+        shift_parts.append(
+            level_shifts.detect_level_shifts(
+                g,
+                expected[res],
+                profiles[res],
+                baseline=base_grids[res],
+                baseline_expected=base_expected[res],
+                thresholds=t.level_shifts,
+            )
+        )
+    all_shifts = level_shifts.mark_site_wide(
+        _concat(shift_parts, level_shifts.empty_shifts),
+        n_channels=len(table),
+        thresholds=t.level_shifts,
+    )
+    for res, g in clean_grids.items():  # one or two resolutions
+        b, profile, exp, b_exp = base_grids[res], profiles[res], expected[res], base_expected[res]
+        is_main = np.isin(g.channel_ids, main_ids)
+        rates = costs.rate_per_kwh(g.index, tariff=tariff, tz=tz, holidays=holidays)
+        factor = level_shifts.shift_factor(g, all_shifts)
+        spike_events, spike_mask, spike_kw = spikes.detect_spikes(
+            g, exp, profile, is_main=is_main, thresholds=t.spikes
+        )
+        flagged = None
+        if t.anomalies.method == "isolation_forest":
+            flagged = anomalies.isolation_forest_mask(
+                g, exp, baseline=b, baseline_expected=b_exp, thresholds=t.anomalies
+            )
+        # spikes inside a sustained pattern (after-hours operation, a new schedule) belong
+        # to that pattern: find the patterns with every interval, then the rest without spikes
+        events, anomaly_kwh = anomalies.detect_anomalies(
+            g, exp, profile, thresholds=t.anomalies, factor=factor, flagged=flagged
+        )
+        if len(spike_events):
+            longer = events["hours"] > t.spikes.max_duration_hours + 2 * g.dt_h
+            sustained = events[(events["kind"] != "unusual_consumption") & longer]
+            spike_events, spike_mask, spike_kw = spikes.suppress_spikes(
+                spike_events, spike_mask, spike_kw, g, sustained
+            )
+        if len(spike_events):
+            events, anomaly_kwh = anomalies.detect_anomalies(
+                g,
+                exp,
+                profile,
+                thresholds=t.anomalies,
+                factor=factor,
+                exclude=spike_mask,
+                flagged=flagged,
+            )
+        ah_table, ah_kwh = after_hours.after_hours_waste(
+            g,
+            baseline=b,
+            baseline_expected=b_exp,
+            profile=profile,
+            rate_per_kwh=rates,
+            thresholds=t.after_hours,
+        )
+        daily, ratio = load_shape.load_shape(report_grids[res])
+        # level-shift excess: energy above the old level after an upward shift
+        with np.errstate(invalid="ignore"):
+            shifted = (factor > 1.0) & np.isfinite(g.load_kw)
+            shift_kwh = np.where(shifted, np.maximum(g.load_kw - exp.median, 0.0) * g.dt_h, 0.0)
+        spike_kwh = spike_kw * g.dt_h
+        stack = np.stack([ah_kwh, anomaly_kwh, shift_kwh, spike_kwh])
+        stack = np.nan_to_num(stack)
+        rows, cols = np.nonzero(stack.max(axis=0) > 0)
+        ledger_parts.append(
+            pd.DataFrame(
+                {
+                    "channel_id": g.channel_ids[cols],
+                    "timestamp": pd.DatetimeIndex(g.times_ns(rows), tz="UTC"),
+                    "business_hours": g.business[rows],
+                    **{
+                        f"{source}_kwh": stack[i, rows, cols]
+                        for i, source in enumerate(quick_wins.LEDGER_SOURCES)
+                    },
+                    "rate_per_kwh": rates[rows],
+                    "resolution_s": np.full(rows.size, g.resolution_s, dtype=np.int64),
+                }
+            )
+        )
+        energy = np.where(np.isfinite(g.energy_kwh), g.energy_kwh, g.load_kw * g.dt_h)
+        energy_rows.append(
+            (g.channel_ids, np.nansum(energy, axis=0), np.nansum(energy * rates[:, None], axis=0))
+        )
+        spike_parts.append(spike_events)
+        event_parts.append(events)
+        ah_parts.append(ah_table)
+        shape_parts.append(daily)
+        ratios.append(ratio)
+        spike_excess[res] = (g, spike_kw)
+
+    quality = health.channel_quality(report_grids, table, period=period)
+    base_table = baselines.baseline_table(list(profiles.values()))
+    ids = table["channel_id"].to_numpy(dtype=np.int64)
+    channel_frame = table.copy()
+    q_ids = quality["channel_id"].to_numpy(dtype=np.int64)
+    for column in (
+        "expected",
+        "actual",
+        "completeness_pct",
+        "first_reading",
+        "last_reading",
+        "stale_hours",
+    ):
+        values = quality[column]
+        if str(values.dtype).startswith("datetime64"):
+            ns = values.to_numpy(dtype="datetime64[ns]").astype(np.int64)
+            aligned = _aligned(ids, q_ids, ns, np.iinfo(np.int64).min)
+            channel_frame[column] = pd.DatetimeIndex(aligned.astype("datetime64[ns]"), tz="UTC")
+        else:
+            channel_frame[column] = _aligned(ids, q_ids, values.to_numpy(), 0)
+    b_ids = base_table["channel_id"].to_numpy(dtype=np.int64)
+    for column in ("baseline_status", "coverage", "mean_kw", "noise_kw"):
+        fill = "insufficient" if column == "baseline_status" else np.nan
+        channel_frame[column] = _aligned(ids, b_ids, base_table[column].to_numpy(), fill)
+    e_ids = np.concatenate([e[0] for e in energy_rows]) if energy_rows else np.empty(0, int)
+    for k, column in ((1, "energy_kwh"), (2, "energy_cost")):
+        values = np.concatenate([e[k] for e in energy_rows]) if energy_rows else np.empty(0)
+        channel_frame[column] = _aligned(ids, e_ids, values, np.nan)
+    ratio_all = pd.concat(ratios) if ratios else pd.Series(dtype=float)
+    channel_frame["weekday_weekend_ratio"] = _aligned(
+        ids, ratio_all.index.to_numpy(dtype=np.int64), ratio_all.to_numpy(dtype=float), np.nan
+    )
+    if as_of is not None:
+        now = dates.ensure_aware(as_of, name="as_of", tz=tz)
+        last_end = channel_frame["last_reading"] + pd.to_timedelta(
+            channel_frame["resolution_s"], unit="s"
+        )
+        channel_frame["stale_now_hours"] = ((now - last_end) / pd.Timedelta(hours=1)).to_numpy(
+            dtype=float, na_value=np.nan
+        )
+
+    demand, source = spikes.site_demand(
+        report_grids,
+        main_ids=main_ids,
+        interval_s=int(getattr(tariff, "demand_interval_s", costs.BILLING_INTERVAL_S)),
+    )
+    spike_frame = _concat(spike_parts, spikes.empty_spikes)
+    spike_frame = spikes.demand_impact(
+        spike_frame, spike_excess, demand, demand_rate_per_kw=tariff.demand_rate_per_kw
+    )
+    spike_frame = spike_frame.sort_values("peak_kw", ascending=False, ignore_index=True)
+    peak_kw, peak_at, _ = costs.coincident_peak(demand)
+    demand_info = {
+        "peak_kw": peak_kw,
+        "peak_at": peak_at,
+        "source": source,
+        "demand_rate_per_kw": tariff.demand_rate_per_kw,
+        "demand_charge": (
+            peak_kw * tariff.demand_rate_per_kw
+            if tariff.demand_rate_per_kw is not None and np.isfinite(peak_kw)
+            else None
+        ),
+    }
+    ledger = quick_wins.attribute_ledger(_concat(ledger_parts, _empty_ledger))
+    ah_frame = _named(_concat(ah_parts, after_hours.empty_after_hours), names, tz)
+    total_excess = float(np.nansum(ah_frame["excess_kwh"].to_numpy(dtype=float)))
+    ah_frame["percent_of_total"] = (
+        100.0 * ah_frame["excess_kwh"] / total_excess if total_excess > 0 else 0.0
+    )
+    ah_frame = ah_frame.sort_values("excess_kwh", ascending=False, ignore_index=True)
+    event_frame = _named(_concat(event_parts, anomalies.empty_events), names, tz)
+    shift_frame = _named(all_shifts, names, tz)
+    spike_frame = _named(spike_frame, names, tz)
+    wins = quick_wins.build_quick_wins(
+        after_hours=ah_frame,
+        anomalies=event_frame,
+        level_shifts=shift_frame,
+        spikes=spike_frame,
+        health=issues,
+        ledger=ledger,
+        channels=channel_frame,
+        tz=tz,
+        currency=tariff.currency,
+        demand_rate_per_kw=tariff.demand_rate_per_kw,
+        thresholds=t.quick_wins,
+    )
+    site_summary = summary.summarise_site(
+        health=issues,
+        after_hours=ah_frame,
+        anomalies=event_frame,
+        level_shifts=shift_frame,
+        spikes=spike_frame,
+        quick_wins=wins,
+        channels=channel_frame,
+        currency=tariff.currency,
+        annualisation_weeks=t.quick_wins.annualisation_weeks,
+        demand_source=source,
+        thresholds=t.status,
+    )
+    shape = _concat(shape_parts, load_shape.empty_load_shape)
+    return SiteWeekAnalysis(
+        site=site,
+        period=period,
+        baseline=baseline,
+        thresholds=t,
+        channels=channel_frame,
+        health=issues,
+        after_hours=ah_frame,
+        anomalies=event_frame,
+        level_shifts=shift_frame,
+        spikes=spike_frame,
+        load_shape=_named(shape, names, tz),
+        ledger=ledger,
+        quick_wins=wins,
+        summary=site_summary,
+        demand=demand_info,
+        holidays=holidays,
+    )

@@ -1,0 +1,584 @@
+"""The weekly brief JSON: one document per site and week, validated against its JSON Schema.
+
+:func:`build_brief` turns a :class:`~argo_lib.analytics.SiteWeekAnalysis` into the document of
+``spec/weekly_brief_json.md`` (version 1 field names, camelCase, kept for the React dashboard;
+new fields are added beside them). Numbers are JSON numbers rounded for display (kWh 1 dp,
+currency 2 dp, kW 2 dp, percentages 1 dp), "not applicable" is ``null``, every timestamp is
+site-local ISO 8601 with its UTC offset, and empty sections are present with zero counts and
+empty lists. :func:`validate_brief` checks a document against ``brief_schema.json`` (JSON Schema
+Draft 2020-12) shipped with the package.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import math
+from collections.abc import Mapping
+from importlib import resources
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from argo_lib.analytics.grid import records
+
+__all__ = ["REPORT_VERSION", "BriefValidationError", "build_brief", "load_schema", "validate_brief"]
+
+REPORT_VERSION = "2.0"
+"""Version of the brief layout (2.x keeps every field name of the version 1 layout)."""
+
+_SECRET_WORDS = ("password", "secret", "token", "api_key", "apikey")
+
+
+class BriefValidationError(ValueError):
+    """A brief does not match the JSON Schema; the message lists each failing field."""
+
+
+@functools.lru_cache(maxsize=1)
+def load_schema() -> dict[str, Any]:
+    """Return the brief's JSON Schema (Draft 2020-12) shipped as ``argo_lib/brief_schema.json``.
+
+    Returns
+    -------
+    dict
+        The schema.
+    """
+    text = resources.files("argo_lib").joinpath("brief_schema.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def validate_brief(doc: Mapping[str, Any]) -> None:
+    """Validate a brief against the JSON Schema.
+
+    Parameters
+    ----------
+    doc : Mapping
+        A brief as returned by :func:`build_brief` (or read back from its JSON file).
+
+    Raises
+    ------
+    BriefValidationError
+        Listing every violation as ``path: message``.
+    """
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(load_schema())
+    errors = sorted(validator.iter_errors(doc), key=lambda e: list(e.absolute_path))
+    if errors:
+        lines = [
+            f"{'/'.join(str(p) for p in e.absolute_path) or '(root)'}: {e.message}"
+            for e in errors[:20]
+        ]
+        more = f"\n... and {len(errors) - 20} more" if len(errors) > 20 else ""
+        raise BriefValidationError(
+            "brief does not match argo_lib/brief_schema.json:\n" + "\n".join(lines) + more
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Value formatting
+
+
+def _num(value: Any, digits: int) -> float | None:
+    """Round a number for display; NaN, None and infinities become None."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    if not math.isfinite(number):
+        return None
+    rounded = round(number, digits)
+    return 0.0 if rounded == 0 else rounded
+
+
+def _kwh(value: Any) -> float | None:
+    return _num(value, 1)
+
+
+def _kw(value: Any) -> float | None:
+    return _num(value, 2)
+
+
+def _money(value: Any) -> float | None:
+    return _num(value, 2)
+
+
+def _int(value: Any) -> int:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return 0
+    return int(value)
+
+
+def _time(value: Any, tz: Any) -> str | None:
+    """Site-local ISO 8601 with offset; None for missing."""
+    if value is None or value is pd.NaT:
+        return None
+    ts = pd.Timestamp(value)
+    if ts is pd.NaT:
+        return None
+    if ts.tz is None:
+        raise ValueError(f"timestamp {value!r} is naive; the brief needs tz-aware times")
+    return ts.tz_convert(tz).isoformat()
+
+
+def _resolution_text(seconds: int) -> str:
+    return f"{seconds}s ({seconds // 60}min)"
+
+
+def _clean_parameters(parameters: Mapping[str, Any] | None) -> dict[str, Any]:
+    """JSON-safe copy of the notebook parameters without anything that looks like a secret."""
+    out: dict[str, Any] = {}
+    for key, value in (parameters or {}).items():
+        if any(word in str(key).lower() for word in _SECRET_WORDS):
+            continue
+        if isinstance(value, str | int | float | bool) or value is None:
+            out[str(key)] = value
+        elif isinstance(value, dt.date | dt.datetime | pd.Timestamp):
+            out[str(key)] = value.isoformat()
+        elif isinstance(value, list | tuple):
+            out[str(key)] = [
+                v if isinstance(v, str | int | float | bool) else str(v) for v in value
+            ]
+        else:
+            out[str(key)] = str(value)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Sections
+
+
+def _sensor_health(analysis: Any, tz: Any) -> dict[str, Any]:
+    issues = analysis.health
+    summary = []
+    for kind, group in issues.groupby("type", sort=False):
+        names = list(dict.fromkeys(group["channel_name"].astype(str)))
+        worst = min(group["severity"], key={"high": 0, "medium": 1, "low": 2}.__getitem__)
+        more = f" and {len(names) - 3} more" if len(names) > 3 else ""
+        summary.append(
+            {
+                "type": str(kind),
+                "count": int(len(group)),
+                "affectedChannels": names[:3],
+                "affectedChannelCount": len(names),
+                "severity": worst,
+                "description": (
+                    f"{len(group)} {str(kind).replace('_', ' ')} issue(s) on "
+                    f"{', '.join(names[:3])}{more}"
+                ),
+            }
+        )
+    counts = analysis.summary.severity_counts
+    return {
+        "summary": summary,
+        "totalIssues": int(len(issues)),
+        "bySeverity": {s: int(counts.get(s, 0)) for s in ("high", "medium", "low")},
+        "issues": [
+            {
+                "type": r.type,
+                "severity": r.severity,
+                "channelId": int(r.channel_id),
+                "channelName": str(r.channel_name),
+                "description": r.description,
+                "start": _time(r.start, tz),
+                "end": _time(r.end, tz),
+                "intervals": _int(r.intervals),
+                "value": _num(r.value, 2),
+                "unit": r.unit,
+            }
+            for r in records(issues)
+        ],
+    }
+
+
+def _after_hours(analysis: Any, *, top_n: int, weeks: float) -> dict[str, Any]:
+    table = analysis.after_hours
+    significant = table[table["significant"]]
+    total_kwh = float(np.nansum(significant["excess_kwh"].to_numpy(dtype=float)))
+    total_cost = float(np.nansum(significant["excess_cost"].to_numpy(dtype=float)))
+    meters = significant.head(top_n)
+    return {
+        "summary": {
+            "totalMetersWithExcess": int(len(significant)),
+            "totalExcessKwh": _kwh(total_kwh),
+            "totalExcessCost": _money(total_cost),
+            "estimatedAnnualCost": _money(total_cost * weeks),
+        },
+        "topMeters": [
+            {
+                "channelId": int(r.channel_id),
+                "channelName": str(r.channel_name),
+                "baseline": {"kw": _kw(r.base_kw), "source": str(r.base_source)},
+                "thisWeek": {
+                    "totalAfterHoursKwh": _kwh(r.after_hours_kwh),
+                    "excessAfterHoursKwh": _kwh(r.excess_kwh),
+                    "avgPowerKw": _kw(r.avg_kw),
+                    "maxPowerKw": _kw(r.max_kw),
+                    "minPowerKw": _kw(r.min_kw),
+                    "intervals": _int(r.intervals),
+                },
+                "impact": {
+                    "excessKwh": _kwh(r.excess_kwh),
+                    "excessCost": _money(r.excess_cost),
+                    "percentOfTotal": _num(r.percent_of_total, 1),
+                },
+            }
+            for r in records(meters)
+        ],
+    }
+
+
+def _anomaly_event(r: Any, tz: Any) -> dict[str, Any]:
+    return {
+        "channelId": int(r.channel_id),
+        "channelName": str(r.channel_name),
+        "start": _time(r.start, tz),
+        "end": _time(r.end, tz),
+        "peakPower": _kw(r.peak_kw),
+        "excessKwh": _kwh(r.excess_kwh),
+        "avgExcessKw": _kw(r.avg_excess_kw),
+        "context": r.context,
+        "kind": r.kind,
+        "hours": _num(r.hours, 2),
+        "intervals": _int(r.intervals),
+        "days": _int(r.days),
+    }
+
+
+def _anomalies(analysis: Any, tz: Any) -> dict[str, Any]:
+    events = analysis.anomalies.sort_values("start")
+    timeline = [_anomaly_event(r, tz) for r in records(events)]
+    by_channel = [
+        {
+            "channelId": int(cid),
+            "channelName": str(group["channel_name"].iloc[0]),
+            "anomalyCount": int(len(group)),
+            "events": [_anomaly_event(r, tz) for r in records(group)],
+        }
+        for cid, group in events.groupby("channel_id", sort=True)
+    ]
+    return {
+        "summary": {
+            "totalEvents": int(len(events)),
+            "affectedChannels": int(events["channel_id"].nunique()),
+            "totalExcessKwh": _kwh(float(events["excess_kwh"].sum())) or 0.0,
+        },
+        "timeline": timeline,
+        "byChannel": by_channel,
+    }
+
+
+def _spike_event(r: Any, tz: Any) -> dict[str, Any]:
+    return {
+        "channelId": int(r.channel_id),
+        "channelName": str(r.channel_name),
+        "start": _time(r.start, tz),
+        "end": _time(r.end, tz),
+        "peakPower": _kw(r.peak_kw),
+        "excessKwh": _kwh(r.excess_kwh),
+        "intervals": _int(r.intervals),
+        "thresholdKw": _kw(r.threshold_kw),
+        "coincidentPeakKw": _kw(r.coincident_kw),
+        "demandCost": _money(r.demand_cost),
+    }
+
+
+def _spikes(analysis: Any, tz: Any, *, top_n: int) -> dict[str, Any]:
+    events = analysis.spikes.sort_values("peak_kw", ascending=False)
+    return {
+        "summary": {
+            "totalEvents": int(len(events)),
+            "affectedChannels": int(events["channel_id"].nunique()),
+            "totalExcessKwh": _kwh(float(events["excess_kwh"].sum())) or 0.0,
+        },
+        "topSpikes": [_spike_event(r, tz) for r in records(events.head(top_n))],
+        "byChannel": [
+            {
+                "channelId": int(cid),
+                "channelName": str(group["channel_name"].iloc[0]),
+                "spikeCount": int(len(group)),
+                "events": [_spike_event(r, tz) for r in records(group)],
+            }
+            for cid, group in events.groupby("channel_id", sort=True)
+        ],
+    }
+
+
+def _evidence(items: Any, names: Mapping[int, str], tz: Any) -> list[dict[str, Any]]:
+    out = []
+    for item in items:
+        cid = item.get("channelId")
+        entry = {
+            "channelId": None if cid is None else int(cid),
+            "channelName": None if cid is None else str(names.get(int(cid), cid)),
+            "start": _time(item.get("start"), tz),
+            "end": _time(item.get("end"), tz),
+            "kwh": _kwh(item.get("kwh")),
+        }
+        for key, value in item.items():
+            if key not in entry:
+                entry[key] = _kw(value) if isinstance(value, float) else value
+        out.append(entry)
+    return out
+
+
+def _quick_wins(analysis: Any, tz: Any) -> list[dict[str, Any]]:
+    names = analysis.channels.set_index("channel_id")["channel_name"].to_dict()
+    return [
+        {
+            "title": r.title,
+            "type": r.type,
+            "priority": r.priority,
+            "impact": {
+                "weeklyKwh": _kwh(r.weekly_kwh),
+                "weeklyCost": _money(r.weekly_cost),
+                "annualCost": _money(r.annual_cost),
+                "demandCost": _money(r.demand_cost),
+            },
+            "description": r.description,
+            "recommendations": list(r.recommendations),
+            "confidence": r.confidence,
+            "owner": r.owner,
+            "effort": r.effort,
+            "evidence": _evidence(r.evidence, names, tz),
+            "score": _num(r.score, 2),
+        }
+        for r in records(analysis.quick_wins)
+    ]
+
+
+def _level_shifts(analysis: Any, tz: Any) -> dict[str, Any]:
+    shifts = analysis.level_shifts
+    return {
+        "summary": {
+            "totalShifts": int(len(shifts)),
+            "siteWide": int((shifts["scope"] == "site").sum()) if len(shifts) else 0,
+        },
+        "shifts": [
+            {
+                "channelId": int(r.channel_id),
+                "channelName": str(r.channel_name),
+                "start": _time(r.start, tz),
+                "end": _time(r.end, tz),
+                "direction": r.direction,
+                "shiftPercent": _num(r.shift_pct, 1),
+                "shiftKw": _kw(r.shift_kw),
+                "baselineKw": _kw(r.baseline_kw),
+                "newKw": _kw(r.new_kw),
+                "excessKwh": _kwh(r.excess_kwh),
+                "scope": r.scope,
+                "description": (
+                    f"consumption shifted {r.direction} {abs(r.shift_pct):.0f} % since "
+                    f"{r.start_local}"
+                    + (
+                        " (several channels at once: weather or occupancy)"
+                        if r.scope == "site"
+                        else ""
+                    )
+                ),
+            }
+            for r in records(shifts)
+        ],
+    }
+
+
+def _demand(analysis: Any, tz: Any) -> dict[str, Any]:
+    d = analysis.demand
+    return {
+        "peakKw": _kw(d.get("peak_kw")),
+        "peakAt": _time(d.get("peak_at"), tz),
+        "source": d.get("source"),
+        "billingIntervalS": int(getattr(analysis.site.tariff, "demand_interval_s", 900)),
+        "demandRatePerKw": _money(d.get("demand_rate_per_kw")),
+        "demandChargeIfMonthlyPeak": _money(d.get("demand_charge")),
+        "note": (
+            "Site demand is the main meter's demand per billing interval."
+            if d.get("source") == "main_meter"
+            else "The site has no main meter: site demand is the sum of the analysed channels "
+            "(hourly channels spread evenly over their quarter-hours)."
+        ),
+    }
+
+
+def _load_shape(analysis: Any) -> list[dict[str, Any]]:
+    shape = analysis.load_shape
+    return [
+        {
+            "channelId": int(r.channel_id),
+            "channelName": str(r.channel_name),
+            "date": r.date.isoformat(),
+            "dayType": r.day_type,
+            "energyKwh": _kwh(r.energy_kwh),
+            "baseKw": _kw(r.base_kw),
+            "peakKw": _kw(r.peak_kw),
+            "peakToBase": _num(r.peak_to_base, 2),
+            "loadFactor": _num(r.load_factor, 2),
+            "highLoadHours": _num(r.high_load_hours, 2),
+            "riseTime": r.rise_time if isinstance(r.rise_time, str) else None,
+            "fallTime": r.fall_time if isinstance(r.fall_time, str) else None,
+            "afterHoursShare": _num(r.after_hours_share, 3),
+            "coverage": _num(r.coverage, 3),
+        }
+        for r in records(shape)
+    ]
+
+
+def _data_quality(analysis: Any) -> dict[str, Any]:
+    channels = analysis.channels
+    completeness = channels["completeness_pct"].to_numpy(dtype=float)
+    return {
+        "channelsAnalyzed": int(len(channels)),
+        "avgCompleteness": _num(completeness.mean(), 1) if completeness.size else None,
+        "channels": [
+            {
+                "channelId": int(r.channel_id),
+                "channelName": str(r.channel_name),
+                "resolutionS": int(r.resolution_s),
+                "expected": _int(r.expected),
+                "actual": _int(r.actual),
+                "completeness": _num(r.completeness_pct, 1) or 0.0,
+                "baselineStatus": r.baseline_status,
+                "baselineCoverage": _num(r.coverage, 3),
+                "role": r.role,
+                "lastReading": None,
+                "staleHours": _num(r.stale_hours, 1),
+                "staleNowHours": _num(getattr(r, "stale_now_hours", None), 1),
+            }
+            for r in records(channels)
+        ],
+    }
+
+
+def build_brief(
+    analysis: Any,
+    *,
+    parameters: Mapping[str, Any] | None = None,
+    generated_at: Any = None,
+) -> dict[str, Any]:
+    """Assemble the weekly brief JSON of one analysed site-week.
+
+    Parameters
+    ----------
+    analysis : analytics.SiteWeekAnalysis
+        Result of :func:`argo_lib.analytics.analyse_site_week`.
+    parameters : Mapping, optional
+        The notebook parameters used (keys that look like secrets are dropped).
+    generated_at : timestamp, optional
+        Tz-aware generation time; default now (UTC), shown in the site's zone.
+
+    Returns
+    -------
+    dict
+        The brief (JSON-serialisable), valid against :func:`load_schema`.
+
+    Raises
+    ------
+    ValueError
+        If ``generated_at`` is naive.
+    """
+    site = analysis.site
+    tz = site.tz
+    generated = pd.Timestamp.now(tz="UTC") if generated_at is None else pd.Timestamp(generated_at)
+    if generated.tz is None:
+        raise ValueError("generated_at is timezone-naive; pass e.g. pd.Timestamp.now(tz='UTC')")
+    thresholds = analysis.thresholds
+    weeks = thresholds.quick_wins.annualisation_weeks
+    resolutions = analysis.resolutions
+    if len(resolutions) == 1:
+        resolution = _resolution_text(resolutions[0])
+    elif resolutions:
+        resolution = "mixed: " + ", ".join(_resolution_text(r) for r in resolutions)
+    else:
+        resolution = _resolution_text(int(getattr(site, "default_resolution_s", 3600)))
+    s = analysis.summary
+    currency = site.tariff.currency
+    baseline_weeks = (analysis.baseline.end - analysis.baseline.start) / pd.Timedelta(days=7)
+    doc = {
+        "reportVersion": REPORT_VERSION,
+        "metadata": {
+            "generatedAt": _time(generated, tz),
+            "site": {
+                "siteId": str(site.site_id),
+                "siteName": str(site.name),
+                "address": getattr(site, "address", None),
+                "city": getattr(site, "city", None),
+                "country": getattr(site, "country", None),
+                "timezone": str(site.timezone),
+            },
+            "period": {
+                "start": _time(analysis.period.start, tz),
+                "end": _time(analysis.period.end, tz),
+                "timezone": str(site.timezone),
+                "endExclusive": True,
+                "hours": _num(analysis.period.hours, 2),
+                "label": analysis.period.label,
+            },
+            "baseline": {
+                "start": _time(analysis.baseline.start, tz),
+                "end": _time(analysis.baseline.end, tz),
+                "weeksCount": _num(baseline_weeks, 2),
+            },
+            "dataResolution": resolution,
+            "parameters": _clean_parameters(parameters),
+            "holidays": [d.isoformat() for d in analysis.holidays],
+            "currency": currency,
+        },
+        "summary": {
+            "status": s.status,
+            "headline": list(s.headline),
+            "topRisks": [dict(r) for r in s.top_risks],
+            "topOpportunities": [
+                {
+                    "category": o["category"],
+                    "potentialSavings": _money(o["weekly_cost"]),
+                    "annualValue": _money(o["annual_cost"]),
+                    "weeklyKwh": _kwh(o["weekly_kwh"]),
+                    "description": o["description"],
+                }
+                for o in s.top_opportunities
+            ],
+            "totalPotentialSavings": {
+                "weeklyKwh": _kwh(s.weekly_kwh) or 0.0,
+                "weeklyCost": _money(s.weekly_cost) or 0.0,
+                "estimatedAnnual": _money(s.annual_cost) or 0.0,
+                "assumptions": list(s.assumptions),
+            },
+            "currency": currency,
+            "averageCompleteness": _num(s.avg_completeness_pct, 1),
+        },
+        "sections": {
+            "sensorHealth": _sensor_health(analysis, tz),
+            "afterHoursWaste": _after_hours(
+                analysis, top_n=thresholds.after_hours.top_n, weeks=weeks
+            ),
+            "anomalies": _anomalies(analysis, tz),
+            "spikes": _spikes(analysis, tz, top_n=thresholds.spikes.top_n),
+            "quickWins": _quick_wins(analysis, tz),
+            "levelShifts": _level_shifts(analysis, tz),
+            "demand": _demand(analysis, tz),
+            "loadShape": _load_shape(analysis),
+        },
+        "charts": {},
+        "dataQuality": _data_quality(analysis),
+    }
+    sections = doc["sections"]
+    doc["charts"] = {
+        "afterHoursRanking": [
+            {
+                "name": m["channelName"],
+                "excessKwh": m["impact"]["excessKwh"] or 0.0,
+                "cost": m["impact"]["excessCost"] or 0.0,
+            }
+            for m in sections["afterHoursWaste"]["topMeters"]
+        ],
+        "anomalyTimeline": sections["anomalies"]["timeline"],
+        "spikeEvents": sections["spikes"]["topSpikes"],
+    }
+    quality = analysis.channels.set_index("channel_id")
+    for entry in doc["dataQuality"]["channels"]:
+        entry["lastReading"] = _time(quality.loc[entry["channelId"], "last_reading"], tz)
+    return doc

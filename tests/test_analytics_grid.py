@@ -1,0 +1,180 @@
+"""Tests of argo_lib.analytics.grid and baseline: layout on the interval grid, runs, profiles."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from argo_lib import dates
+from argo_lib.analytics import baseline, grid
+from argo_lib.config import ChannelConfig, SiteSettings
+from argo_lib.thresholds import BaselineThresholds
+
+TZ = "America/New_York"
+KW_ATOL = 1e-9  # values copied or interpolated from exact inputs
+SITE = SiteSettings(
+    site_id="1",
+    name="Test",
+    timezone=TZ,
+    channels=(ChannelConfig(1, "A"), ChannelConfig(2, "B"), ChannelConfig(9, "Off", analyse=False)),
+    skip_channels=(7,),
+)
+
+
+def _readings(index: pd.DatetimeIndex, channel_id: int, power: np.ndarray | float) -> pd.DataFrame:
+    power = np.broadcast_to(np.asarray(power, dtype=float), (len(index),))
+    dt_h = (index[1] - index[0]) / pd.Timedelta(hours=1) if len(index) > 1 else 1.0
+    return pd.DataFrame(
+        {
+            "timestamp": index,
+            "channel_id": channel_id,
+            "power_kw": power,
+            "energy_kwh": power * dt_h,
+        }
+    )
+
+
+def test_runs_2d_and_reduce():
+    mask = np.array([[1, 0], [1, 1], [0, 1], [1, 1]], dtype=bool)
+    runs = grid.runs_2d(mask)
+    assert runs.col.tolist() == [0, 0, 1]
+    assert runs.start.tolist() == [0, 3, 1]
+    assert runs.stop.tolist() == [2, 4, 4]
+    values = np.arange(8.0).reshape(4, 2)
+    assert grid.reduce_runs(values, runs, "sum").tolist() == [2.0, 6.0, 3.0 + 5.0 + 7.0]
+    assert grid.reduce_runs(values, runs, "max").tolist() == [2.0, 6.0, 7.0]
+    assert grid.reduce_runs(values, runs, "min").tolist() == [0.0, 6.0, 3.0]
+    assert grid.runs_2d(mask, max_gap=1).length.tolist() == [4, 3]
+    empty = grid.runs_2d(np.zeros((0, 3), dtype=bool))
+    assert empty.col.size == 0
+
+
+def test_channel_table_keeps_channels_without_readings_and_drops_skipped():
+    week = dates.report_week("2026-W47", tz=TZ)
+    idx = dates.expected_index(week, resolution_s=3600)
+    readings = pd.concat([_readings(idx, 1, 2.0), _readings(idx, 7, 1.0), _readings(idx, 9, 1.0)])
+    table = grid.channel_table(grid.check_readings(readings), channels=None, site=SITE)
+    assert table["channel_id"].tolist() == [1, 2]  # 2 has no readings but is configured (B3)
+    assert table["channel_name"].tolist() == ["A", "B"]
+    assert table["resolution_s"].tolist() == [3600, 3600]  # 1 inferred, 2 the site default
+
+
+def test_check_readings_rejects_naive_timestamps():
+    frame = pd.DataFrame(
+        {
+            "timestamp": pd.date_range("2026-01-01", periods=2, freq="h"),
+            "channel_id": 1,
+            "power_kw": 1.0,
+        }
+    )
+    with pytest.raises(ValueError, match="timezone-naive"):
+        grid.check_readings(frame)
+
+
+def test_check_readings_requires_columns():
+    with pytest.raises(ValueError, match=r"lack column\(s\) \['channel_id'\]"):
+        grid.check_readings(pd.DataFrame({"timestamp": []}))
+
+
+@pytest.mark.parametrize(
+    ("week", "hours"),
+    [("2026-W10", 167), ("2026-W44", 169), ("2026-W47", 168)],
+    ids=["spring", "fall", "ordinary"],
+)
+def test_grids_follow_dst_and_mix_resolutions(week, hours):
+    period = dates.report_week(week, tz=TZ)
+    fifteen = dates.expected_index(period, resolution_s=900)
+    hourly = dates.expected_index(period, resolution_s=3600)
+    readings = pd.concat([_readings(fifteen, 1, 1.0), _readings(hourly, 2, 3.0)])
+    frame = grid.check_readings(readings)
+    channels = pd.DataFrame({"channel_id": [1, 2], "resolution_s": [900, 3600]})
+    table = grid.channel_table(frame, channels=channels, site=SITE)
+    grids = grid.build_grids(frame, table, period=period, tz=TZ)
+    assert sorted(grids) == [900, 3600]
+    assert grids[900].load_kw.shape == (4 * hours, 1)
+    assert grids[3600].load_kw.shape == (hours, 1)
+    assert grids[3600].present.all()
+    # 55 business hours whatever the DST change (it happens on a Sunday night)
+    assert grids[3600].business.sum() == 55
+    assert grids[900].business.sum() == 4 * 55
+
+
+def test_grid_power_from_energy_and_last_duplicate_wins():
+    period = dates.report_week("2026-W47", tz=TZ)
+    idx = dates.expected_index(period, resolution_s=900)[:3]
+    readings = pd.DataFrame(
+        {
+            "timestamp": [idx[0], idx[1], idx[1], idx[2]],
+            "channel_id": 1,
+            "energy_kwh": [0.5, 0.25, 0.75, np.nan],
+            "power_kw": [np.nan, np.nan, np.nan, np.nan],
+        }
+    )
+    frame = grid.check_readings(readings)
+    table = grid.channel_table(
+        frame, channels=pd.DataFrame({"channel_id": [1], "resolution_s": [900]}), site=SITE
+    )
+    g = grid.build_grids(frame, table, period=period, tz=TZ)[900]
+    np.testing.assert_allclose(g.load_kw[:3, 0], [2.0, 3.0, np.nan], atol=KW_ATOL)
+
+
+def test_grouped_quantiles_follow_spec_a2():
+    values = np.concatenate([np.arange(1.0, 11.0), np.arange(1.0, 101.0), np.full(90, np.nan)])
+    groups = np.repeat([0, 1], [10, 190])
+    quant, n = baseline.grouped_quantiles(values[:, None], groups, 2, (25.0, 75.0, 95.0))
+    assert quant[:, 0, 0].tolist() == pytest.approx([3.25, 7.75, 9.55], abs=KW_ATOL)
+    assert quant[2, 1, 0] == pytest.approx(95.05, abs=KW_ATOL)
+    assert n[:, 0].tolist() == [10, 100]
+    np.testing.assert_allclose(
+        quant[:, 1, 0], np.percentile(np.arange(1.0, 101.0), [25, 75, 95]), atol=KW_ATOL
+    )
+
+
+def _profile_for(resolution_s: int, power: float | np.ndarray = 2.0, *, drop: float = 0.0):
+    period = dates.report_week("2026-W47", tz=TZ)
+    base = dates.baseline_period(period)
+    idx = dates.expected_index(base, resolution_s=resolution_s)
+    frame = _readings(idx, 1, power)
+    if drop:
+        frame = frame.iloc[: int(len(frame) * (1 - drop))]
+    frame = grid.check_readings(frame)
+    table = grid.channel_table(
+        frame,
+        channels=pd.DataFrame({"channel_id": [1], "resolution_s": [resolution_s]}),
+        site=SITE,
+    )
+    table = table[table["channel_id"] == 1]
+    b = grid.build_grids(frame, table, period=base, tz=TZ)[resolution_s]
+    r = grid.build_grids(frame, table, period=period, tz=TZ)[resolution_s]
+    profile = baseline.fit_profile(b, thresholds=BaselineThresholds())
+    return profile, baseline.expected_stats(profile, r)
+
+
+def test_hourly_slots_pool_to_day_type_and_hour():
+    # B5: hourly data give 4 values per hour-of-week slot: below min_samples, so weekday slots
+    # pool to day type x hour (20 values) and Saturday slots further (3-hour blocks, 12 values)
+    profile, stats = _profile_for(3600)
+    levels = np.asarray(baseline.LEVELS)[stats.level[:, 0]]
+    assert set(levels[:120]) == {"day_type_hour"}
+    assert set(levels[120:144]) == {"day_type_block"}
+    assert stats.n[:120, 0].min() >= 12
+    # 15-min data have 16 values per hour of week: enough
+    fifteen, stats15 = _profile_for(900)
+    assert set(np.asarray(baseline.LEVELS)[stats15.level[:, 0]]) == {"hour_of_week"}
+
+
+def test_constant_load_gives_zero_spread_not_nan():
+    profile, stats = _profile_for(900, 2.0)
+    np.testing.assert_allclose(stats.median, 2.0, atol=KW_ATOL)
+    np.testing.assert_allclose(stats.q3 - stats.q1, 0.0, atol=KW_ATOL)
+    assert profile.sufficient.all()
+
+
+def test_incomplete_baseline_is_insufficient():
+    profile, stats = _profile_for(900, 2.0, drop=0.6)
+    assert not profile.sufficient[0]
+    assert profile.coverage[0] == pytest.approx(0.4, abs=0.01)
+    assert np.isnan(stats.median).all()  # "insufficient baseline", not numbers
+    table = baseline.baseline_table([profile])
+    assert table["baseline_status"].tolist() == ["insufficient"]

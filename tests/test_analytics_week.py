@@ -1,0 +1,279 @@
+"""Tests of analyse_site_week as a whole: edge cases of sites, channels and weeks."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from argo_lib import dates, simulate
+from argo_lib.analytics import analyse_site_week, quick_wins, summary
+from argo_lib.config import ChannelConfig, SiteSettings, Tariff, TouPeriod
+
+TZ = "America/New_York"
+ENERGY_ATOL_KWH = 1e-6  # sums of exact inputs
+INJECTED_RTOL = 0.05  # an analytic must report an injected quantity within ±5 % (issue text)
+WEEK = dates.report_week("2025-W41", tz=TZ)
+BASE = dates.baseline_period(WEEK)
+WILSON = tuple(ChannelConfig(c.channel_id, c.name) for c in simulate.WILSON_CHANNELS)
+SITE = SiteSettings(
+    site_id="23271", name="Wilson Center", timezone=TZ, holiday_country="US", channels=WILSON
+)
+
+
+def _sim(resolution_s: int = 900, *, channels=None, faults=(), week=WEEK, seed: int = 3):
+    base = dates.baseline_period(week)
+    return simulate.simulate_readings(
+        start=base.start,
+        end=week.end,
+        resolution_s=resolution_s,
+        seed=seed,
+        channels=channels,
+        faults=faults,
+    )
+
+
+@pytest.mark.parametrize("readings", [None, "empty"], ids=["none", "empty-frame"])
+def test_empty_site_gives_a_clear_result(readings):
+    site = SiteSettings(site_id="0", name="Empty", timezone=TZ)
+    frame = (
+        None
+        if readings is None
+        else pd.DataFrame(
+            {"timestamp": pd.DatetimeIndex([], tz="UTC"), "channel_id": pd.Series(dtype="int64")}
+        )
+    )
+    analysis = analyse_site_week(frame, site=site, period=WEEK)
+    assert analysis.channels.empty
+    assert analysis.health.empty and analysis.anomalies.empty and analysis.spikes.empty
+    assert analysis.quick_wins.empty
+    assert analysis.summary.status == "operating_normally"
+    assert np.isnan(analysis.summary.avg_completeness_pct)
+
+
+def test_channel_without_readings_is_reported_not_dropped():
+    sim = _sim(3600)
+    site = SiteSettings(
+        site_id="23271", name="W", timezone=TZ, channels=(*WILSON, ChannelConfig(999, "New meter"))
+    )
+    analysis = analyse_site_week(sim.readings, site=site, period=WEEK)
+    row = analysis.channels.set_index("channel_id").loc[999]
+    assert (row["actual"], row["expected"], row["completeness_pct"]) == (0, 168, 0.0)
+    assert row["baseline_status"] == "insufficient"
+    no_data = analysis.health.query("channel_id == 999")
+    assert no_data["type"].tolist() == ["no_data"]
+    assert analysis.summary.status == "action_required"  # a high-severity issue
+    assert "1 channel(s) without a sufficient baseline" in " ".join(analysis.summary.headline)
+
+
+def test_all_zero_channel():
+    sim = _sim(3600)
+    readings = sim.readings.copy()
+    zero = readings["channel_id"] == 162121
+    in_week = WEEK.contains(readings["timestamp"])
+    readings.loc[zero & in_week, ["power_kw", "energy_kwh"]] = 0.0
+    analysis = analyse_site_week(readings, site=SITE, period=WEEK)
+    issues = analysis.health.query("channel_id == 162121")
+    assert issues["type"].tolist() == ["zero_run"]
+    assert issues.iloc[0]["intervals"] == 168
+    assert 162121 not in set(analysis.anomalies["channel_id"])  # no consumption findings
+    assert 162121 not in set(analysis.spikes["channel_id"])
+    assert analysis.after_hours.set_index("channel_id").loc[162121, "excess_kwh"] == 0.0
+
+
+def test_all_zero_channel_in_baseline_too_is_quiet():
+    sim = _sim(3600, channels=[162285, 162319])
+    readings = sim.readings.copy()
+    readings.loc[readings["channel_id"] == 162319, ["power_kw", "energy_kwh"]] = 0.0
+    analysis = analyse_site_week(readings, site=SITE, period=WEEK)
+    assert analysis.health.query("channel_id == 162319").empty  # always off: nothing to report
+
+
+def test_mixed_resolutions_within_a_site():
+    fifteen = _sim(900, channels=[162285, 162319]).readings
+    hourly = _sim(3600, channels=[162121, 162320]).readings
+    readings = pd.concat([fifteen, hourly], ignore_index=True)
+    channels = pd.DataFrame(
+        {"channel_id": [162285, 162319, 162121, 162320], "resolution_s": [900, 900, 3600, 3600]}
+    )
+    site = SiteSettings(site_id="23271", name="W", timezone=TZ, channels=WILSON[:0])
+    analysis = analyse_site_week(readings, site=site, period=WEEK, channels=channels)
+    table = analysis.channels.set_index("channel_id")
+    assert table.loc[162285, "expected"] == 672 and table.loc[162121, "expected"] == 168
+    assert analysis.resolutions == (900, 3600)
+    assert analysis.health.empty
+    # the week's energy is the same whatever the resolution of a channel
+    total = readings[WEEK.contains(readings["timestamp"])].groupby("channel_id")["energy_kwh"].sum()
+    np.testing.assert_allclose(table.loc[total.index, "energy_kwh"], total, atol=ENERGY_ATOL_KWH)
+
+
+def test_main_meter_defines_demand_and_its_charge():
+    sim = _sim(900, channels=[162285, 162319])
+    readings = sim.readings.copy()
+    main = readings.groupby("timestamp")[["energy_kwh", "power_kw"]].sum().reset_index()
+    main["channel_id"] = 1
+    readings = pd.concat([readings, main], ignore_index=True)
+    site = SiteSettings(
+        site_id="1",
+        name="M",
+        timezone=TZ,
+        tariff=Tariff(demand_rate_per_kw=12.0),
+        channels=(ChannelConfig(1, "Main", role="main"),),
+    )
+    analysis = analyse_site_week(readings, site=site, period=WEEK)
+    in_week = main[WEEK.contains(main["timestamp"])]
+    assert analysis.demand["source"] == "main_meter"
+    assert analysis.demand["peak_kw"] == pytest.approx(in_week["power_kw"].max(), abs=1e-9)
+    assert analysis.demand["demand_charge"] == pytest.approx(12.0 * in_week["power_kw"].max())
+
+
+def test_after_hours_waste_is_priced_at_the_tou_rate_of_each_interval():
+    fault = simulate.Fault(
+        162319,
+        "after_hours",
+        pd.Timestamp("2025-10-10 18:00", tz=TZ),
+        pd.Timestamp("2025-10-12 00:00", tz=TZ),
+        size=2.0,
+    )  # Fri night, Sat
+    sim = _sim(900, faults=[fault])
+    tou = Tariff(
+        flat_rate_per_kwh=0.12,
+        tou_periods=(
+            TouPeriod("off_peak", 0.06, (0, 1, 2, 3, 4), 0, 7),
+            TouPeriod("on_peak", 0.20, (0, 1, 2, 3, 4), 7, 24),
+        ),
+        weekend_period="off_peak",
+    )
+    site = SiteSettings(site_id="1", name="T", timezone=TZ, tariff=tou, channels=WILSON)
+    analysis = analyse_site_week(sim.readings, site=site, period=WEEK)
+    ledger = analysis.ledger.query("channel_id == 162319 and after_hours_kwh > 0")
+    local = ledger["timestamp"].dt.tz_convert(TZ)
+    friday_evening = (local.dt.day_of_week == 4) & (local.dt.hour >= 18)
+    saturday = local.dt.day_of_week == 5
+    # local time decides (B1): Friday 18:00-24:00 is on-peak here, Saturday off-peak (B11)
+    assert (ledger.loc[friday_evening.to_numpy(), "rate_per_kwh"] == 0.20).all()
+    assert (ledger.loc[saturday.to_numpy(), "rate_per_kwh"] == 0.06).all()
+    row = analysis.after_hours.set_index("channel_id").loc[162319]
+    expected = (ledger["after_hours_kwh"] * ledger["rate_per_kwh"]).sum()
+    assert row["excess_cost"] == pytest.approx(expected, rel=1e-9)
+    assert row["excess_cost"] != pytest.approx(0.12 * row["excess_kwh"], rel=0.01)
+
+
+def test_holiday_counts_as_after_hours():
+    week = dates.report_week("2025-W48", tz=TZ)  # Thanksgiving, Thursday 2025-11-27
+    sim = _sim(3600, week=week, channels=[162285])
+    analysis = analyse_site_week(sim.readings, site=SITE, period=week)
+    assert analysis.holidays == (dt.date(2025, 11, 11), dt.date(2025, 11, 27))  # with baseline
+    row = analysis.after_hours.set_index("channel_id").loc[162285]
+    assert row["expected_intervals"] == 168 - 44  # four open days of 11 h
+    shape = analysis.load_shape.query("channel_id == 162285").set_index("date")
+    assert shape.loc[dt.date(2025, 11, 27), "day_type"] == "sunday_holiday"
+    assert shape.loc[dt.date(2025, 11, 26), "day_type"] == "weekday"
+
+
+def test_largest_anomaly_event_describes_the_win():
+    # B7: "investigate unusual consumption" names the largest event, not the first
+    faults = [
+        simulate.Fault(
+            162319,
+            "after_hours",
+            pd.Timestamp("2025-10-06 18:00", tz=TZ),
+            pd.Timestamp("2025-10-07 07:00", tz=TZ),
+            size=1.0,
+        ),
+        simulate.Fault(
+            162319,
+            "after_hours",
+            pd.Timestamp("2025-10-09 18:00", tz=TZ),
+            pd.Timestamp("2025-10-10 07:00", tz=TZ),
+            size=3.0,
+        ),
+    ]
+    analysis = analyse_site_week(_sim(900, faults=faults).readings, site=SITE, period=WEEK)
+    events = analysis.anomalies.query("channel_id == 162319")
+    assert len(events) == 2
+    win = analysis.quick_wins.query("type == 'anomaly_after_hours'").iloc[0]
+    assert "Thu 2025-10-09 18:00" in win["description"]
+    assert win["evidence"][0]["kwh"] == pytest.approx(events["excess_kwh"].max())
+
+
+def test_quick_wins_have_every_field_and_rank():
+    faults = [
+        simulate.Fault(
+            162320,
+            "after_hours",
+            pd.Timestamp("2025-10-07 18:00", tz=TZ),
+            pd.Timestamp("2025-10-11 07:00", tz=TZ),
+            size=3.0,
+        )
+    ]
+    analysis = analyse_site_week(_sim(900, faults=faults).readings, site=SITE, period=WEEK)
+    wins = analysis.quick_wins
+    assert tuple(wins.columns) == quick_wins.QUICK_WIN_COLUMNS
+    assert len(wins) >= 1
+    top = wins.iloc[0]
+    assert top["channel_id"] == 162320 and top["priority"] == "high"  # > 100 kWh/week
+    assert 3 <= len(top["recommendations"]) <= 4
+    assert top["annual_cost"] == pytest.approx(52 * top["weekly_cost"])
+    assert top["score"] == pytest.approx(top["weekly_cost"] * 1.0 * 1.0)  # high, low effort
+    assert all(e["kwh"] > 0 for e in top["evidence"])
+    assert (wins.query("type == 'after_hours_base_load'")["weekly_kwh"] >= 10.0).all()
+    # the anomaly win only adds what the after-hours win does not already count (B8)
+    assert wins["weekly_kwh"].sum() <= analysis.ledger["counted_kwh"].sum() + ENERGY_ATOL_KWH
+
+
+@pytest.mark.parametrize(
+    ("high", "cost", "events", "expected"),
+    [
+        (1, 0.0, 0, "action_required"),
+        (0, 150.0, 0, "action_required"),
+        (0, 60.0, 0, "attention_needed"),
+        (0, 0.0, 1, "attention_needed"),
+        (0, 0.0, 0, "operating_normally"),
+    ],
+    ids=["high-issue", "waste-100", "waste-50", "event", "normal"],
+)
+def test_status_rules(high, cost, events, expected):
+    issues = pd.DataFrame(
+        {"type": ["no_data"] * high, "severity": ["high"] * high, "channel_name": ["A"] * high}
+    )
+    wins = pd.DataFrame(
+        {
+            "weekly_kwh": [cost / 0.12],
+            "weekly_cost": [cost],
+            "annual_cost": [cost * 52],
+            "type": ["x"],
+            "title": ["t"],
+        }
+    )
+    anomalies = pd.DataFrame(
+        {
+            "excess_kwh": [1.0] * events,
+            "kind": ["after_hours"] * events,
+            "channel_name": ["A"] * events,
+            "start_local": ["Mon"] * events,
+        }
+    )
+    empty = pd.DataFrame(
+        {"excess_kwh": [], "significant": [], "peak_kw": [], "coincident_kw": [], "direction": []}
+    )
+    result = summary.summarise_site(
+        health=issues,
+        after_hours=empty,
+        anomalies=anomalies,
+        level_shifts=empty.iloc[:0],
+        spikes=empty.iloc[:0],
+        quick_wins=wins,
+        channels=pd.DataFrame({"completeness_pct": [100.0], "baseline_status": ["ok"]}),
+        currency="USD",
+        annualisation_weeks=52,
+        demand_source="sum_of_channels",
+    )
+    assert result.status == expected
+
+
+def test_naive_period_or_overlapping_baseline_is_rejected():
+    with pytest.raises(ValueError, match="overlaps the report period"):
+        analyse_site_week(None, site=SITE, period=WEEK, baseline=WEEK)

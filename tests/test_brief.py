@@ -1,0 +1,198 @@
+"""Tests of argo_lib.brief: the weekly brief JSON, its schema and its contract field names."""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+import re
+
+import pandas as pd
+import pytest
+
+from argo_lib import brief, dates, simulate
+from argo_lib.analytics import analyse_site_week
+from argo_lib.config import ChannelConfig, SiteSettings
+
+TZ = "America/New_York"
+WEEK = dates.report_week("2025-W41", tz=TZ)
+GENERATED = pd.Timestamp("2025-10-13T08:00:00Z")
+INJECTED_RTOL = 0.05  # an analytic must report an injected quantity within ±5 % (issue text)
+SITE = SiteSettings(
+    site_id="23271",
+    name="Wilson Center",
+    timezone=TZ,
+    address="1 Example Way",
+    city="Washington",
+    country="US",
+    holiday_country="US",
+    channels=tuple(ChannelConfig(c.channel_id, c.name) for c in simulate.WILSON_CHANNELS),
+)
+OFFSET = re.compile(r"[+-]\d{2}:\d{2}$")
+
+
+@functools.lru_cache(maxsize=4)
+def _brief(kind: str) -> dict:
+    base = dates.baseline_period(WEEK)
+    if kind == "empty":
+        site = SiteSettings(site_id="0", name="Empty", timezone=TZ)
+        analysis = analyse_site_week(None, site=site, period=WEEK)
+    else:
+        faults = []
+        if kind == "faulty":
+            faults = simulate.random_faults(period=WEEK, seed=11, resolution_s=900)
+            faults = [
+                *(f for f in faults if f.channel_id != 162319),
+                simulate.Fault(
+                    162319,
+                    "after_hours",
+                    pd.Timestamp("2025-10-07 18:00", tz=TZ),
+                    pd.Timestamp("2025-10-10 07:00", tz=TZ),
+                    size=40 / 39,
+                ),
+            ]
+        sim = simulate.simulate_readings(
+            start=base.start, end=WEEK.end, resolution_s=900, seed=3, faults=faults
+        )
+        analysis = analyse_site_week(sim.readings, site=SITE, period=WEEK, baseline=base)
+    return brief.build_brief(
+        analysis,
+        parameters={"site_id": "23271", "week": "2025-W41", "smtp_password": "hunter2"},
+        generated_at=GENERATED,
+    )
+
+
+@pytest.mark.parametrize("kind", ["faulty", "clean", "empty"])
+def test_brief_validates_and_is_strict_json(kind):
+    doc = _brief(kind)
+    brief.validate_brief(doc)
+    text = json.dumps(doc, allow_nan=False)  # no NaN: "not applicable" is null
+    assert "N/A" not in text
+    assert json.loads(text) == doc
+
+
+def test_metadata():
+    meta = _brief("faulty")["metadata"]
+    assert meta["generatedAt"] == "2025-10-13T04:00:00-04:00"  # site-local with offset
+    assert meta["site"] == {
+        "siteId": "23271",
+        "siteName": "Wilson Center",
+        "address": "1 Example Way",
+        "city": "Washington",
+        "country": "US",
+        "timezone": TZ,
+    }
+    assert meta["period"]["start"] == "2025-10-06T00:00:00-04:00"
+    assert meta["period"]["end"] == "2025-10-13T00:00:00-04:00"
+    assert meta["period"]["endExclusive"] is True
+    assert meta["baseline"]["weeksCount"] == 4
+    assert meta["dataResolution"] == "900s (15min)"
+    assert meta["parameters"] == {"site_id": "23271", "week": "2025-W41"}  # no secrets
+
+
+def test_every_timestamp_carries_its_offset():
+    def walk(node, path=""):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                yield from walk(value, f"{path}/{key}")
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                yield from walk(value, f"{path}/{i}")
+        elif isinstance(node, str) and re.match(r"^\d{4}-\d{2}-\d{2}T", node):
+            yield path, node
+
+    stamps = list(walk(_brief("faulty")))
+    assert len(stamps) > 20
+    assert all(OFFSET.search(value) for _, value in stamps), stamps
+
+
+def test_known_waste_shows_in_the_brief():
+    # B9: a brief on data with known waste shows that waste (not zeros)
+    sections = _brief("faulty")["sections"]
+    meters = {m["channelId"]: m for m in sections["afterHoursWaste"]["topMeters"]}
+    assert meters[162319]["impact"]["excessKwh"] >= 40 * (1 - INJECTED_RTOL)
+    assert sections["afterHoursWaste"]["summary"]["totalExcessKwh"] > 0
+    assert _brief("faulty")["summary"]["totalPotentialSavings"]["weeklyKwh"] > 0
+    assert _brief("faulty")["summary"]["status"] == "action_required"
+
+
+def test_sections_are_consistent_and_rounded():
+    doc = _brief("faulty")
+    s = doc["sections"]
+    assert s["sensorHealth"]["totalIssues"] == len(s["sensorHealth"]["issues"])
+    assert sum(s["sensorHealth"]["bySeverity"].values()) == s["sensorHealth"]["totalIssues"]
+    assert s["anomalies"]["summary"]["totalEvents"] == len(s["anomalies"]["timeline"])
+    assert s["spikes"]["summary"]["totalEvents"] == sum(
+        c["spikeCount"] for c in s["spikes"]["byChannel"]
+    )
+    assert doc["charts"]["anomalyTimeline"] == s["anomalies"]["timeline"]
+    for win in s["quickWins"]:
+        impact = win["impact"]
+        if impact["weeklyKwh"] is not None:
+            assert impact["weeklyKwh"] == round(impact["weeklyKwh"], 1)
+            assert impact["weeklyCost"] == round(impact["weeklyCost"], 2)
+        assert win["recommendations"]
+    totals = doc["summary"]["totalPotentialSavings"]
+    wins_kwh = sum(w["impact"]["weeklyKwh"] or 0 for w in s["quickWins"])
+    assert totals["weeklyKwh"] == pytest.approx(wins_kwh, abs=0.1 * len(s["quickWins"]) + 0.05)
+    assert any("persists for a year" in a for a in totals["assumptions"])  # B11
+
+
+def test_empty_sections_are_present_with_zero_counts():
+    for kind in ("clean", "empty"):
+        s = _brief(kind)["sections"]
+        assert s["sensorHealth"]["totalIssues"] == 0 if kind == "clean" else True
+        assert s["anomalies"] == {
+            "summary": {"totalEvents": 0, "affectedChannels": 0, "totalExcessKwh": 0.0},
+            "timeline": [],
+            "byChannel": [],
+        }
+        assert s["spikes"]["topSpikes"] == [] and s["spikes"]["summary"]["totalEvents"] == 0
+        assert s["quickWins"] == []
+    empty = _brief("empty")
+    assert empty["dataQuality"] == {"channelsAnalyzed": 0, "avgCompleteness": None, "channels": []}
+    assert empty["summary"]["status"] == "operating_normally"
+
+
+def test_data_quality_lists_every_channel():
+    quality = _brief("faulty")["dataQuality"]
+    assert quality["channelsAnalyzed"] == 8
+    channel = quality["channels"][0]
+    assert channel["resolutionS"] == 900
+    assert channel["expected"] == 672
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda d: d.pop("summary"), "'summary' is a required property"),
+        (lambda d: d["summary"].update(status="fine"), "summary/status"),
+        (
+            lambda d: d["sections"]["afterHoursWaste"]["summary"].update(totalExcessKwh="N/A"),
+            "totalExcessKwh",
+        ),
+        (lambda d: d["metadata"]["period"].update(start="2025-10-06T00:00:00"), "period/start"),
+        (lambda d: d["sections"]["anomalies"].pop("byChannel"), "byChannel"),
+    ],
+    ids=["missing-section", "bad-status", "string-number", "naive-time", "missing-list"],
+)
+def test_schema_rejects_drift(mutate, message):
+    doc = copy.deepcopy(_brief("clean"))
+    mutate(doc)
+    with pytest.raises(brief.BriefValidationError, match=message):
+        brief.validate_brief(doc)
+
+
+def test_generated_at_must_be_aware():
+    base = dates.baseline_period(WEEK)
+    analysis = analyse_site_week(None, site=SITE, period=WEEK, baseline=base)
+    with pytest.raises(ValueError, match="timezone-naive"):
+        brief.build_brief(analysis, generated_at=pd.Timestamp("2025-10-13 08:00"))
+
+
+def test_schema_is_valid_draft_2020_12():
+    import jsonschema
+
+    schema = brief.load_schema()
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    jsonschema.Draft202012Validator.check_schema(schema)
