@@ -98,9 +98,22 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 def _cmd_brief(args: argparse.Namespace) -> int:
     import json
 
-    from argo_lib.weekly_brief import run_weekly_brief
+    from argo_lib.report import check_parameters, load_parameter_set
+    from argo_lib.weekly_brief import NOTEBOOK, run_weekly_brief
 
-    overrides = {}
+    parameters: dict = {}
+    if args.params:
+        parameters = check_parameters(
+            f"notebooks/{NOTEBOOK}.ipynb", load_parameter_set(args.params)
+        )
+    for option, name in (
+        ("site", "site_id"),
+        ("week", "week"),
+        ("baseline_weeks", "baseline_weeks"),
+    ):
+        if getattr(args, option) is not None:
+            parameters[name] = getattr(args, option)
+    overrides = dict(parameters.get("threshold_overrides") or {})
     for item in args.threshold or ():
         name, _, value = item.partition("=")
         if not name or not value:
@@ -112,10 +125,10 @@ def _cmd_brief(args: argparse.Namespace) -> int:
         except json.JSONDecodeError:
             overrides[name] = value
     outputs = run_weekly_brief(
-        site_id=args.site,
-        week=args.week,
-        baseline_weeks=args.baseline_weeks,
-        output_dir=args.output_dir or "",
+        site_id=parameters.get("site_id", "23271"),
+        week=parameters.get("week", "last"),
+        baseline_weeks=parameters.get("baseline_weeks", 4),
+        output_dir=args.output_dir or parameters.get("output_dir", ""),
         threshold_overrides=overrides,
         send=args.send,
         recipients=tuple(args.to or ()),
@@ -282,15 +295,16 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     brief.add_argument(
-        "--site", default="23271", help="site id or params file name (default 23271)"
+        "--params",
+        metavar="FILE",
+        help="parameter set (params/weekly_brief/<site>.yaml); the options below override it",
+    )
+    brief.add_argument("--site", help="site id or params file name (default 23271)")
+    brief.add_argument(
+        "--week", help="'last' (default), an ISO week such as 2026-W47, or a date in the week"
     )
     brief.add_argument(
-        "--week",
-        default="last",
-        help="'last' (default), an ISO week such as 2026-W47, or a date in the week",
-    )
-    brief.add_argument(
-        "--baseline-weeks", type=int, default=4, help="baseline weeks before the report week"
+        "--baseline-weeks", type=int, help="baseline weeks before the report week (default 4)"
     )
     brief.add_argument("--output-dir", help="output folder (default outputs/<site>/<ISO week>/)")
     brief.add_argument(

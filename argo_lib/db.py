@@ -44,6 +44,7 @@ __all__ = [
     "read_rejected",
     "read_runs",
     "read_sites",
+    "read_weather",
     "schema_version",
     "start_run",
     "upgrade",
@@ -51,13 +52,14 @@ __all__ = [
     "upsert_devices",
     "upsert_readings",
     "upsert_site",
+    "upsert_weather",
     "write_rejected",
     "write_windows",
 ]
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """Version of the schema this code writes; :func:`upgrade` brings a database to it."""
 
 
@@ -243,8 +245,32 @@ schema_versions = sa.Table(
 )
 
 
+weather = sa.Table(
+    "weather",
+    metadata,
+    sa.Column("site_id", sa.String(32), sa.ForeignKey("sites.site_id"), nullable=False),
+    sa.Column("timestamp", _reading_timestamp_type(), nullable=False),
+    sa.Column("temperature_c", sa.Float(precision=53)),
+    sa.PrimaryKeyConstraint("site_id", "timestamp", name="pk_weather"),
+    sqlite_with_rowid=False,
+)
+
+
 def _migrate_to_1(conn: Connection) -> None:
-    metadata.create_all(conn, checkfirst=True)
+    tables = [
+        sites,
+        devices,
+        channels,
+        readings,
+        ingestion_runs,
+        ingestion_windows,
+        rejected_readings,
+    ]
+    metadata.create_all(conn, tables=tables, checkfirst=True)
+
+
+def _migrate_to_2(conn: Connection) -> None:
+    weather.create(conn, checkfirst=True)
 
 
 MIGRATIONS: dict[int, tuple[str, Any]] = {
@@ -252,6 +278,7 @@ MIGRATIONS: dict[int, tuple[str, Any]] = {
         "sites, devices, channels, readings, ingestion runs and windows, rejected readings",
         _migrate_to_1,
     ),
+    2: ("outdoor air temperature per site (weather)", _migrate_to_2),
 }
 """Schema version → (description, function bringing version − 1 to it)."""
 
@@ -1120,6 +1147,19 @@ def read_runs(engine: Engine, *, site_id: str | None = None, limit: int = 20) ->
     return pd.DataFrame(rows, columns=[c.name for c in ingestion_runs.columns])
 
 
+WINDOW_COLUMNS = (
+    "channel_id",
+    "window_start",
+    "window_end",
+    "status",
+    "fetched",
+    "inserted",
+    "rejected",
+    "error",
+)
+"""Columns of a channel-window log frame (:func:`write_windows`)."""
+
+
 def write_windows(engine: Engine, run_id: int, frame: pd.DataFrame) -> int:
     """Log channel-windows of a run.
 
@@ -1131,19 +1171,7 @@ def write_windows(engine: Engine, run_id: int, frame: pd.DataFrame) -> int:
     """
     if frame.empty:
         return 0
-    allowed = (
-        "channel_id",
-        "window_start",
-        "window_end",
-        "status",
-        "fetched",
-        "inserted",
-        "rejected",
-        "error",
-    )
-    rows = _records(
-        frame, allowed, ("channel_id", "window_start", "window_end", "status"), "windows"
-    )
+    rows = _records(frame, WINDOW_COLUMNS, WINDOW_COLUMNS[:4], "windows")
     for row in rows:
         row.pop("updated_at")
         row["run_id"] = int(run_id)
@@ -1204,3 +1232,112 @@ def read_rejected(
         _require_schema(conn, engine)
         rows = conn.execute(stmt).mappings().all()
     return pd.DataFrame(rows, columns=[c.name for c in rejected_readings.columns])
+
+
+# --------------------------------------------------------------------------------------------
+# Weather
+# --------------------------------------------------------------------------------------------
+
+
+def upsert_weather(engine: Engine, frame: pd.DataFrame, *, site_id: str) -> int:
+    """Insert or update a site's outdoor air temperature.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.engine.Engine
+    frame : pandas.DataFrame
+        ``timestamp`` (tz-aware, interval start, whole seconds) and ``temperature_c`` [°C];
+        NaN is stored as NULL. Duplicate timestamps collapse, the last one winning.
+    site_id : str
+        The site the temperatures belong to.
+
+    Returns
+    -------
+    int
+        Rows written.
+    """
+    missing = [c for c in ("timestamp", "temperature_c") if c not in frame.columns]
+    if missing:
+        raise ValueError(
+            f"weather frame lacks columns {missing}; it needs timestamp and temperature_c [°C]"
+        )
+    ts = frame["timestamp"]
+    if not isinstance(ts.dtype, pd.DatetimeTZDtype):
+        raise ValueError(
+            "weather.timestamp is not timezone-aware; localize it with .dt.tz_localize(<site tz>)"
+        )
+    seconds = ts.dt.tz_convert("UTC").astype("datetime64[s, UTC]").array.asi8
+    values = pd.to_numeric(frame["temperature_c"], errors="raise").astype("float64").to_numpy()
+    table = pd.DataFrame({"ts": seconds, "t": values}).drop_duplicates("ts", keep="last")
+    if table.empty:
+        return 0
+    with _connect(engine) as conn:
+        _require_schema(conn, engine)
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql(
+                "CREATE TEMPORARY TABLE weather_staging (ts bigint, t double precision) ON COMMIT DROP"
+            )
+            cursor = conn.connection.dbapi_connection.cursor()
+            try:
+                buffer = io.StringIO(table.to_csv(index=False, header=False, na_rep=""))
+                cursor.copy_expert("COPY weather_staging FROM STDIN WITH (FORMAT csv)", buffer)
+            finally:
+                cursor.close()
+            conn.execute(
+                sa.text(
+                    'INSERT INTO weather (site_id, "timestamp", temperature_c) '
+                    "SELECT :site_id, to_timestamp(ts), t FROM weather_staging "
+                    'ON CONFLICT (site_id, "timestamp") DO UPDATE SET temperature_c = EXCLUDED.temperature_c'
+                ),
+                {"site_id": str(site_id)},
+            )
+        else:
+            values = table["t"].astype(object).where(table["t"].notna(), None)
+            conn.exec_driver_sql(
+                'INSERT INTO weather (site_id, "timestamp", temperature_c) VALUES (?, ?, ?) '
+                'ON CONFLICT (site_id, "timestamp") DO UPDATE SET temperature_c = excluded.temperature_c',
+                list(
+                    zip(
+                        [str(site_id)] * len(table),
+                        table["ts"].tolist(),
+                        values.tolist(),
+                        strict=True,
+                    )
+                ),
+            )
+    return len(table)
+
+
+def read_weather(
+    engine: Engine, *, site_id: str, start: Any = None, end: Any = None
+) -> pd.DataFrame:
+    """A site's outdoor air temperature in ``[start, end)``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``timestamp`` (``datetime64[us, UTC]``) and ``temperature_c`` [°C], sorted; empty when the
+        site has no weather data.
+    """
+    is_pg = engine.dialect.name == "postgresql"
+    ts = 'extract(epoch from "timestamp")::bigint' if is_pg else '"timestamp"'
+    sql = f"SELECT {ts}, temperature_c FROM weather WHERE site_id = :site_id"
+    params: dict[str, Any] = {"site_id": str(site_id)}
+    bound = "to_timestamp(:{0})" if is_pg else ":{0}"
+    if start is not None:
+        sql += ' AND "timestamp" >= ' + bound.format("start")
+        params["start"] = _to_seconds(start, "start")
+    if end is not None:
+        sql += ' AND "timestamp" < ' + bound.format("end")
+        params["end"] = _to_seconds(end, "end")
+    sql += ' ORDER BY "timestamp"'
+    with _connect(engine, begin=False) as conn:
+        _require_schema(conn, engine)
+        rows = conn.execute(sa.text(sql), params).all()
+    seconds = np.array([r[0] for r in rows], dtype="int64")
+    return pd.DataFrame(
+        {
+            "timestamp": pd.to_datetime(seconds, unit="s", utc=True).as_unit("us"),
+            "temperature_c": np.array([r[1] for r in rows], dtype="float64"),
+        }
+    )

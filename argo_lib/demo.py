@@ -191,6 +191,8 @@ def build_demo_database(
     except Exception as exc:
         db.finish_run(engine, run_id, status="failed", error=str(exc)[:500])
         raise
+    temperature = sim.temperature.rename("temperature_c").rename_axis("timestamp").reset_index()
+    db.upsert_weather(engine, temperature, site_id=site.site_id)
     db.finish_run(
         engine,
         run_id,

@@ -544,10 +544,11 @@ def _page_count(payload: Any) -> int | None:
 # Readings parser
 # --------------------------------------------------------------------------------------------
 
-_REJECTED_COLUMNS = ("channel_id", "timestamp", "field", "raw_value", "reason")
+REJECTED_COLUMNS = ("channel_id", "timestamp", "field", "raw_value", "reason")
 
 
-def _empty_rejected() -> pd.DataFrame:
+def empty_rejected() -> pd.DataFrame:
+    """An empty rejected-values frame with the columns and dtypes of :data:`REJECTED_COLUMNS`."""
     return pd.DataFrame(
         {
             "channel_id": pd.Series(dtype="int64"),
@@ -764,12 +765,12 @@ def parse_readings(
 
 
 def _concat_rejected(parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
-    empty = _empty_rejected()
+    empty = empty_rejected()
     parts = [p for p in parts if len(p)]
     if not parts:
         return empty
     out = pd.concat([p.reset_index(drop=True) for p in parts], ignore_index=True)
-    return out.astype(empty.dtypes.to_dict())[list(_REJECTED_COLUMNS)]
+    return out.astype(empty.dtypes.to_dict())[list(REJECTED_COLUMNS)]
 
 
 # --------------------------------------------------------------------------------------------
@@ -1299,7 +1300,12 @@ class WindowResult:
         )
 
 
-_FATAL_ERRORS = (AuthenticationError, SubscriptionExpiredError, RateLimited, EniscopeConfigError)
+FATAL_ERRORS: tuple[type[Exception], ...] = (
+    AuthenticationError,
+    SubscriptionExpiredError,
+    RateLimited,
+    EniscopeConfigError,
+)
 
 
 def _as_utc(value: pd.Timestamp | datetime | str, name: str) -> pd.Timestamp:
@@ -2140,13 +2146,13 @@ class EniscopeClient:
                 )
             except ChannelSkippedError as exc:
                 return WindowResult(
-                    channel_id, start, end, "skipped", empty, _empty_rejected(), str(exc)
+                    channel_id, start, end, "skipped", empty, empty_rejected(), str(exc)
                 )
-            except _FATAL_ERRORS:
+            except FATAL_ERRORS:
                 raise
             except EniscopeError as exc:
                 return WindowResult(
-                    channel_id, start, end, "failure", empty, _empty_rejected(), str(exc)
+                    channel_id, start, end, "failure", empty, empty_rejected(), str(exc)
                 )
             status = "success" if len(result.readings) else "empty"
             return WindowResult(channel_id, start, end, status, result.readings, result.rejected)

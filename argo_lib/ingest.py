@@ -58,16 +58,15 @@ from argo_lib.config import Settings, SiteSettings, get_settings, load_site
 from argo_lib.dates import Period, expected_index, local_date
 from argo_lib.eniscope import (
     DEFAULT_FIELD_CODES,
+    FATAL_ERRORS,
+    REJECTED_COLUMNS,
     RESOLUTIONS,
-    AuthenticationError,
     ChannelSkippedError,
     EniscopeClient,
-    EniscopeConfigError,
     EniscopeError,
     InvalidParameterError,
-    RateLimited,
     ReadingsResult,
-    SubscriptionExpiredError,
+    empty_rejected,
 )
 from argo_lib.fields import READING_COLUMNS, READING_FIELDS
 
@@ -109,18 +108,6 @@ fake sync into the demo database agrees with the demo's data."""
 _NON_ENERGY = re.compile(
     r"virtual|air\s*(?:sense|quality)|sensor|temperature|humidity|co2|gas|water", re.IGNORECASE
 )
-_FATAL = (AuthenticationError, SubscriptionExpiredError, RateLimited, EniscopeConfigError)
-_WINDOW_COLUMNS = (
-    "channel_id",
-    "window_start",
-    "window_end",
-    "status",
-    "fetched",
-    "inserted",
-    "rejected",
-    "error",
-)
-_REJECTED_COLUMNS = ("channel_id", "timestamp", "field", "raw_value", "reason")
 _CHANNEL_SUMMARY_COLUMNS = (
     "channel_id",
     "channel_name",
@@ -432,21 +419,9 @@ def classify_channels(channels: pd.DataFrame, *, skip_channels: Iterable[int] = 
     return ~(by_metadata | configured)
 
 
-def _empty_rejected() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "channel_id": pd.Series(dtype="int64"),
-            "timestamp": pd.Series(dtype="datetime64[us, UTC]"),
-            "field": pd.Series(dtype="str"),
-            "raw_value": pd.Series(dtype="str"),
-            "reason": pd.Series(dtype="str"),
-        }
-    )
-
-
 def _concat_rejected(parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
-    empty = _empty_rejected()
-    parts = [p[list(_REJECTED_COLUMNS)] for p in parts if len(p)]
+    empty = empty_rejected()
+    parts = [p[list(REJECTED_COLUMNS)] for p in parts if len(p)]
     if not parts:
         return empty
     out = pd.concat([p.reset_index(drop=True) for p in parts], ignore_index=True)
@@ -559,7 +534,7 @@ class _RejectedLedger:
         self._known = (
             _rejected_keys(stored).drop_duplicates()
             if len(stored)
-            else _rejected_keys(_empty_rejected())
+            else _rejected_keys(empty_rejected())
         )
 
     def new(self, batch: pd.DataFrame) -> pd.DataFrame:
@@ -877,7 +852,7 @@ class _Sync:
 
     def flush(self) -> None:
         if self.unflushed:
-            frame = pd.DataFrame(self.unflushed, columns=list(_WINDOW_COLUMNS))
+            frame = pd.DataFrame(self.unflushed, columns=list(db.WINDOW_COLUMNS))
             db.write_windows(self.engine, self.run_id, frame)
             self.unflushed = []
 
@@ -989,7 +964,7 @@ class _Sync:
         while (state.channel_id, state.next_index) in results and not state.stopped:
             outcome = results.pop((state.channel_id, state.next_index))
             window = state.windows[state.next_index]
-            if isinstance(outcome, _FATAL):
+            if isinstance(outcome, FATAL_ERRORS):
                 message = _summarise_error(outcome)
                 self.record(state, window, status="failure", error=message)
                 for other in self.states.values():  # the run stops: nothing else is finished
@@ -1266,7 +1241,7 @@ def sync_site(
         status=status,
         period=period,
         channels=result_channels,
-        windows=pd.DataFrame(sync.log, columns=list(_WINDOW_COLUMNS)),
+        windows=pd.DataFrame(sync.log, columns=list(db.WINDOW_COLUMNS)),
         rejected=_concat_rejected(sync.rejected),
         error=summary,
         elapsed_s=time.perf_counter() - started,
@@ -1713,7 +1688,7 @@ def _csv_rejected(
     """Rejected cells of a CSV file as rejected readings (channel from the row or the column)."""
     parts = [p for p in parts if len(p)]
     if not parts:
-        return _empty_rejected()
+        return empty_rejected()
     cells = pd.concat(parts, ignore_index=True)
     rows = cells["row"].to_numpy()
     stamps = timestamps.iloc[rows].reset_index(drop=True) - pd.Timedelta(seconds=label_shift)
@@ -1895,7 +1870,7 @@ def import_csv(
         status="ok",
         period=period,
         channels=channels,
-        windows=pd.DataFrame(columns=list(_WINDOW_COLUMNS)),
+        windows=pd.DataFrame(columns=list(db.WINDOW_COLUMNS)),
         rejected=rejected,
         error=None,
         elapsed_s=time.perf_counter() - started,

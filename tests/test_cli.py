@@ -98,3 +98,16 @@ def test_demo_rejects_bad_arguments(tmp_path, capsys):
     assert "at least 2" in capsys.readouterr().err
     assert cli.main(["demo", "--database-url", url, "--end-week", "2026-W60"]) == 2
     assert "2026-W60" in capsys.readouterr().err
+
+
+def test_brief_command_refuses_bad_parameters_before_running(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'b.sqlite'}")
+    params = tmp_path / "p.yaml"
+    params.write_text('site_id: "23271"\nweeks: 4\n')
+    assert cli.main(["brief", "--params", str(params)]) == 2
+    assert "unknown parameter 'weeks' (did you mean 'week'?)" in capsys.readouterr().err
+    assert cli.main(["brief", "--week", "2026-W60"]) == 2
+    assert "2026-W60" in capsys.readouterr().err
+    assert cli.main(["brief", "--threshold", "spikes.top_n"]) == 2
+    assert "NAME=VALUE" in capsys.readouterr().err
+    assert not (tmp_path / "outputs").exists()

@@ -64,7 +64,7 @@ def test_upgrade_creates_schema_and_is_idempotent(database_url):
     with engine.connect() as conn:
         rows = conn.execute(sa.text("SELECT version FROM schema_version")).scalars().all()
         tables = set(sa.inspect(conn).get_table_names())
-    assert rows == [db.SCHEMA_VERSION]
+    assert rows == list(range(1, db.SCHEMA_VERSION + 1))
     assert {"sites", "devices", "channels", "readings", "ingestion_runs", "ingestion_windows",
             "rejected_readings", "schema_version"} <= tables  # fmt: skip
     engine.dispose()
@@ -317,4 +317,46 @@ def test_default_engine_is_an_embedded_sqlite_file(tmp_path):
     engine = db.get_engine(settings=Settings(sqlite_path=path))
     db.upgrade(engine)
     assert path.is_file()
+    engine.dispose()
+
+
+def test_weather_round_trip_and_upsert(seeded):
+    index = pd.date_range("2026-11-01", periods=30, freq="h", tz="America/New_York")
+    frame = pd.DataFrame({"timestamp": index, "temperature_c": np.linspace(-3.5, 12.25, 30)})
+    frame.loc[4, "temperature_c"] = np.nan
+    assert db.upsert_weather(seeded, frame, site_id=SITE) == 30
+    assert db.upsert_weather(seeded, frame.iloc[:5].assign(temperature_c=1.5), site_id=SITE) == 5
+    back = db.read_weather(seeded, site_id=SITE, start=index[0], end=index[-1])
+    assert len(back) == 29  # half-open
+    assert (
+        back["temperature_c"].iloc[:5].isna().tolist() == [False] * 5
+        and (back["temperature_c"].iloc[:5] == 1.5).all()
+    )
+    np.testing.assert_array_equal(
+        back["temperature_c"].iloc[5:].to_numpy(), frame["temperature_c"].iloc[5:29].to_numpy()
+    )
+    assert db.read_weather(seeded, site_id="nope").empty
+
+
+def test_upgrade_from_version_1_keeps_data(database_url):
+    engine = db.get_engine(database_url)
+    with engine.begin() as conn:  # a database written by schema version 1
+        db.schema_versions.create(conn)
+        db._migrate_to_1(conn)
+        conn.execute(
+            db.schema_versions.insert().values(
+                version=1, applied_at=pd.Timestamp.now(tz="UTC"), description="v1"
+            )
+        )
+        conn.execute(
+            db.sites.insert().values(
+                site_id=SITE, name="W", timezone="UTC", updated_at=pd.Timestamp.now(tz="UTC")
+            )
+        )
+    assert db.schema_version(engine) == 1
+    with pytest.raises(db.SchemaError, match="run `argo db upgrade`"):
+        db.read_weather(engine, site_id=SITE)
+    assert db.upgrade(engine) == db.SCHEMA_VERSION == 2
+    assert db.read_sites(engine)["site_id"].tolist() == [SITE]
+    assert db.read_weather(engine, site_id=SITE).empty
     engine.dispose()

@@ -94,3 +94,23 @@ def test_parameter_sets_must_be_mappings(tmp_path):
     (tmp_path / "p.yaml").write_text("- a\n- b\n")
     with pytest.raises(report.ParameterError, match="mapping"):
         report.load_parameter_set(tmp_path / "p.yaml")
+
+
+PARAMETER_SETS = sorted(
+    p for p in (report.NOTEBOOKS_DIR.parent / "params").glob("*/*.yaml") if p.parent.name != "sites"
+)
+
+
+@pytest.mark.parametrize("path", PARAMETER_SETS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_parameter_set_fits_its_notebook(path):
+    # params/<notebook>/<set>.yaml: unknown keys or wrong types would only be warned about by papermill.
+    notebook = report.NOTEBOOKS_DIR / f"{path.parent.name}.ipynb"
+    assert notebook.is_file(), f"{path}: no notebook {notebook.name}"
+    parameters = report.load_parameter_set(path)
+    assert parameters and report.check_parameters(notebook, parameters) == parameters
+
+
+def test_parameter_sets_exist_for_every_notebook():
+    assert {p.parent.name for p in PARAMETER_SETS} == {
+        p.stem for p in report.NOTEBOOKS_DIR.glob("*.ipynb")
+    }
