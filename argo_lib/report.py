@@ -227,6 +227,9 @@ def run_notebook(
             log_output=False,
             cwd=str(cwd or source.parent),
             execution_timeout=timeout_s,
+            # The kernel's own start/stop chatter (loopback transport notes, the interrupt at
+            # shutdown) is not for operators; cell errors still come back as NotebookRunError.
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
         )
     except papermill.PapermillExecutionError as exc:
         os.replace(partial, failed)

@@ -150,7 +150,13 @@ def quick_wins_table(doc: Mapping[str, Any]) -> Html:
 
     def title(w: Mapping[str, Any]) -> str:
         actions = "".join(f"<li>{_e(r)}</li>" for r in w.get("recommendations", [])[:4])
-        return f"<b>{_e(w['title'])}</b><br>{_e(w['description'])}<ul>{actions}</ul>"
+        who = (
+            f"Owner: {_e(w['owner'])} · effort {_e(w['effort'])} · confidence {_e(w['confidence'])}"
+        )
+        return (
+            f"<b>{_e(w['title'])}</b><br>{_e(w['description'])}<ul>{actions}</ul>"
+            f"<span class='argo-note'>{who}</span>"
+        )
 
     columns: list[Column] = [
         ("#", lambda w: str(w["_rank"]), "r"),
@@ -159,9 +165,6 @@ def quick_wins_table(doc: Mapping[str, Any]) -> Html:
         ("kWh/week", lambda w: _num(w["impact"]["weeklyKwh"], 1), "r"),
         ("Cost/week", lambda w: _money(doc, w["impact"]["weeklyCost"]), "r"),
         ("Cost/year*", lambda w: _money(doc, w["impact"]["annualCost"], 0), "r"),
-        ("Owner", lambda w: _e(w["owner"]), "l"),
-        ("Effort", lambda w: _e(w["effort"]), "l"),
-        ("Confidence", lambda w: _e(w["confidence"]), "l"),
     ]
     rows = [dict(w, _rank=i) for i, w in enumerate(doc["sections"]["quickWins"], start=1)]
     table = _table(rows, columns, empty="No quick wins this week.")

@@ -152,9 +152,14 @@ def test_empty_database_says_how_to_load_data(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def early_db(tmp_path_factory):
+def early_path(tmp_path_factory):
+    return tmp_path_factory.mktemp("early") / "early.sqlite"
+
+
+@pytest.fixture(scope="module")
+def early_db(early_path):
     """Two weeks of demo data (W44, W45), so W47 has none and W44 has no baseline."""
-    engine = db.get_engine(f"sqlite:///{tmp_path_factory.mktemp('early') / 'early.sqlite'}")
+    engine = db.get_engine(f"sqlite:///{early_path}")
     demo.build_demo_database(engine, weeks=2, end_week="2026-W45")
     yield engine
     engine.dispose()
@@ -177,6 +182,23 @@ def test_week_without_data_gives_a_brief_that_says_so(early_db):
     assert doc["summary"]["status"] == "action_required"
     assert {i["type"] for i in doc["sections"]["sensorHealth"]["issues"]} >= {"no_data"}
     assert doc["sections"]["afterHoursWaste"]["summary"]["totalExcessKwh"] == 0
+
+
+def test_notebook_on_a_week_without_data_runs_to_the_end(
+    early_db, early_path, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("DATABASE_URL", "")
+    monkeypatch.setenv("ARGO_SQLITE_PATH", str(early_path))
+    monkeypatch.setenv("ARGO_OUTPUTS_DIR", str(tmp_path))
+    result = run_weekly_brief(site_id="23271", week="2026-W47")
+    html = result.html.read_text()
+    assert "No demand spikes this week." in html and "no_data" not in html
+    assert "No readings" in html or "no readings" in html  # health says why, in words
+    assert (
+        html.count("data:image/png;base64,") == 4
+    )  # every chart still drawn (saying there is no data)
+    assert result.brief["dataQuality"]["avgCompleteness"] == 0.0
+    assert "Traceback" not in result.notebook.read_text()
 
 
 def test_week_without_baseline_says_insufficient_baseline(early_db):
