@@ -133,7 +133,7 @@ class HealthThresholds:
 
 @dataclass(frozen=True)
 class BaselineThresholds:
-    """Baseline profiles by local time slot (spec A5, B5).
+    """Baselines: robust profiles by local time slot (spec A5, B5) and the TOWT model (spec C).
 
     Attributes
     ----------
@@ -142,10 +142,29 @@ class BaselineThresholds:
     min_coverage : float
         Fewest present intervals, as a fraction of the expected baseline intervals, below which
         a channel has an "insufficient baseline" [-].
+    model : str
+        ``"towt"``: the time-of-week-and-temperature model gives the expected values where the
+        outdoor temperature is known and the model is calibrated, the profile elsewhere;
+        ``"profile"``: always the profile.
+    max_cv_rmse_pct : float
+        Largest CV(RMSE) of a calibrated model at hourly resolution (ASHRAE Guideline 14) [%].
+    max_abs_nmbe_pct : float
+        Largest absolute NMBE of a calibrated model (ASHRAE Guideline 14) [%].
+    min_temperature_coverage : float
+        Fewest baseline readings with a known temperature, as a fraction of those present, for
+        fitting the model [-].
     """
 
     min_samples: int = 12
     min_coverage: float = 0.5
+    model: str = "towt"
+    max_cv_rmse_pct: float = 30.0
+    max_abs_nmbe_pct: float = 10.0
+    min_temperature_coverage: float = 0.9
+
+    def __post_init__(self) -> None:
+        if self.model not in ("towt", "profile"):
+            raise ValueError(f"baseline.model = {self.model!r}; use 'towt' or 'profile'")
 
 
 @dataclass(frozen=True)

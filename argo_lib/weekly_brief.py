@@ -10,6 +10,7 @@ trail), ``weekly_brief.html``, ``weekly_brief.eml`` and the e-mail's chart PNGs.
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 import os
@@ -173,8 +174,12 @@ class WeeklyBriefRun:
             ("Report week", f"{self.period.label}: {self.period}"),
             ("Baseline", str(self.baseline)),
             ("Threshold overrides", json.dumps(self.threshold_overrides) or "none"),
+            ("Database", self.database),
         ]
-        cells = "".join(f"<tr><th>{k}</th><td class='text'>{v}</td></tr>" for k, v in rows)
+        cells = "".join(
+            f"<tr><th>{html.escape(k)}</th><td class='text'>{html.escape(v)}</td></tr>"
+            for k, v in rows
+        )
         return f"<table class='argo-run'>{cells}</table>"
 
     def read_readings(self, engine=None) -> pd.DataFrame:

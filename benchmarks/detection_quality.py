@@ -377,7 +377,12 @@ def run_case(
             if name == "forest":
                 thresholds = apply_overrides(thresholds, {"anomalies.method": "isolation_forest"})
             analysis = analyse_site_week(
-                sim.readings, site=SITE, period=period, baseline=baseline, thresholds=thresholds
+                sim.readings,
+                site=SITE,
+                period=period,
+                baseline=baseline,
+                thresholds=thresholds,
+                temperature=sim.temperature,
             )
             det = new_detections(analysis)
         scored = score_case(det, labels, channels, case.resolution_s)

@@ -13,6 +13,7 @@ import nbformat
 import numpy as np
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 from conftest import GOLDEN_DIR, GOLDEN_PARAMETERS, IN_CI, INJECTED_RTOL, prepare_golden_environment
 
 from argo_lib import brief, config, db, demo, report
@@ -341,3 +342,26 @@ def test_html_renders_in_headless_chromium(outputs, tmp_path):
     pixels = np.asarray(Image.open(shot).convert("L"))
     assert pixels.shape[0] > 3000  # the whole report, not a blank first screen
     assert (pixels < 200).mean() > 0.02  # ink on the page
+
+
+def test_secrets_never_reach_any_output(postgres_url, tmp_path, monkeypatch):
+    # PostgreSQL with a password in DATABASE_URL (the throwaway cluster trusts loopback, so any
+    # password works) and credentials in the environment: none may appear in any file of the run.
+    url = sa.make_url(postgres_url).set(password="Pg-s3cret-9")
+    secrets = {"Pg-s3cret-9", "Eni-s3cret-7", "0badc0ffee0badc0ffee0badc0ffee00", "Smtp-s3cret-5"}
+    monkeypatch.setenv("DATABASE_URL", url.render_as_string(hide_password=False))
+    monkeypatch.setenv("ENISCOPE_PASSWORD", "Eni-s3cret-7")
+    monkeypatch.setenv("ENISCOPE_API_KEY", "0badc0ffee0badc0ffee0badc0ffee00")
+    monkeypatch.setenv("SMTP_PASSWORD", "Smtp-s3cret-5")
+    monkeypatch.setenv("ARGO_OUTPUTS_DIR", str(tmp_path / "out"))
+    engine = db.get_engine()
+    demo.build_demo_database(engine, weeks=2, end_week="2026-W47")
+    result = run_weekly_brief(site_id="23271", week="2026-W47", baseline_weeks=1)
+    files = [p for p in (tmp_path / "out").rglob("*") if p.is_file()]
+    assert len(files) >= 6
+    for path in files:
+        data = path.read_bytes()
+        assert not any(s.encode() in data for s in secrets), path.name
+    assert (
+        "password ***" in result.notebook.read_text() or "PostgreSQL" in result.notebook.read_text()
+    )

@@ -29,6 +29,7 @@ __all__ = [
     "expected_stats",
     "fit_profile",
     "grouped_quantiles",
+    "level_keys",
 ]
 
 LEVELS = (
@@ -136,7 +137,20 @@ def _sorted_quantile(cube: np.ndarray, counts: np.ndarray, pct: float) -> np.nda
     return np.where(counts > 0, result, np.nan)
 
 
-def _level_keys(grid: Grid) -> list[tuple[np.ndarray, int]]:
+def level_keys(grid: Grid) -> list[tuple[np.ndarray, int]]:
+    """Key of every row at each pooling level of :data:`LEVELS` (finest first), with its size.
+
+    Parameters
+    ----------
+    grid : Grid
+        Any grid (its ``slot``, ``hour_of_week`` and ``day_type``).
+
+    Returns
+    -------
+    list of (numpy.ndarray, int)
+        Per level: the key of each row (hour-of-week slot, day type × hour, day type × 3-hour
+        block, day type) and the number of keys.
+    """
     hour = grid.hour_of_week % 24
     return [
         (grid.slot, 168),
@@ -273,7 +287,7 @@ def fit_profile(baseline: Grid, *, thresholds: BaselineThresholds | None = None)
     present = np.isfinite(load)
     n_expected = load.shape[0]
     coverage = present.sum(axis=0) / n_expected if n_expected else np.zeros(load.shape[1])
-    keys = tuple(_level_keys(baseline))
+    keys = tuple(level_keys(baseline))
     counts = {}
     n_c = load.shape[1]
     for i, (key, n_groups) in enumerate(keys):  # values per group and channel
@@ -325,7 +339,7 @@ def expected_stats(profile: Profile, grid: Grid) -> SlotStats:
     """
     n_t, n_c = grid.load_kw.shape
     none = len(LEVELS) - 1
-    levels = _level_keys(grid)
+    levels = level_keys(grid)
     keys = np.stack([k for k, _ in levels])  # (level, interval)
     sizes = np.array([g for _, g in levels])
     offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])

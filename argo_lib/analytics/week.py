@@ -10,6 +10,7 @@ database or the network.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 from collections.abc import Callable
@@ -31,6 +32,7 @@ from argo_lib.analytics import (
     quick_wins,
     spikes,
     summary,
+    towt,
 )
 from argo_lib.analytics import baseline as baselines
 from argo_lib.thresholds import Thresholds
@@ -83,6 +85,12 @@ class SiteWeekAnalysis:
         ``peak_kw``, ``peak_at``, ``source`` of the site's coincident demand.
     holidays : tuple of datetime.date
         Holidays in the baseline and report weeks.
+    expected : dict
+        Per resolution [s] the expected statistics of every report interval and channel
+        (:class:`argo_lib.analytics.baseline.SlotStats`: from the TOWT model where it is
+        calibrated, else from the profile).
+    models : dict
+        Per resolution [s] the fitted :class:`argo_lib.analytics.towt.TowtModel`.
     """
 
     site: Any
@@ -101,6 +109,8 @@ class SiteWeekAnalysis:
     summary: summary.SiteSummary
     demand: dict[str, Any]
     holidays: tuple[dt.date, ...]
+    expected: dict[int, baselines.SlotStats] = dataclasses.field(default_factory=dict, repr=False)
+    models: dict[int, towt.TowtModel] = dataclasses.field(default_factory=dict, repr=False)
 
     @property
     def resolutions(self) -> tuple[int, ...]:
@@ -195,6 +205,7 @@ def analyse_site_week(
     channels: pd.DataFrame | None = None,
     thresholds: Thresholds | None = None,
     as_of: Any = None,
+    temperature: pd.Series | None = None,
 ) -> SiteWeekAnalysis:
     """Analyse one site-week: health, waste, anomalies, spikes, quick wins and summary.
 
@@ -220,6 +231,12 @@ def analyse_site_week(
     as_of : timestamp, optional
         Tz-aware time of the last ingestion; gives ``stale_now_hours`` per channel, the live
         status (spec B2), next to ``stale_hours`` measured against the end of the report week.
+    temperature : pandas.Series, optional
+        Outdoor air temperature [°C] indexed by tz-aware interval starts, any resolution (e.g.
+        ``db.read_weather(...)`` indexed by ``timestamp``, or ``Simulation.temperature``),
+        covering the baseline and the report week. With it, each channel's expected load comes
+        from the time-of-week-and-temperature model where that is calibrated (ASHRAE
+        Guideline 14); None: the time-slot profile for every channel.
 
     Returns
     -------
@@ -269,12 +286,26 @@ def analyse_site_week(
     spike_excess: dict[int, tuple[grid.Grid, np.ndarray]] = {}
     energy_rows = []
     base_expected: dict[int, baselines.SlotStats] = {}
+    models: dict[int, towt.TowtModel] = {}
+    profile_fit: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     for res, g in report_grids.items():  # one or two resolutions
         b = base_grids[res]
         profile = baselines.fit_profile(b, thresholds=t.baseline)
         profiles[res] = profile
-        expected[res] = baselines.expected_stats(profile, g)
-        base_expected[res] = profile.own
+        temp_b = towt.temperature_on_grid(temperature, b.index, resolution_s=res)
+        temp_r = towt.temperature_on_grid(temperature, g.index, resolution_s=res)
+        model = towt.fit_towt(b, temp_b, profile=profile, thresholds=t.baseline)
+        models[res] = model
+        profile_fit[res] = towt.profile_statistics(model, b, profile.own)
+        expected[res], base_expected[res] = towt.model_expected(
+            model,
+            baseline=b,
+            baseline_temperature_c=temp_b,
+            baseline_stats=profile.own,
+            grid=g,
+            temperature_c=temp_r,
+            stats=baselines.expected_stats(profile, g),
+        )
     issues = health.check_health(
         report_grids,
         frame,
@@ -404,6 +435,13 @@ def analyse_site_week(
     for column in ("baseline_status", "coverage", "mean_kw", "noise_kw"):
         fill = "insufficient" if column == "baseline_status" else np.nan
         channel_frame[column] = _aligned(ids, b_ids, base_table[column].to_numpy(), fill)
+    model_frame = towt.model_table(list(models.values()), profile_fit)
+    m_ids = model_frame["channel_id"].to_numpy(dtype=np.int64)
+    for column in towt.MODEL_COLUMNS[1:]:
+        fill = {"baseline_model": "profile", "model_status": "insufficient_baseline"}.get(
+            column, np.nan
+        )
+        channel_frame[column] = _aligned(ids, m_ids, model_frame[column].to_numpy(), fill)
     e_ids = np.concatenate([e[0] for e in energy_rows]) if energy_rows else np.empty(0, int)
     for k, column in ((1, "energy_kwh"), (2, "energy_cost")):
         values = np.concatenate([e[k] for e in energy_rows]) if energy_rows else np.empty(0)
@@ -497,4 +535,6 @@ def analyse_site_week(
         summary=site_summary,
         demand=demand_info,
         holidays=holidays,
+        expected=expected,
+        models=models,
     )
