@@ -26,8 +26,9 @@ from argo_lib.analytics.grid import records
 
 __all__ = ["REPORT_VERSION", "BriefValidationError", "build_brief", "load_schema", "validate_brief"]
 
-REPORT_VERSION = "2.0"
-"""Version of the brief layout (2.x keeps every field name of the version 1 layout)."""
+REPORT_VERSION = "2.1"
+"""Version of the brief layout (2.x keeps every field name of the version 1 layout; 2.1 adds the
+baseline model and its ASHRAE Guideline 14 statistics to ``dataQuality.channels``)."""
 
 _SECRET_WORDS = ("password", "secret", "token", "api_key", "apikey")
 
@@ -447,6 +448,12 @@ def _data_quality(analysis: Any) -> dict[str, Any]:
                 "lastReading": None,
                 "staleHours": _num(r.stale_hours, 1),
                 "staleNowHours": _num(getattr(r, "stale_now_hours", None), 1),
+                "baselineModel": getattr(r, "baseline_model", "profile"),
+                "baselineModelStatus": getattr(r, "model_status", "no_temperature"),
+                "cvRmsePercent": _num(getattr(r, "cv_rmse_pct", None), 1),
+                "nmbePercent": _num(getattr(r, "nmbe_pct", None), 1),
+                "heatingBalanceC": _num(getattr(r, "heating_balance_c", None), 1),
+                "coolingBalanceC": _num(getattr(r, "cooling_balance_c", None), 1),
             }
             for r in records(channels)
         ],

@@ -210,6 +210,9 @@ class AnomalyThresholds:
         Robust z threshold on the slot's median absolute deviation [-].
     abs_floor_kw : float
         Smallest excess over the slot median that can be anomalous [kW].
+    model_abs_floor_kw : float
+        The same where the expected value comes from a calibrated temperature model, which
+        already explains the weather's share of the variation [kW].
     rel_floor : float
         Smallest excess over the slot median, as a fraction of the channel's typical load [-].
     min_duration_hours : float
@@ -234,6 +237,7 @@ class AnomalyThresholds:
     iqr_k: float = 3.0
     mad_k: float = 6.0
     abs_floor_kw: float = 0.3
+    model_abs_floor_kw: float = 0.1
     rel_floor: float = 0.25
     min_duration_hours: float = 1.0
     min_excess_kwh: float = 5.0

@@ -189,6 +189,16 @@ class WeeklyBriefRun:
             engine, site_id=self.site.site_id, start=self.baseline.start, end=self.period.end
         )
 
+    def read_temperature(self, engine=None) -> pd.Series | None:
+        """Outdoor air temperature of the baseline and the report week [°C], or None when unknown."""
+        engine = engine if engine is not None else db.get_engine()
+        weather = db.read_weather(
+            engine, site_id=self.site.site_id, start=self.baseline.start, end=self.period.end
+        )
+        if weather["temperature_c"].notna().sum() == 0:
+            return None
+        return weather.set_index("timestamp")["temperature_c"]
+
     def analyse(self, readings: pd.DataFrame | None = None, *, engine=None):
         """Run the analytics on the run's readings (read from the database when not given).
 
@@ -203,6 +213,7 @@ class WeeklyBriefRun:
             readings = self.read_readings(engine)
         return analyse_site_week(
             readings,
+            temperature=self.read_temperature(engine),
             site=self.site,
             period=self.period,
             baseline=self.baseline,

@@ -175,28 +175,21 @@ def test_holiday_counts_as_after_hours():
 
 def test_largest_anomaly_event_describes_the_win():
     # B7: "investigate unusual consumption" names the largest event, not the first
-    faults = [
-        simulate.Fault(
-            162319,
-            "after_hours",
-            pd.Timestamp("2025-10-06 18:00", tz=TZ),
-            pd.Timestamp("2025-10-07 07:00", tz=TZ),
-            size=1.0,
-        ),
-        simulate.Fault(
-            162319,
-            "after_hours",
-            pd.Timestamp("2025-10-09 18:00", tz=TZ),
-            pd.Timestamp("2025-10-10 07:00", tz=TZ),
-            size=3.0,
-        ),
-    ]
-    analysis = analyse_site_week(_sim(900, faults=faults).readings, site=SITE, period=WEEK)
+    def block(day: str, hours: int, size: float) -> simulate.Fault:
+        start = pd.Timestamp(f"{day} 09:00", tz=TZ)
+        return simulate.Fault(
+            162319, "level_shift", start, start + pd.Timedelta(hours=hours), size=size, unit="kW"
+        )
+
+    faults = [block("2025-10-06", 4, 2.0), block("2025-10-09", 5, 3.0)]
+    sim = _sim(900, faults=faults)
+    analysis = analyse_site_week(sim.readings, site=SITE, period=WEEK, temperature=sim.temperature)
     events = analysis.anomalies.query("channel_id == 162319")
-    assert len(events) == 2
-    win = analysis.quick_wins.query("type == 'anomaly_after_hours'").iloc[0]
-    assert "Thu 2025-10-09 18:00" in win["description"]
+    assert events["kind"].tolist() == ["unusual_consumption", "unusual_consumption"]
+    win = analysis.quick_wins.query("type == 'anomaly_unusual_consumption'").iloc[0]
+    assert "Thu 2025-10-09 09:00" in win["description"]
     assert win["evidence"][0]["kwh"] == pytest.approx(events["excess_kwh"].max())
+    assert win["weekly_kwh"] == pytest.approx(events["excess_kwh"].sum(), rel=1e-9)
 
 
 def test_quick_wins_have_every_field_and_rank():

@@ -54,7 +54,10 @@ def _brief(kind: str) -> dict:
         sim = simulate.simulate_readings(
             start=base.start, end=WEEK.end, resolution_s=900, seed=3, faults=faults
         )
-        analysis = analyse_site_week(sim.readings, site=SITE, period=WEEK, baseline=base)
+        temperature = sim.temperature if kind == "weather" else None
+        analysis = analyse_site_week(
+            sim.readings, site=SITE, period=WEEK, baseline=base, temperature=temperature
+        )
     return brief.build_brief(
         analysis,
         parameters={"site_id": "23271", "week": "2025-W41", "smtp_password": "hunter2"},
@@ -62,7 +65,7 @@ def _brief(kind: str) -> dict:
     )
 
 
-@pytest.mark.parametrize("kind", ["faulty", "clean", "empty"])
+@pytest.mark.parametrize("kind", ["faulty", "clean", "weather", "empty"])
 def test_brief_validates_and_is_strict_json(kind):
     doc = _brief(kind)
     brief.validate_brief(doc)
@@ -162,6 +165,38 @@ def test_data_quality_lists_every_channel():
     assert channel["expected"] == 672
 
 
+G14_CV_RMSE_MAX_PCT = 30.0  # ASHRAE Guideline 14, hourly: calibrated at or below
+G14_NMBE_MAX_PCT = 10.0  # ASHRAE Guideline 14, hourly: calibrated within plus or minus
+
+
+def test_data_quality_names_the_baseline_model_and_its_fit():
+    with_weather = {c["channelId"]: c for c in _brief("weather")["dataQuality"]["channels"]}
+    assert {c["baselineModel"] for c in with_weather.values()} == {"towt"}
+    assert {c["baselineModelStatus"] for c in with_weather.values()} == {"calibrated"}
+    for channel in with_weather.values():
+        assert 0.0 < channel["cvRmsePercent"] <= G14_CV_RMSE_MAX_PCT
+        assert abs(channel["nmbePercent"]) <= G14_NMBE_MAX_PCT
+    # the simulated rooftop unit cools above 21 °C; an October baseline shows that
+    assert with_weather[162320]["coolingBalanceC"] == pytest.approx(21.0, abs=2.0)
+    without = {c["channelId"]: c for c in _brief("clean")["dataQuality"]["channels"]}
+    assert {c["baselineModel"] for c in without.values()} == {"profile"}
+    assert {c["baselineModelStatus"] for c in without.values()} == {"no_temperature"}
+    assert all(c["heatingBalanceC"] is None for c in without.values())
+    # the profile's own Guideline 14 statistics are reported instead
+    assert all(c["cvRmsePercent"] > 0.0 for c in without.values())
+
+
+def test_small_anomaly_is_evidence_not_a_win():
+    # A7: every energy win counts >= 10 kWh; the kitchen's after-hours event is already
+    # counted as after-hours waste, so it is evidence of that win
+    wins = _brief("faulty")["sections"]["quickWins"]
+    kitchen = [w for w in wins if w["evidence"] and w["evidence"][0]["channelId"] == 162319]
+    assert [w["type"] for w in kitchen] == ["after_hours_base_load"]
+    findings = [e for e in kitchen[0]["evidence"] if e.get("finding") == "anomaly_after_hours"]
+    assert len(findings) == 1 and findings[0]["kwh"] > 10.0
+    assert all(w["impact"]["weeklyKwh"] >= 10.0 for w in wins if w["impact"]["weeklyKwh"])
+
+
 @pytest.mark.parametrize(
     ("mutate", "message"),
     [
@@ -173,8 +208,21 @@ def test_data_quality_lists_every_channel():
         ),
         (lambda d: d["metadata"]["period"].update(start="2025-10-06T00:00:00"), "period/start"),
         (lambda d: d["sections"]["anomalies"].pop("byChannel"), "byChannel"),
+        (lambda d: d["dataQuality"]["channels"][0].pop("baselineModel"), "baselineModel"),
+        (
+            lambda d: d["dataQuality"]["channels"][0].update(baselineModel="regression"),
+            "baselineModel",
+        ),
     ],
-    ids=["missing-section", "bad-status", "string-number", "naive-time", "missing-list"],
+    ids=[
+        "missing-section",
+        "bad-status",
+        "string-number",
+        "naive-time",
+        "missing-list",
+        "missing-model",
+        "unknown-model",
+    ],
 )
 def test_schema_rejects_drift(mutate, message):
     doc = copy.deepcopy(_brief("clean"))

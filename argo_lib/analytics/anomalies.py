@@ -25,7 +25,7 @@ import functools
 import numpy as np
 import pandas as pd
 
-from argo_lib.analytics.baseline import Profile, SlotStats
+from argo_lib.analytics.baseline import MODEL_LEVEL, Profile, SlotStats
 from argo_lib.analytics.grid import Grid, Runs, reduce_runs, runs_2d
 from argo_lib.thresholds import AnomalyThresholds
 
@@ -103,7 +103,8 @@ def anomaly_margin(
     profile : Profile
         Baseline profile (for the typical load of each channel).
     thresholds : AnomalyThresholds
-        ``iqr_k``, ``mad_k``, ``abs_floor_kw``, ``rel_floor``.
+        ``iqr_k``, ``mad_k``, ``abs_floor_kw`` (``model_abs_floor_kw`` where the expected value
+        comes from the temperature model), ``rel_floor``.
     sustained : bool
         Return the smaller margin of sustained excess instead (``sustained_iqr_k``,
         ``sustained_mad_k``, half the relative floor).
@@ -114,15 +115,15 @@ def anomaly_margin(
         Margin per interval and channel [kW]; NaN where the baseline is unusable.
     """
     t = thresholds
-    iqr_k, mad_k, rel = (
-        (t.sustained_iqr_k, t.sustained_mad_k, 0.5 * t.rel_floor)
-        if sustained
-        else (t.iqr_k, t.mad_k, t.rel_floor)
+    iqr_k, mad_k, share = (
+        (t.sustained_iqr_k, t.sustained_mad_k, 0.5) if sustained else (t.iqr_k, t.mad_k, 1.0)
     )
     iqr = expected.q3 - expected.q1
     typical = np.nan_to_num(profile.mean_kw)[None, :]
     margin = np.fmax(expected.q3 - expected.median + iqr_k * iqr, mad_k * expected.mad)
-    margin = np.fmax(margin, np.maximum(t.abs_floor_kw, rel * typical))
+    modelled = expected.level == MODEL_LEVEL  # expected value from the temperature model
+    abs_floor = np.where(modelled, t.model_abs_floor_kw, t.abs_floor_kw)
+    margin = np.fmax(margin, np.maximum(abs_floor, share * t.rel_floor * typical))
     return np.where(np.isfinite(expected.median), margin, np.nan)
 
 
@@ -203,8 +204,11 @@ def _block_ids(business: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return ids, lengths
 
 
-def _classify(grid: Grid, runs: Runs, flagged: np.ndarray) -> np.ndarray:
-    """Kind of each run (index into :data:`ANOMALY_KINDS`)."""
+def _classify(grid: Grid, runs: Runs, flagged: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Kind of each run (index into :data:`ANOMALY_KINDS`) and the opening-hours edge it touches.
+
+    The edge is 1 for the opening, 2 for the closing and 0 for neither or both.
+    """
     business = grid.business
     after_rows = reduce_runs(
         np.broadcast_to((~business)[:, None], flagged.shape).astype(float),
@@ -244,7 +248,18 @@ def _classify(grid: Grid, runs: Runs, flagged: np.ndarray) -> np.ndarray:
     schedule = (at_close ^ at_open) & short & (share_after > 0) & (coverage < 0.7)
     kind[schedule] = 1
     kind[mostly_after & (kind == 2)] = 0
-    return kind
+    edge = np.where(at_open & ~at_close, 1, np.where(at_close & ~at_open, 2, 0))
+    return kind, edge
+
+
+def _open_day_rank(grid: Grid) -> np.ndarray:
+    """Number of open days (days with opening hours) up to and including each row's day."""
+    if grid.day.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    day = grid.day - grid.day.min()
+    is_open = np.zeros(int(day.max()) + 1, dtype=bool)
+    is_open[day[grid.business]] = True
+    return np.cumsum(is_open)[day]
 
 
 def _near(rows: np.ndarray, edges: np.ndarray) -> np.ndarray:
@@ -288,6 +303,47 @@ def _join_partial_nights(
     out = np.empty_like(kind)
     out[order] = k
     return out
+
+
+def _absorb(
+    agg: dict[str, np.ndarray],
+    g_col: np.ndarray,
+    g_kind: np.ndarray,
+    keep: np.ndarray,
+    limit: np.ndarray,
+    rank: np.ndarray,
+) -> np.ndarray:
+    """Group each small after-hours fragment belongs to: a kept neighbour's, or its own.
+
+    A fragment joins a schedule event only inside the event's daily time window (±1 h).
+    """
+    target = np.arange(keep.size)
+    orphans = np.flatnonzero(~keep & agg["strong"] & agg["after"])
+    kept = np.flatnonzero(keep & (g_kind <= 1))
+    if orphans.size == 0 or kept.size == 0:
+        return target
+    for i in orphans:  # a few fragments
+        mine = kept[g_col[kept] == g_col[i]]
+        if mine.size == 0:
+            continue
+        before = agg["start"][mine] - agg["stop"][i]  # fragment before the event (>= 0)
+        after = agg["start"][i] - agg["stop"][mine]  # fragment after it
+        gap = np.where(before >= 0, before, np.where(after >= 0, after, np.iinfo(np.int64).max))
+        near = gap <= limit[g_kind[mine]]
+        # a schedule event also takes a fragment of the open day before or after it
+        days = np.where(
+            before >= 0,
+            rank[agg["start"][mine]] - rank[agg["stop"][i] - 1],
+            rank[agg["start"][i]] - rank[np.maximum(agg["stop"][mine] - 1, 0)],
+        )
+        near |= (g_kind[mine] == 1) & (days <= 1) & ((before >= 0) | (after >= 0))
+        in_window = (agg["first_minute"][i] >= agg["first_minute"][mine] - 60) & (
+            agg["last_minute"][i] <= agg["last_minute"][mine] + 60
+        )
+        near &= (g_kind[mine] != 1) | in_window
+        if near.any():
+            target[i] = mine[near][np.argmin(gap[near])]
+    return target
 
 
 def detect_anomalies(
@@ -358,55 +414,107 @@ def detect_anomalies(
     runs = runs_2d(flagged, max_gap=int(round(t.merge_gap_hours / grid.dt_h)))
     if runs.col.size == 0:
         return empty_events(), np.zeros(load.shape)
-    kind = _classify(grid, runs, flagged)
+    kind, edge = _classify(grid, runs, flagged)
     has_strong = reduce_runs(np.ones(load.shape), runs, "sum", where=strong) > 0
+    run_after = reduce_runs(
+        np.broadcast_to((~grid.business)[:, None], load.shape).astype(float),
+        runs,
+        "sum",
+        where=flagged,
+    ) >= 0.5 * reduce_runs(np.ones(load.shape), runs, "sum", where=flagged)
     # merge runs of one kind on one channel into events
     kind = _join_partial_nights(grid, runs, kind, flagged)
-    order = np.lexsort((runs.start, kind, runs.col))
-    col, start, stop, kind = runs.col[order], runs.start[order], runs.stop[order], kind[order]
-    has_strong = has_strong[order]
+    edge = np.where(kind == 1, edge, 0)
+    order = np.lexsort((runs.start, edge, kind, runs.col))
+    col, start, stop = runs.col[order], runs.start[order], runs.stop[order]
+    kind, edge, has_strong, run_after = (
+        kind[order],
+        edge[order],
+        has_strong[order],
+        run_after[order],
+    )
     limit = (
         np.array([_MERGE_HOURS["after_hours"], _MERGE_HOURS["schedule_change"], t.merge_gap_hours])
         / grid.dt_h
     )
+    # a schedule change recurs at the same edge of opening hours on consecutive open days;
+    # weekends and holidays between them do not break it
+    rank = _open_day_rank(grid)
+    next_open_day = np.zeros(col.size, dtype=bool)
+    if col.size:
+        next_open_day[1:] = (kind[1:] == 1) & (rank[start[1:]] - rank[stop[:-1] - 1] <= 1)
     join = np.zeros(col.size, dtype=bool)
     join[1:] = (
-        (col[1:] == col[:-1]) & (kind[1:] == kind[:-1]) & (start[1:] - stop[:-1] <= limit[kind[1:]])
+        (col[1:] == col[:-1])
+        & (kind[1:] == kind[:-1])
+        & (edge[1:] == edge[:-1])
+        & ((start[1:] - stop[:-1] <= limit[kind[1:]]) | next_open_day[1:])
     )
     group = np.cumsum(~join) - 1
-    first = np.flatnonzero(~join)
-    last = np.concatenate([first[1:] - 1, [col.size - 1]])
+    n_groups = int(group[-1]) + 1 if group.size else 0
     merged = Runs(col, start, stop)
     run_excess = reduce_runs(excess, merged, "sum")
     run_rows = reduce_runs(np.ones(load.shape), merged, "sum", where=flagged)
     run_peak = reduce_runs(load, merged, "max", where=flagged)
-    n_runs = np.bincount(group)
-    g_excess = np.bincount(group, weights=run_excess)
-    g_rows = np.bincount(group, weights=run_rows).astype(np.int64)
-    g_peak = np.full(first.size, -np.inf)
-    np.maximum.at(g_peak, group, np.nan_to_num(run_peak, nan=-np.inf))
+    first = np.flatnonzero(~join)
     g_col, g_kind = col[first], kind[first]
-    g_start, g_stop = start[first], stop[last]
-    pairs = np.unique(group * (int(grid.day.max()) + 1 if grid.day.size else 1) + grid.day[start])
-    g_days = np.bincount(
-        pairs // (int(grid.day.max()) + 1 if grid.day.size else 1), minlength=first.size
-    ).astype(np.int64)  # distinct start days per event
-    hours = g_rows * grid.dt_h
+    day_span = int(grid.day.max()) + 1 if grid.day.size else 1
+    step_min = grid.resolution_s // 60
+    minute = grid.hour * 60 + grid.sub_hour * (step_min if grid.resolution_s < 3600 else 0)
+
+    def aggregate(group: np.ndarray) -> dict[str, np.ndarray]:
+        g_start = np.full(n_groups, np.iinfo(np.int64).max)
+        g_stop = np.full(n_groups, -1)
+        np.minimum.at(g_start, group, start)
+        np.maximum.at(g_stop, group, stop)
+        g_peak = np.full(n_groups, -np.inf)
+        np.maximum.at(g_peak, group, np.nan_to_num(run_peak, nan=-np.inf))
+        pairs = np.unique(group * day_span + grid.day[start])
+        first_minute = np.full(n_groups, 24 * 60)
+        last_minute = np.full(n_groups, 0)
+        np.minimum.at(first_minute, group, minute[start])
+        np.maximum.at(last_minute, group, minute[stop - 1] + step_min)
+        return {
+            "first_minute": first_minute,
+            "last_minute": last_minute,
+            "runs": np.bincount(group, minlength=n_groups),
+            "excess": np.bincount(group, weights=run_excess, minlength=n_groups),
+            "rows": np.bincount(group, weights=run_rows, minlength=n_groups).astype(np.int64),
+            "peak": g_peak,
+            "start": g_start,
+            "stop": g_stop,
+            # distinct start days per event
+            "days": np.bincount(pairs // day_span, minlength=n_groups).astype(np.int64),
+            "strong": np.bincount(group, weights=has_strong.astype(float), minlength=n_groups) > 0,
+            "after": np.bincount(group, weights=(~run_after).astype(float), minlength=n_groups)
+            == 0,
+        }
+
+    agg = aggregate(group)
     # a schedule change recurs on at least two days; a single one is unusual consumption
-    g_kind = np.where((g_kind == 1) & (g_days < 2), 2, g_kind)
-    g_strong = np.bincount(group, weights=has_strong.astype(float)) > 0
-    keep = (g_excess >= t.min_excess_kwh) & (hours >= t.min_duration_hours - 1e-9)
+    g_kind = np.where((g_kind == 1) & (agg["days"] < 2), 2, g_kind)
+    hours = agg["rows"] * grid.dt_h
+    keep = (agg["excess"] >= t.min_excess_kwh) & (hours >= t.min_duration_hours - 1e-9)
     # events made only of moderate excess must show the pattern of a schedule change
-    keep &= g_strong | (g_kind == 1)
+    keep &= agg["strong"] | (g_kind == 1)
     if not keep.any():
         return empty_events(), np.zeros(load.shape)
+    # after-hours fragments too small to be events (a first evening cut short, a partial
+    # night) join a neighbouring after-hours or schedule event of the same channel
+    target = _absorb(agg, g_col, g_kind, keep, limit, rank)
+    if (target != np.arange(n_groups)).any():
+        group = target[group]
+        agg = aggregate(group)
+        hours = agg["rows"] * grid.dt_h
+    g_start, g_stop, g_excess = agg["start"], agg["stop"], agg["excess"]
+    g_days, g_rows, g_peak, n_runs = agg["days"], agg["rows"], agg["peak"], agg["runs"]
     kept_groups = np.flatnonzero(keep)
     in_kept = np.isin(group, kept_groups)
     mask = np.zeros(load.shape, dtype=bool)
     for c, a, b in zip(col[in_kept], start[in_kept], stop[in_kept], strict=True):
         mask[a:b, c] = True  # one slice per kept run (runs are few)
     event_excess = np.where(mask, excess, 0.0)
-    began_business = grid.business[g_start]
+    began_business = grid.business[np.where(keep, g_start, 0)]
     events = pd.DataFrame(
         {
             "channel_id": grid.channel_ids[g_col[keep]],

@@ -22,6 +22,7 @@ from argo_lib.thresholds import BaselineThresholds
 
 __all__ = [
     "LEVELS",
+    "MODEL_LEVEL",
     "Profile",
     "SlotStats",
     "baseline_table",
@@ -42,6 +43,10 @@ LEVELS = (
 """Pooling levels, finest first; ``none`` means no level had enough values.
 
 Slots are hours, as in spec A5 (the benchmark found quarter-hour slots of 15-min data no better)."""
+
+MODEL_LEVEL = len(LEVELS)
+"""``SlotStats.level`` of intervals whose statistics come from the temperature model
+(:mod:`argo_lib.analytics.towt`) instead of a profile level."""
 
 _QUANTILES = (5.0, 25.0, 50.0, 75.0, 95.0)
 _STATS = ("p5", "q1", "median", "q3", "p95")
@@ -104,8 +109,18 @@ def column_median(values: np.ndarray) -> np.ndarray:
         Column medians.
     """
     values = np.asarray(values, dtype=float)
-    quant, _ = grouped_quantiles(values, np.zeros(values.shape[0], dtype=np.int64), 1, (50.0,))
-    return quant[0, 0]
+    n_rows, n_cols = values.shape
+    count = np.sum(~np.isnan(values), axis=0)
+    if n_rows == 0 or not count.any():
+        return np.full(n_cols, np.nan)
+    if (count == n_rows).all():  # complete columns: selection, no sort
+        return np.median(values, axis=0)
+    ordered = np.sort(values, axis=0)  # NaN sorts last
+    cols = np.arange(n_cols)
+    lo = np.maximum(count - 1, 0) // 2
+    hi = np.minimum(count // 2, n_rows - 1)
+    median = 0.5 * (ordered[lo, cols] + ordered[hi, cols])
+    return np.where(count > 0, median, np.nan)
 
 
 def _cube(values: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray:
@@ -176,7 +191,8 @@ class SlotStats:
     n : numpy.ndarray
         Number of baseline values behind the statistics [-].
     level : numpy.ndarray
-        Index into :data:`LEVELS` of the pooling level used.
+        Index into :data:`LEVELS` of the pooling level used, or :data:`MODEL_LEVEL` where the
+        temperature model gives the statistics.
     """
 
     p5: np.ndarray

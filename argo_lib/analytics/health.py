@@ -3,7 +3,8 @@
 Checks, each an issue ``type``:
 
 - ``no_data``: a channel without a single reading in the week (never silently dropped, B3).
-- ``missing_data``: a run of missing intervals (leading gaps included, B3).
+- ``missing_data``: a run of missing intervals (leading gaps included, B3; a trailing run counts
+  as a gap while it is not longer than the stale limit).
 - ``stale_data``: the channel stopped reporting before the period end; measured against the
   **end of the report period** (B2), so reporting a past week does not make every channel stale.
 - ``low_completeness``: present / expected intervals from the channel's resolution over the
@@ -224,11 +225,12 @@ def _grid_issues(
     issues.add(
         "no_data", t.no_data_severity, ids[silent], period.start, end_time, n_t, 0.0, "intervals"
     )
-    # gaps: runs of missing intervals, not the trailing one (that is stale data)
+    # gaps: runs of missing intervals; a trailing run longer than the stale limit is stale data
     gaps = runs_2d(~present)
     gaps = gaps.select(~silent[gaps.col])
-    trailing = gaps.stop == n_t
-    inner = gaps.select(~trailing & (gaps.length >= t.gap_min_missing))
+    tail_hours = (end_time.value - grid.times_ns(gaps.start)) / _NS_PER_HOUR
+    stale_tail = (gaps.stop == n_t) & (tail_hours > t.stale_hours + _HOURS_EPS)
+    inner = gaps.select(~stale_tail & (gaps.length >= t.gap_min_missing))
     length = inner.length
     issues.add(
         "missing_data",
@@ -241,18 +243,17 @@ def _grid_issues(
         "intervals",
     )
     # stale: time from the end of the last reading to the end of the period (B2)
-    tail = gaps.select(trailing)
+    tail = gaps.select(stale_tail)
     last_end = grid.times_ns(tail.start)
-    hours = (end_time.value - last_end) / _NS_PER_HOUR
-    stale = hours > t.stale_hours + _HOURS_EPS
+    hours = tail_hours[stale_tail]
     issues.add(
         "stale_data",
-        np.where(hours[stale] > t.stale_high_hours, t.stale_severity_high, t.stale_severity_low),
-        ids[tail.col[stale]],
-        last_end[stale],
+        np.where(hours > t.stale_high_hours, t.stale_severity_high, t.stale_severity_low),
+        ids[tail.col],
+        last_end,
         end_time,
-        tail.length[stale],
-        hours[stale],
+        tail.length,
+        hours,
         "h",
     )
     # completeness over the whole period (B3)

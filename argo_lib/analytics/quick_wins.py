@@ -152,6 +152,17 @@ class _Ledger:
         mine = self.channel == channel_id
         return float(self.kwh[source][mine].sum()), float(self.cost[source][mine].sum())
 
+    def within(
+        self, channel_id: int, source: str, spans: list[tuple[pd.Timestamp, pd.Timestamp]]
+    ) -> tuple[float, float]:
+        """Attributed energy and cost of one channel and source inside some time spans."""
+        inside = np.zeros(self.channel.size, dtype=bool)
+        for start, end in spans:  # the few events of one win
+            a, b = pd.Timestamp(start).value, pd.Timestamp(end).value
+            inside |= (self.start_ns >= a) & (self.start_ns < b)
+        mine = inside & (self.channel == channel_id)
+        return float(self.kwh[source][mine].sum()), float(self.cost[source][mine].sum())
+
     def evidence_days(self, channel_id: int, source: str, *, limit: int = 3) -> list[dict]:
         """The local days with most attributed energy of one channel and source (end exclusive)."""
         sel = (self.channel == channel_id) & (self.kwh[source] > 0)
@@ -288,6 +299,7 @@ def build_quick_wins(
             {
                 "title": f"Site-wide after-hours optimization ({len(ids)} more meters)",
                 "type": "site_after_hours",
+                "channels": tuple(ids),
                 "priority": "high",
                 "channel_id": None,
                 "weekly_kwh": kwh,
@@ -388,6 +400,7 @@ def build_quick_wins(
         wins.append(
             {
                 "title": title.format(name=name),
+                "channel_name": name,
                 "type": f"anomaly_{kind}",
                 "priority": "high" if total_kwh > t.anomaly_high_kwh else "medium",
                 "channel_id": cid,
@@ -419,6 +432,7 @@ def build_quick_wins(
                     }
                     for r in ranked[:3]
                 ],
+                "spans": [(r.start, r.end) for r in group],
             }
         )
     # level shifts (a site-wide change is weather or occupancy, not a channel's fault)
@@ -551,7 +565,63 @@ def build_quick_wins(
                 ],
             }
         )
+    wins = _assign_small_anomalies(wins, book, t, tz)
     return _rank(wins, t)
+
+
+_FINDING_TEXT = {
+    "anomaly_after_hours": "unexpected after-hours operation",
+    "anomaly_schedule_change": "a changed operating schedule",
+    "anomaly_unusual_consumption": "unusual consumption",
+}
+
+
+def _after_hours_owner(wins: list[dict[str, Any]], channel_id: int) -> dict[str, Any] | None:
+    """The after-hours win (own or site-wide) that counts a channel's after-hours waste."""
+    for win in wins:  # a few wins
+        if win["type"] == "after_hours_base_load" and win["channel_id"] == channel_id:
+            return win
+    for win in wins:
+        if win["type"] == "site_after_hours" and channel_id in win.get("channels", ()):
+            return win
+    return None
+
+
+def _assign_small_anomalies(
+    wins: list[dict[str, Any]], book: _Ledger, t: QuickWinThresholds, tz: Any
+) -> list[dict[str, Any]]:
+    """Give the energy of anomaly wins below ``min_weekly_kwh`` to the win that counts it.
+
+    After B8's attribution an anomaly's excess is mostly counted as after-hours waste already,
+    so its own win can shrink to a fraction of a kWh. Such a win is not listed: its events
+    become evidence of the after-hours win of the channel (own or site-wide). Without such a
+    win nothing else reports that energy, and the anomaly win takes the after-hours share of its
+    own intervals back.
+    """
+    kept = []
+    for win in wins:  # a few wins
+        small = win["type"].startswith("anomaly_") and win["weekly_kwh"] < t.min_weekly_kwh
+        if not small:
+            kept.append(win)
+            continue
+        cid = int(win["channel_id"])
+        owner = _after_hours_owner(wins, cid)
+        if owner is None:
+            kwh, cost = book.within(cid, "after_hours", win["spans"])
+            win["weekly_kwh"] += kwh
+            win["weekly_cost"] += cost
+            kept.append(win)  # _rank still drops it if it stays below the threshold
+            continue
+        first = min(start for start, _ in win["spans"])
+        what = _FINDING_TEXT.get(win["type"], "unusual consumption")
+        owner["description"] += (
+            f" It includes {what} on {win['channel_name']} from {_fmt_time(first, tz)} "
+            f"({win['event_kwh']:.1f} kWh above the usual profile; see the evidence)."
+        )
+        owner["evidence"] = list(owner["evidence"]) + [
+            {**item, "finding": win["type"]} for item in win["evidence"]
+        ]
+    return kept
 
 
 _ENERGY_TYPES = ("after_hours_base_load", "site_after_hours", "level_shift")
@@ -563,9 +633,8 @@ def _rank(wins: list[dict[str, Any]], t: QuickWinThresholds) -> pd.DataFrame:
     for win in wins:  # a few wins
         demand = win.get("demand_cost", np.nan)
         energy = win["type"] in _ENERGY_TYPES or win["type"].startswith("anomaly_")
-        # an anomaly's own energy decides whether it is worth a win, even when part of it is
-        # already counted (B8) in the after-hours win of its channel
-        size = win.get("event_kwh", win["weekly_kwh"])
+        # the energy the win itself counts (B8) decides whether it is worth a win
+        size = win["weekly_kwh"]
         size = 0.0 if size is None or not np.isfinite(size) else float(size)
         if energy and size < t.min_weekly_kwh:
             continue
@@ -585,12 +654,16 @@ def _rank(wins: list[dict[str, Any]], t: QuickWinThresholds) -> pd.DataFrame:
         key=lambda w: (_PRIORITY_RANK[w["priority"]], -w["score"], -EFFORT_WEIGHT[w["effort"]])
     )
     kept = kept[: t.max_items]
-    return pd.DataFrame(
-        {
-            c: pd.Series([w[c] for w in kept], dtype=_DTYPES.get(c, object))
-            for c in QUICK_WIN_COLUMNS
-        }
-    )
+    columns = {}
+    for c in QUICK_WIN_COLUMNS:  # fifteen columns of at most max_items wins
+        if c in _DTYPES:
+            columns[c] = np.array([w[c] for w in kept], dtype=float)
+        else:
+            values = np.empty(len(kept), dtype=object)
+            for i, w in enumerate(kept):
+                values[i] = w[c]
+            columns[c] = values
+    return pd.DataFrame(columns)
 
 
 _DTYPES = {

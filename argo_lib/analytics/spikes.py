@@ -317,8 +317,18 @@ def suppress_spikes(
     excess_kw: np.ndarray,
     grid: Grid,
     sustained: pd.DataFrame,
+    *,
+    event_mask: np.ndarray | None = None,
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """Drop spikes that are part of a sustained pattern (after-hours operation, new schedule).
+
+    A spike inside a sustained event's span is kept when no interval of the event lies within
+    six hours of it and the spike is not itself flagged as part of the event (it falls between
+    the days of the pattern), or when it stands out from the
+    event itself: its peak exceeds the median load of the event's intervals within six hours
+    by the spike margin (``threshold_kw - p95_kw``), twice that margin when the event lies on
+    one side of it only (an onset or a ramp). A short spike on top of equipment left running is
+    still a spike; the noisy plateau, the ramps or a short first day of that pattern are not.
 
     Parameters
     ----------
@@ -328,30 +338,62 @@ def suppress_spikes(
         Report-week grid.
     sustained : pandas.DataFrame
         Anomaly events (``channel_id``, ``start``, ``end``) of a recurring kind.
+    event_mask : numpy.ndarray of bool, optional
+        The intervals of those events (shape of ``grid.load_kw``); without it every spike in an
+        event's span is dropped.
 
     Returns
     -------
     tuple
-        ``events``, ``mask`` and ``excess_kw`` without the spikes inside a sustained event's span.
+        ``events``, ``mask`` and ``excess_kw`` without the spikes that belong to a sustained
+        event.
     """
     if events.empty or sustained.empty:
         return events, mask, excess_kw
     keep = np.ones(len(events), dtype=bool)
     mask = mask.copy()
     excess_kw = excess_kw.copy()
-    s_start = events["start"].to_numpy(dtype="datetime64[ns]")
-    s_end = events["end"].to_numpy(dtype="datetime64[ns]")
+    s_start = events["start"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    s_end = events["end"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
     ids = events["channel_id"].to_numpy()
-    for row in sustained.itertuples():  # a few sustained events
-        a = np.datetime64(row.start.tz_convert("UTC").tz_localize(None), "ns")
-        b = np.datetime64(row.end.tz_convert("UTC").tz_localize(None), "ns")
-        keep &= ~((ids == row.channel_id) & (s_start < b) & (s_end > a))
     first = grid.index[0].value if len(grid.index) else 0
     res_ns = grid.resolution_s * 1_000_000_000
-    for i in np.flatnonzero(~keep):  # clear the dropped spikes' cells
+    span = np.full((len(events), 2), -1, dtype=np.int64)  # rows of the covering event
+    for row in sustained.itertuples():  # a few sustained events
+        a = row.start.tz_convert("UTC").value
+        b = row.end.tz_convert("UTC").value
+        inside = keep & (ids == row.channel_id) & (s_start < b) & (s_end > a)
+        span[inside] = ((a - first) // res_ns, (b - first) // res_ns)
+        keep &= ~inside
+    window = int(round(6.0 / grid.dt_h))
+    peak = events["peak_kw"].to_numpy(dtype=float)
+    margin = (events["threshold_kw"] - events["p95_kw"]).to_numpy(dtype=float)
+    n_t = grid.load_kw.shape[0]
+    for i in np.flatnonzero(~keep):  # the spikes inside sustained events (few)
         col = int(np.flatnonzero(grid.channel_ids == ids[i])[0])
-        a = (s_start[i].astype(np.int64) - first) // res_ns
-        b = (s_end[i].astype(np.int64) - first) // res_ns
+        a = int((s_start[i] - first) // res_ns)
+        b = int((s_end[i] - first) // res_ns)
+        if event_mask is not None:
+            lo, hi = max(a - window, 0), min(b + window, n_t)
+            before = grid.load_kw[lo:a, col][event_mask[lo:a, col]]
+            after = grid.load_kw[b:hi, col][event_mask[b:hi, col]]
+            sides = int(before.size > 0) + int(after.size > 0)
+            if sides == 0 and not event_mask[a:b, col].any():
+                keep[i] = True  # between the days of the pattern, not part of it
+                continue
+            level = np.concatenate([before, after])
+            if sides == 0:  # the event's first or last fragment: compare with all of it
+                e0, e1 = max(span[i, 0], 0), min(span[i, 1], n_t)
+                rows = np.zeros(n_t, dtype=bool)
+                rows[e0:e1] = event_mask[e0:e1, col]
+                rows[a:b] = False
+                level = grid.load_kw[rows, col]
+            level = level[np.isfinite(level)]
+            # next to the event on one side only (an onset, a ramp): twice the margin
+            factor = 2.0 if sides == 1 else 1.0
+            if level.size and peak[i] - float(np.median(level)) >= factor * margin[i]:
+                keep[i] = True  # stands out from the sustained level: still a spike
+                continue
         mask[a:b, col] = False
         excess_kw[a:b, col] = 0.0
     return events[keep].reset_index(drop=True), mask, excess_kw

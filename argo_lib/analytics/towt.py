@@ -10,16 +10,22 @@ inverse-modelling change-point models)::
 
 - *Time-of-week groups* are the hour-of-week slots, pooled like the profile (spec B5) where a
   slot has fewer than ``min_samples`` baseline intervals (hourly data: weekday × hour, ...);
-  holidays count as Sundays.
-- *Change points* ``Th`` and ``Tc`` are chosen per channel from a 1 °C grid inside the baseline's
-  temperature range by blocked cross-validation (each baseline week predicted from the others);
-  a heating or cooling term is kept only if its slope is positive and it predicts the held-out
-  weeks better, so a channel without weather response keeps a pure time-of-week model.
+  holidays count as Sundays. Sub-hourly data first lose their within-hour shape (each weekday
+  hour's quarter-hours against the hour's mean: the opening and closing ramps), and the
+  regression runs on hourly means; the shape is added back to the predictions.
+- *Change points* ``Th`` and ``Tc`` are chosen per channel on a 1 °C grid over the bulk of the
+  baseline's temperatures (plus a heating knot above all of them and a cooling knot below all
+  of them: a straight line) by blocked cross-validation, each baseline week predicted from the
+  others. A heating or cooling term is kept only if its slope is positive and it lowers the
+  held-out error by at least 3 %, so a channel without weather response keeps a pure
+  time-of-week model.
 - *Occupancy* ``occ`` (0–1) is the channel's own hour-of-week profile scaled between its
   quiet and its busy level: HVAC responds to weather more strongly while the building is in use.
+  An interaction that would reverse a slope is dropped.
 - The fit is ordinary least squares, vectorised over all channels (time-of-week intercepts are
-  removed by group demeaning, Frisch–Waugh–Lovell, leaving a 4 × 4 system per channel), then
-  refitted once without outliers beyond ``5`` robust standard deviations.
+  removed by group demeaning, Frisch–Waugh–Lovell, leaving a 4 × 4 system per channel). Hours
+  beyond 5 robust standard deviations from the fit (a fault in the baseline) are left out and
+  the change points searched and fitted again.
 
 Fit statistics follow ASHRAE Guideline 14 at hourly resolution (15-min data are averaged to
 hours first)::
@@ -30,8 +36,9 @@ hours first)::
 with ``p`` the number of fitted parameters. A model with CV(RMSE) ≤ 30 % and |NMBE| ≤ 10 % is
 *calibrated* and gives the expected values of the detectors; otherwise (or without temperature)
 the robust time-slot profile of :mod:`argo_lib.analytics.baseline` does. The spread around the
-model (quartiles, P5/P95, MAD) comes from the baseline residuals of each time-of-week group,
-widened from in-sample to out-of-sample (``sqrt((1 + 1/n) / (1 - 1/n))`` for a group of ``n``).
+model (quartiles, P5/P95, MAD) comes from the baseline residuals per day type and hour (pooled
+further where thin), widened from in-sample to out-of-sample residuals
+(``sqrt((1 + h) / (1 - h))`` with ``h = 1/n`` for an intercept fitted on ``n`` intervals).
 
 Examples
 --------
@@ -49,7 +56,7 @@ import pandas as pd
 
 from argo_lib import dates
 from argo_lib.analytics.baseline import (
-    LEVELS,
+    MODEL_LEVEL,
     Profile,
     SlotStats,
     column_median,
@@ -96,7 +103,7 @@ MODEL_COLUMNS = (
 """Columns of :func:`model_table` (added to the analysis' channel table)."""
 
 _OUTLIER_SIGMAS = 5.0
-_IMPROVEMENT = 0.01  # a weather term must lower the cross-validated error by 1 %
+_IMPROVEMENT = 0.03  # a weather term must lower the cross-validated error by 3 %
 _MAX_KNOTS = 24
 _NS_PER_S = 1_000_000_000
 
@@ -114,10 +121,11 @@ def temperature_on_grid(
 ) -> np.ndarray:
     """Mean outdoor temperature of each interval of a grid [°C], NaN where unknown.
 
-    The temperature series may have any resolution; each of its values describes the interval
-    that starts at its timestamp. It is interpolated linearly between interval midpoints and
-    averaged over four points of each grid interval; an interval more than ``max_gap_hours``
-    away from the nearest temperature on either side is NaN (no extrapolation).
+    Each value of the temperature series describes the interval that starts at its timestamp.
+    A series as fine as the grid or finer is averaged over each grid interval; a coarser one
+    is interpolated linearly between its interval midpoints (four points per grid interval,
+    averaged). An interval without a value of its own is interpolated when known values lie
+    within ``max_gap_hours`` on both sides, and NaN otherwise (no extrapolation).
 
     Parameters
     ----------
@@ -126,7 +134,7 @@ def temperature_on_grid(
         ``db.read_weather(...).set_index("timestamp")["temperature_c"]`` or
         ``Simulation.temperature``); None means not available.
     index : pandas.DatetimeIndex
-        Tz-aware interval starts of the grid.
+        Tz-aware interval starts of the grid (regular, ``resolution_s`` apart).
     resolution_s : int
         Grid interval length [s].
     max_gap_hours : float
@@ -144,11 +152,11 @@ def temperature_on_grid(
 
     Examples
     --------
-    >>> t = pd.Series([10.0, 12.0], index=pd.date_range("2026-01-05", periods=2, freq="h",
+    >>> t = pd.Series([10.0, 12.0], index=pd.date_range("2026-01-05", periods=2, freq="2h",
     ...                                                 tz="UTC"))
-    >>> idx = pd.date_range("2026-01-05", periods=4, freq="15min", tz="UTC")
-    >>> temperature_on_grid(t, idx, resolution_s=900).round(2).tolist()
-    [10.0, 10.0, 10.25, 10.75]
+    >>> idx = pd.date_range("2026-01-05 01:00", periods=2, freq="h", tz="UTC")
+    >>> temperature_on_grid(t, idx, resolution_s=3600).round(2).tolist()
+    [10.5, 11.5]
     """
     n = len(index)
     if temperature is None or n == 0:
@@ -170,21 +178,35 @@ def temperature_on_grid(
         return np.full(n, np.nan)
     order = np.argsort(t_ns, kind="stable")
     t_ns, values = t_ns[order], values[order]
-    step = int(np.median(np.diff(t_ns))) if t_ns.size > 1 else resolution_s * _NS_PER_S
-    origin = int(t_ns[0])
-    x = (t_ns - origin + step // 2) / _NS_PER_S  # midpoints of the temperature intervals [s]
-    starts = (index.as_unit("ns").asi8 - origin) / _NS_PER_S
+    res_ns = resolution_s * _NS_PER_S
+    step = int(np.median(np.diff(t_ns))) if t_ns.size > 1 else res_ns
+    grid_ns = index.as_unit("ns").asi8
+    origin = int(grid_ns[0])
+    out = np.full(n, np.nan)
+    if step <= res_ns:  # as fine as the grid or finer: the mean of the values in each interval
+        rows = (t_ns - origin) // res_ns
+        inside = (rows >= 0) & (rows < n)
+        counts = np.bincount(rows[inside], minlength=n)
+        sums = np.bincount(rows[inside], weights=values[inside], minlength=n)
+        has = counts > 0
+        out[has] = sums[has] / counts[has]
+        if has.all():
+            return out
+    # interpolation between the temperature intervals' midpoints [s from the grid start]
+    x = (t_ns - origin + step // 2) / _NS_PER_S
+    half = 0.5 * step / _NS_PER_S
+    x = np.concatenate([[x[0] - half], x, [x[-1] + half]])  # each value covers its interval
+    v = np.concatenate([[values[0]], values, [values[-1]]])
+    starts = (grid_ns - origin) / _NS_PER_S
     points = starts[:, None] + resolution_s * (np.arange(4) + 0.5)[None, :] / 4.0
-    interp = np.interp(points, x, values)
-    # distance to the nearest temperature on each side
+    interp = np.interp(points, x, v)
     k = np.searchsorted(x, points)
     before = np.where(k > 0, points - x[np.clip(k - 1, 0, x.size - 1)], np.inf)
     after = np.where(k < x.size, x[np.clip(k, 0, x.size - 1)] - points, np.inf)
     limit = max(max_gap_hours * 3600.0, step / _NS_PER_S)
-    known = (before <= limit) & (after <= limit)
-    known |= (before == 0) | (after == 0)
-    out = np.where(known.all(axis=1), interp.mean(axis=1), np.nan)
-    return out
+    known = ((before <= limit) & (after <= limit)) | (before == 0) | (after == 0)
+    filled = np.where(known.all(axis=1), interp.mean(axis=1), np.nan)
+    return np.where(np.isfinite(out), out, filled)
 
 
 # --------------------------------------------------------------------------------------------
@@ -213,12 +235,18 @@ class TowtModel:
         Slopes of ``max(Th - T, 0)``, ``max(T - Tc, 0)`` and of both times occupancy [kW/°C].
     intercept : numpy.ndarray, shape (n_groups, n_channels)
         Time-of-week group intercepts [kW] (NaN where a channel has no data in a group).
+    shape : numpy.ndarray or None
+        Within-hour shape of sub-hourly data per weekday hour and position in the hour
+        (added to the intercepts) [kW]; None for hourly data.
     occupancy : numpy.ndarray, shape (168, n_channels)
         Occupancy weight per hour-of-week slot [-].
     level_counts : tuple of numpy.ndarray
         Baseline intervals per key of each pooling level (decides the groups).
     min_samples : int
         Fewest baseline intervals of a time-of-week group [-].
+    fitted : numpy.ndarray or None
+        The model's prediction of the baseline intervals it was fitted on [kW] (NaN for
+        channels without a model or intervals without temperature).
     """
 
     channel_ids: np.ndarray
@@ -231,9 +259,11 @@ class TowtModel:
     cooling_balance_c: np.ndarray
     coef: np.ndarray
     intercept: np.ndarray
+    shape: np.ndarray | None
     occupancy: np.ndarray
     level_counts: tuple[np.ndarray, ...] = dataclasses.field(repr=False)
     min_samples: int = 12
+    fitted: np.ndarray | None = dataclasses.field(default=None, repr=False)
 
     @property
     def calibrated(self) -> np.ndarray:
@@ -241,12 +271,19 @@ class TowtModel:
         return self.status == "calibrated"
 
 
-def _groups(grid: Grid, level_counts: tuple[np.ndarray, ...], min_samples: int) -> np.ndarray:
-    """Time-of-week group of each row: the finest pooling level with enough baseline rows."""
+def _groups(
+    grid: Grid, level_counts: tuple[np.ndarray, ...], min_samples: int, *, first_level: int = 0
+) -> np.ndarray:
+    """Time-of-week group of each row: the finest pooling level with enough baseline rows.
+
+    Levels finer than ``first_level`` are skipped (the residual spread starts at day type ×
+    hour: it depends on the time of day more than on the day of the week).
+    """
     keys = level_keys(grid)
     offsets = np.concatenate([[0], np.cumsum([size for _, size in keys])[:-1]])
     group = np.full(grid.load_kw.shape[0], -1, dtype=np.int64)
-    for (key, _), counts, offset in zip(keys[::-1], level_counts[::-1], offsets[::-1], strict=True):
+    levels = list(zip(keys, level_counts, offsets, strict=True))[first_level:]
+    for (key, _), counts, offset in levels[::-1]:
         enough = counts[key] >= min_samples  # coarse to fine: the finest level wins
         group = np.where(enough, offset + key, group)
     # a slot without enough rows at any level takes its day type anyway
@@ -256,6 +293,44 @@ def _groups(grid: Grid, level_counts: tuple[np.ndarray, ...], min_samples: int) 
 
 def _n_groups(grid: Grid) -> int:
     return int(sum(size for _, size in level_keys(grid)))
+
+
+def _shape_groups(grid: Grid) -> tuple[np.ndarray, int] | None:
+    """Within-hour shape group of sub-hourly data: weekday hour × position in the hour.
+
+    Opening and closing ramps fall inside an hour; with it the model follows them quarter by
+    quarter on weekdays. Rows of other day types share one group per hour (no own shape).
+    None for hourly data.
+    """
+    if grid.resolution_s >= 3600:
+        return None
+    per_hour = grid.per_hour
+    weekday = grid.day_type == 0
+    key = np.where(weekday, grid.hour * per_hour + grid.sub_hour, 24 * per_hour + grid.hour)
+    return key.astype(np.int64), 24 * per_hour + 24
+
+
+def _within_hour_shape(
+    load: np.ndarray, mask: np.ndarray, grid: Grid
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Within-hour shape of sub-hourly data: group mean minus the mean of its weekday hour.
+
+    Returns the shape effects ``(n_shape_groups, c)`` [kW], the rows' shape groups and the
+    values behind each effect (``(n_shape_groups, c)``); None for hourly data.
+    """
+    shape = _shape_groups(grid)
+    if shape is None:
+        return None
+    key, size = shape
+    per_hour = grid.per_hour
+    mean, counts = _group_mean(load, mask, key, size)
+    parent = np.minimum(np.arange(size) // per_hour, 24)  # weekday hour (24: the rest)
+    filled = np.where(mask, load, 0.0)
+    hour_key = parent[key]
+    hour_mean, _ = _group_mean(filled, mask, hour_key, 25)
+    effect = np.nan_to_num(mean - hour_mean[parent])
+    effect[24 * per_hour :] = 0.0  # other day types: no shape of their own
+    return effect, key, counts
 
 
 def _group_mean(values: np.ndarray, mask: np.ndarray, group: np.ndarray, n_groups: int):
@@ -270,28 +345,19 @@ def _group_mean(values: np.ndarray, mask: np.ndarray, group: np.ndarray, n_group
         with np.errstate(invalid="ignore", divide="ignore"):
             return sums / counts, counts
     k = values.shape[2]
-    filled = np.where(mask[..., None], values, 0.0)
-    sums = np.stack(
-        [
-            np.bincount(flat, weights=filled[..., j].ravel(), minlength=n_groups * c)
-            for j in range(k)  # four features
-        ],
-        axis=-1,
-    ).reshape(n_groups, c, k)
+    flat_k = (flat[:, None] * k + np.arange(k)[None, :]).ravel()
+    filled = np.where(mask[..., None], values, 0.0).ravel()
+    sums = np.bincount(flat_k, weights=filled, minlength=n_groups * c * k)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return sums / counts[..., None], counts
+        return sums.reshape(n_groups, c, k) / counts[..., None], counts
 
 
 def _occupancy(profile: Profile) -> np.ndarray:
     """Occupancy weight per hour-of-week slot and channel (0 quiet … 1 busy)."""
     median = profile.level("hour_of_week")["median"]  # (168, c)
     ok = np.isfinite(median)
-    lo = np.full(median.shape[1], np.nan)
-    hi = np.full(median.shape[1], np.nan)
-    cols = ok.any(axis=0)
-    if cols.any():
-        lo[cols] = np.nanpercentile(median[:, cols], 5, axis=0)
-        hi[cols] = np.nanpercentile(median[:, cols], 95, axis=0)
+    (lo, hi), _ = grouped_quantiles(median, np.zeros(median.shape[0], dtype=np.int64), 1, (5, 95))
+    lo, hi = lo[0], hi[0]
     span = hi - lo
     level = np.maximum(np.abs(np.nan_to_num(profile.mean_kw)), 1e-9)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -314,66 +380,77 @@ def _features(
     return np.stack([heat, cool, occupancy * heat, occupancy * cool], axis=-1)
 
 
-def _search_change_points(
-    load: np.ndarray,
-    present: np.ndarray,
-    temp: np.ndarray,
-    group: np.ndarray,
-    n_groups: int,
-    *,
-    n_folds: int = 4,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Heating and cooling change point per channel by blocked cross-validation [°C]."""
-    n, c = load.shape
-    rows = np.isfinite(temp)
-    none = (np.full(c, np.nan), np.full(c, np.nan))
-    if rows.sum() < 48:
-        return none
-    t = temp[rows]
-    lo, hi = np.percentile(t, [5.0, 95.0])
-    step = max(1.0, np.ceil((hi - lo) / _MAX_KNOTS))
-    knots = np.arange(np.ceil(lo), np.floor(hi) + 1e-9, step)
-    if knots.size == 0:
-        return none
-    g = group[rows]
-    y = load[rows]
-    m = present[rows]
-    # missing load: the channel's group mean (only to choose the change points)
-    y_mean, _ = _group_mean(y, m, g, n_groups)
-    col_mean = column_median(np.where(m, y, np.nan))
-    fill = np.where(np.isfinite(y_mean[g]), y_mean[g], np.nan_to_num(col_mean)[None, :])
-    y = np.where(m, y, fill)
-    y = np.nan_to_num(y)
-    k = knots.size
-    feats = np.concatenate(
-        [
-            np.maximum(knots[None, :] - t[:, None], 0.0),
-            np.maximum(t[:, None] - knots[None, :], 0.0),
-        ],
-        axis=1,
-    )  # (n_rows, 2k): heating hinges, then cooling hinges
-    safe = np.maximum(np.bincount(g, minlength=n_groups).astype(float), 1.0)[:, None]
-    feats = feats - (group_sum(feats, g, n_groups) / safe)[g]
-    y = y - (group_sum(y, g, n_groups) / safe)[g]
-    feats = np.concatenate([feats, np.zeros((feats.shape[0], 1))], axis=1)  # a "no term" column
-    null = 2 * k
-    fold = (np.arange(t.size) * n_folds) // t.size
-    gram_w = np.stack([feats[fold == f].T @ feats[fold == f] for f in range(n_folds)])
-    xy_w = np.stack([feats[fold == f].T @ y[fold == f] for f in range(n_folds)])
-    yy_w = np.stack([np.sum(y[fold == f] ** 2, axis=0) for f in range(n_folds)])
-    gram = gram_w.sum(axis=0)
-    gram[null, null] = 1.0  # the "no term" column solves to 0
-    xy = xy_w.sum(axis=0)
-    # candidates: (heating column or null, cooling column or null) with Th <= Tc
-    heat = np.concatenate([[null], np.arange(k)])
-    cool = np.concatenate([[null], k + np.arange(k)])
-    a_idx, b_idx = np.meshgrid(heat, cool, indexing="ij")
-    a_idx, b_idx = a_idx.ravel(), b_idx.ravel()
-    valid = (a_idx == null) | (b_idx == null) | (a_idx <= b_idx - k)
-    a_idx, b_idx = a_idx[valid], b_idx[valid]
+@dataclass(frozen=True, eq=False)
+class _ChangePointSearch:
+    """The temperature side of the change-point search, shared by every channel.
 
-    def solve(gm: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    Hinge regressors at every candidate knot, demeaned by time-of-week group, their Gram
+    matrices per cross-validation block, and the candidate pairs (heating knot or none,
+    cooling knot or none, ``Th <= Tc``).
+    """
+
+    rows: np.ndarray
+    group: np.ndarray
+    n_groups: int
+    feats: np.ndarray
+    blocks: tuple[slice, ...]
+    gram: np.ndarray
+    gram_w: np.ndarray
+    train_gram: np.ndarray
+    a_idx: np.ndarray
+    b_idx: np.ndarray
+    knot: np.ndarray
+
+    @classmethod
+    def build(
+        cls, temp: np.ndarray, group: np.ndarray, n_groups: int, *, n_folds: int = 4
+    ) -> _ChangePointSearch | None:
+        rows = np.isfinite(temp)
+        if rows.sum() < 48:
+            return None
+        t = temp[rows]
+        lo, hi = np.percentile(t, [5.0, 95.0])
+        step = max(1.0, np.ceil((hi - lo) / _MAX_KNOTS))
+        # change points inside the bulk of the data; the outermost heating knot lies above
+        # every baseline temperature (and the outermost cooling knot below): a straight line
+        heat_knots = np.arange(np.ceil(lo), np.ceil(t.max()) + step, step)
+        cool_knots = np.arange(np.floor(t.min()), np.floor(hi) + 1e-9, step)
+        if heat_knots.size == 0 or cool_knots.size == 0:
+            return None
+        g = group[rows]
+        kh = heat_knots.size
+        feats = np.concatenate(
+            [
+                np.maximum(heat_knots[None, :] - t[:, None], 0.0),
+                np.maximum(t[:, None] - cool_knots[None, :], 0.0),
+            ],
+            axis=1,
+        )  # (n_rows, kh + kc): heating hinges, then cooling hinges
+        safe = np.maximum(np.bincount(g, minlength=n_groups).astype(float), 1.0)[:, None]
+        feats = feats - (group_sum(feats, g, n_groups) / safe)[g]
+        feats = np.concatenate([feats, np.zeros((feats.shape[0], 1))], axis=1)  # "no term"
+        null = kh + cool_knots.size
+        edges = (np.arange(n_folds + 1) * t.size) // n_folds  # contiguous blocks
+        blocks = tuple(slice(edges[f], edges[f + 1]) for f in range(n_folds))
+        gram_w = np.stack([feats[b].T @ feats[b] for b in blocks])
+        gram = gram_w.sum(axis=0)
+        gram[null, null] = 1.0  # the "no term" column solves to 0
+        train_gram = gram[None] - gram_w
+        train_gram[:, null, null] = 1.0
+        knot = np.concatenate([heat_knots, cool_knots, [np.nan]])
+        heat = np.concatenate([[null], np.arange(kh)])
+        cool = np.concatenate([[null], kh + np.arange(cool_knots.size)])
+        a_idx, b_idx = np.meshgrid(heat, cool, indexing="ij")
+        a_idx, b_idx = a_idx.ravel(), b_idx.ravel()
+        valid = (a_idx == null) | (b_idx == null) | (knot[a_idx] <= knot[b_idx])
+        return cls(
+            rows, g, n_groups, feats, blocks, gram, gram_w, train_gram, a_idx[valid],
+            b_idx[valid], knot,
+        )  # fmt: skip
+
+    def _solve(self, gm: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """2 × 2 solutions for every candidate; gm (..., F, F), rhs (..., F, c)."""
+        a_idx, b_idx = self.a_idx, self.b_idx
         a = gm[..., a_idx, a_idx][..., None]
         b = gm[..., a_idx, b_idx][..., None]
         d = gm[..., b_idx, b_idx][..., None]
@@ -382,31 +459,104 @@ def _search_change_points(
         with np.errstate(invalid="ignore", divide="ignore"):
             return (d * r1 - b * r2) / det, (a * r2 - b * r1) / det
 
-    full1, full2 = solve(gram, xy)  # (n_cand, c)
-    train_gram = gram[None] - gram_w
-    train_gram[:, null, null] = 1.0
-    c1, c2 = solve(train_gram, xy[None] - xy_w)  # (fold, n_cand, c)
-    ga = gram_w[:, a_idx, a_idx][..., None]
-    gb = gram_w[:, a_idx, b_idx][..., None]
-    gd = gram_w[:, b_idx, b_idx][..., None]
-    held = (
-        yy_w[:, None, :]
-        - 2.0 * (c1 * xy_w[:, a_idx, :] + c2 * xy_w[:, b_idx, :])
-        + c1 * c1 * ga
-        + 2.0 * c1 * c2 * gb
-        + c2 * c2 * gd
-    ).sum(axis=0)
-    ok = np.isfinite(held) & (full1 >= 0) & (full2 >= 0)
-    ok &= np.isfinite(full1) & np.isfinite(full2)
-    held = np.where(ok, held, np.inf)
-    base = held[0]  # candidate 0 = (null, null): time of week only
-    best = np.argmin(held, axis=0)
-    better = held[best, np.arange(c)] < (1.0 - _IMPROVEMENT) * base
-    best = np.where(better, best, 0)
-    knot = np.concatenate([knots, knots, [np.nan]])
-    heat_c = knot[a_idx[best]]
-    cool_c = knot[b_idx[best]]
-    return heat_c, cool_c
+    def best(self, load: np.ndarray, present: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Heating and cooling change point of each channel [°C]; NaN for no such term."""
+        c = load.shape[1]
+        g, n_groups = self.group, self.n_groups
+        y = load[self.rows]
+        m = present[self.rows]
+        if not m.all():  # missing load: the channel's group mean (only to choose the knots)
+            y_mean, _ = _group_mean(y, m, g, n_groups)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                col_mean = np.where(m, y, 0.0).sum(axis=0) / m.sum(axis=0)
+            fill = np.where(np.isfinite(y_mean[g]), y_mean[g], np.nan_to_num(col_mean)[None, :])
+            y = np.nan_to_num(np.where(m, y, fill))
+        safe = np.maximum(np.bincount(g, minlength=n_groups).astype(float), 1.0)[:, None]
+        y = y - (group_sum(y, g, n_groups) / safe)[g]
+        xy_w = np.stack([self.feats[b].T @ y[b] for b in self.blocks])
+        yy_w = np.stack([np.einsum("ij,ij->j", y[b], y[b]) for b in self.blocks])
+        full1, full2 = self._solve(self.gram, xy_w.sum(axis=0))  # (n_cand, c)
+        c1, c2 = self._solve(self.train_gram, xy_w.sum(axis=0)[None] - xy_w)  # (fold, cand, c)
+        a_idx, b_idx, gram_w = self.a_idx, self.b_idx, self.gram_w
+        held = (
+            yy_w[:, None, :]
+            - 2.0 * (c1 * xy_w[:, a_idx, :] + c2 * xy_w[:, b_idx, :])
+            + c1 * c1 * gram_w[:, a_idx, a_idx][..., None]
+            + 2.0 * c1 * c2 * gram_w[:, a_idx, b_idx][..., None]
+            + c2 * c2 * gram_w[:, b_idx, b_idx][..., None]
+        ).sum(axis=0)
+        ok = np.isfinite(held) & (full1 >= 0) & (full2 >= 0)
+        ok &= np.isfinite(full1) & np.isfinite(full2)
+        held = np.where(ok, held, np.inf)
+        held[0] = yy_w.sum(axis=0)  # candidate 0 = (none, none): time of week only
+        best = np.argmin(held, axis=0)
+        better = held[best, np.arange(c)] < (1.0 - _IMPROVEMENT) * held[0]
+        best = np.where(better, best, 0)
+        return self.knot[a_idx[best]], self.knot[b_idx[best]]
+
+
+def _fit_slopes(
+    x: np.ndarray, y: np.ndarray, mask: np.ndarray, group: np.ndarray, n_groups: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Fit, then drop terms whose slope reverses (occupied or not); returns (coef, a, x)."""
+    b, a = _solve(x, y, mask, group, n_groups)
+    for _ in range(2):  # drop the interaction, then the term itself
+        occupied = b[:, :2] + b[:, 2:]
+        reversed_ = (occupied < -1e-12) | (b[:, :2] < -1e-12)
+        if not reversed_.any():
+            break
+        drop = np.zeros(b.shape, dtype=bool)
+        drop[:, 2:] = reversed_
+        drop[:, :2] = reversed_ & (b[:, 2:] == 0)
+        x = np.where(drop[None, :, :], 0.0, x)
+        b, a = _solve(x, y, mask, group, n_groups)
+    return b, a, x
+
+
+def _hourly(
+    y: np.ndarray,
+    mask: np.ndarray,
+    temp: np.ndarray,
+    group: np.ndarray,
+    slot: np.ndarray,
+    per_hour: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Hourly means of sub-hourly rows (an hour with a missing row is missing).
+
+    Rows come in whole local hours from the start of the grid; returns the hourly load, its
+    mask, temperature, time-of-week group and hour-of-week slot.
+    """
+    if per_hour == 1:
+        return np.where(mask, y, np.nan), mask, temp, group, slot
+    n_h = y.shape[0] // per_hour
+    used = n_h * per_hour
+    yh = np.where(mask, y, np.nan)[:used].reshape(n_h, per_hour, -1).mean(axis=1)
+    th = temp[:used].reshape(n_h, per_hour).mean(axis=1)
+    return yh, np.isfinite(yh), th, group[:used:per_hour], slot[:used:per_hour]
+
+
+def _outliers(resid: np.ndarray) -> np.ndarray:
+    """Residuals beyond ``_OUTLIER_SIGMAS`` robust standard deviations of their channel."""
+    centre = _median(resid)
+    sigma = 1.4826 * _median(np.abs(resid - centre))
+    with np.errstate(invalid="ignore"):
+        return np.abs(resid - centre) > _OUTLIER_SIGMAS * np.maximum(sigma, 1e-9)
+
+
+def _median(values: np.ndarray) -> np.ndarray:
+    """Column medians, NaN ignored, 0 for an empty column (partition when nothing is NaN)."""
+    if np.isnan(values).any():
+        return np.nan_to_num(column_median(values))
+    return np.median(values, axis=0) if values.shape[0] else np.zeros(values.shape[1])
+
+
+def _dot(x: np.ndarray, coef: np.ndarray) -> np.ndarray:
+    """Regression term per row and channel: ``x`` (n, c, k) times ``coef`` (c, k)."""
+    out = x[..., 0] * coef[None, :, 0]
+    for j in range(1, x.shape[2]):  # four regressors
+        if np.any(coef[:, j]):
+            out += x[..., j] * coef[None, :, j]
+    return out
 
 
 def _solve(
@@ -417,17 +567,17 @@ def _solve(
     y_mean, _ = _group_mean(y, mask, group, n_groups)
     xt = np.where(mask[..., None], x - np.nan_to_num(x_mean)[group], 0.0)
     yt = np.where(mask, y - np.nan_to_num(y_mean)[group], 0.0)
-    gram = np.einsum("nci,ncj->cij", xt, xt)
-    xy = np.einsum("nci,nc->ci", xt, yt)
-    diag = np.einsum("cii->ci", gram)
+    xc = np.ascontiguousarray(xt.transpose(1, 0, 2))  # (c, n, k)
+    gram = np.matmul(xc.transpose(0, 2, 1), xc)
+    xy = np.matmul(xc.transpose(0, 2, 1), yt.T[..., None])[..., 0]
+    diag = np.diagonal(gram, axis1=1, axis2=2)
     scale = np.maximum(diag.max(axis=1, initial=0.0), 1e-12)
     unused = diag <= 1e-9 * scale[:, None]
     gram = gram + np.eye(x.shape[2])[None] * (unused * 1.0 + 1e-10 * scale[:, None])[:, None, :]
     coef = np.linalg.solve(gram, xy[..., None])[..., 0]
     coef = np.where(unused, 0.0, coef)
-    intercept = y_mean - np.einsum("gci,ci->gc", np.nan_to_num(x_mean), coef)
-    intercept = np.where(counts > 0, intercept, np.nan)
-    return coef, intercept
+    intercept = y_mean - np.sum(np.nan_to_num(x_mean) * coef[None, :, :], axis=2)
+    return coef, np.where(counts > 0, intercept, np.nan)
 
 
 def g14_statistics(
@@ -527,45 +677,50 @@ def fit_towt(
     heat_c, cool_c = nan_c.copy(), nan_c.copy()
     coef = np.zeros((c, 4))
     intercept = np.full((n_groups, c), np.nan)
+    shape_size = _shape_groups(baseline)
+    shape = None if shape_size is None else np.zeros((shape_size[1], c))
     cv, nmbe, n_par = nan_c.copy(), nan_c.copy(), np.zeros(c, dtype=np.int64)
+    fitted = np.full((n, c), np.nan)
     if fit.any():
         cols = np.flatnonzero(fit)
         y, mask = load[:, cols], usable[:, cols]
-        h, k = _search_change_points(y, mask, temp, group, n_groups)
+        per_hour = baseline.per_hour
+        within = _within_hour_shape(y, mask, baseline)
+        if within is not None:  # ramps inside the hour: taken out before the regression
+            effect, shape_key, shape_n = within
+            shape[:, cols] = effect
+            y = y - effect[shape_key]
+        # the regression runs on hourly means: its groups are hours, temperature changes slowly
+        yh, mh, th, gh, sh = _hourly(y, mask, temp, group, baseline.slot, per_hour)
+        search = _ChangePointSearch.build(th, gh, n_groups)
+        none = np.full(cols.size, np.nan)
+        h, k = (none, none.copy()) if search is None else search.best(yh, mh)
+        occ_h = occupancy[sh][:, cols]
+        xh = np.where(np.isfinite(th)[:, None, None], _features(th, occ_h, h, k), 0.0)
+        b, a, xh = _fit_slopes(xh, yh, mh, gh, n_groups)
+        # hours far from the model (a fault in the baseline): search and fit again without them
+        far = _outliers(np.where(mh, yh - (a[gh] + _dot(xh, b)), np.nan))
+        redo = np.flatnonzero(far.any(axis=0))
+        if redo.size:
+            clean = mh[:, redo] & ~far[:, redo]
+            if search is not None:
+                h[redo], k[redo] = search.best(yh[:, redo], clean)
+            x_redo = _features(th, occ_h[:, redo], h[redo], k[redo])
+            x_redo = np.where(np.isfinite(th)[:, None, None], x_redo, 0.0)
+            b[redo], a[:, redo], _ = _fit_slopes(x_redo, yh[:, redo], clean, gh, n_groups)
         heat_c[cols], cool_c[cols] = h, k
-        occ = occupancy[baseline.slot][:, cols]
-        x = _features(temp, occ, h, k)
-        x = np.where(has_temp[:, None, None], x, 0.0)
-        for _ in range(2):  # fit, then refit without outliers
-            b, a = _solve(x, y, mask, group, n_groups)
-            for _ in range(2):  # a slope must not reverse: drop the interaction, then the term
-                occupied = b[:, :2] + b[:, 2:]
-                reversed_ = (occupied < -1e-12) | (b[:, :2] < -1e-12)
-                if not reversed_.any():
-                    break
-                drop = np.zeros((cols.size, 4), dtype=bool)
-                drop[:, 2:] = reversed_
-                drop[:, :2] = reversed_ & (b[:, 2:] == 0)
-                x = np.where(drop[None, :, :], 0.0, x)
-                b, a = _solve(x, y, mask, group, n_groups)
-            pred = a[group, np.arange(cols.size)[None, :]] + np.einsum("nci,ci->nc", x, b)
-            resid = np.where(mask, y - pred, np.nan)
-            centre = np.nan_to_num(column_median(resid))
-            sigma = 1.4826 * np.nan_to_num(column_median(np.abs(resid - centre)))
-            with np.errstate(invalid="ignore"):
-                far = np.abs(resid - centre) > _OUTLIER_SIGMAS * np.maximum(sigma, 1e-9)
-            mask = mask & ~far
         coef[cols], intercept[:, cols] = b, a
-        used_groups = (
-            np.bincount(
-                (group[:, None] * cols.size + np.arange(cols.size)).ravel(),
-                weights=usable[:, cols].ravel(),
-                minlength=n_groups * cols.size,
-            ).reshape(n_groups, cols.size)
-            > 0
-        ).sum(axis=0)
-        active = (np.abs(b) > 0).sum(axis=1)
-        n_par[cols] = used_groups + active
+        _, counts = _group_mean(yh, mh, gh, n_groups)
+        n_par[cols] = (counts > 0).sum(axis=0) + (np.abs(b) > 0).sum(axis=1)
+        x = _features(temp, occupancy[baseline.slot][:, cols], h, k)
+        pred = a[group] + _dot(np.where(has_temp[:, None, None], x, 0.0), b)
+        if within is not None:  # per_hour - 1 free shape values per weekday hour
+            used = (shape_n > 0)[: 24 * per_hour].sum(axis=0)
+            n_par[cols] += used - used // per_hour
+            pred = pred + effect[shape_key]
+            y = y + effect[shape_key]
+        pred = np.where(has_temp[:, None], pred, np.nan)
+        fitted[:, cols] = pred
         pred = np.where(usable[:, cols], pred, np.nan)
         cv[cols], nmbe[cols] = g14_statistics(
             np.where(usable[:, cols], y, np.nan),
@@ -586,9 +741,11 @@ def fit_towt(
         cooling_balance_c=cool_c,
         coef=coef,
         intercept=intercept,
+        shape=shape,
         occupancy=occupancy,
         level_counts=level_counts,
         min_samples=t.min_samples,
+        fitted=fitted,
     )
 
 
@@ -617,13 +774,16 @@ def predict_towt(model: TowtModel, grid: Grid, temperature_c: np.ndarray | None)
     group = _groups(grid, model.level_counts, model.min_samples)
     occ = model.occupancy[grid.slot]
     x = _features(temp, occ, model.heating_balance_c, model.cooling_balance_c)
-    pred = model.intercept[group] + np.einsum("nci,ci->nc", x, model.coef)
+    pred = model.intercept[group] + _dot(x, model.coef)
+    shape = _shape_groups(grid)
+    if model.shape is not None and shape is not None:
+        pred = pred + model.shape[shape[0]]
     fitted = np.isin(model.status, ("calibrated", "not_calibrated"))
     return np.where(fitted[None, :] & np.isfinite(temp)[:, None], pred, np.nan)
 
 
 def residual_stats(model: TowtModel, baseline: Grid, residual: np.ndarray) -> dict[str, np.ndarray]:
-    """Spread of the baseline residuals per time-of-week group, widened to out-of-sample.
+    """Spread of the baseline residuals per day type and hour, widened to out-of-sample.
 
     Parameters
     ----------
@@ -637,21 +797,29 @@ def residual_stats(model: TowtModel, baseline: Grid, residual: np.ndarray) -> di
     Returns
     -------
     dict
-        ``p5``, ``q1``, ``median``, ``q3``, ``p95``, ``mad`` and ``n``, each
-        ``(n_groups, n_channels)`` [kW].
+        ``p5``, ``q1``, ``median``, ``q3``, ``p95``, ``mad`` (× 1.4826, a robust standard
+        deviation, as ``SlotStats.mad``) and ``n``, each ``(n_groups, n_channels)`` [kW].
     """
     group = _groups(baseline, model.level_counts, model.min_samples)
     n_groups = _n_groups(baseline)
+    shape = _shape_groups(baseline)
     ok = np.isfinite(residual)
     _, counts = _group_mean(np.nan_to_num(residual), ok, group, n_groups)
     with np.errstate(invalid="ignore", divide="ignore"):
-        widen = np.sqrt((1.0 + 1.0 / counts) / (1.0 - 1.0 / counts))
-    widened = residual * np.where(counts > 1, widen, np.nan)[group, np.arange(residual.shape[1])]
+        leverage = np.where(counts > 0, 1.0 / counts, np.inf)[group]
+        if shape is not None:  # a weekday row's own shape group adds to its leverage
+            key, size = shape
+            _, shape_counts = _group_mean(np.nan_to_num(residual), ok, key, size)
+            own = (key < 24 * baseline.per_hour)[:, None]
+            leverage = leverage + np.where(own, 1.0 / np.maximum(shape_counts[key], 1), 0.0)
+        widen = np.sqrt((1.0 + leverage) / (1.0 - leverage))
+    widened = residual * np.where(leverage < 0.5, widen, np.nan)
     q = (5.0, 25.0, 50.0, 75.0, 95.0)
-    quant, n = grouped_quantiles(widened, group, n_groups, q)
-    deviation = np.abs(widened - quant[2][group, np.arange(residual.shape[1])])
-    mad, _ = grouped_quantiles(deviation, group, n_groups, (50.0,))
+    spread_group = _groups(baseline, model.level_counts, model.min_samples, first_level=1)
+    quant, n = grouped_quantiles(widened, spread_group, n_groups, q)
     out = dict(zip(("p5", "q1", "median", "q3", "p95"), quant, strict=True))
+    deviation = np.abs(widened - quant[2][spread_group])
+    mad, _ = grouped_quantiles(deviation, spread_group, n_groups, (50.0,))
     out["mad"] = 1.4826 * mad[0]
     out["n"] = n
     return out
@@ -665,14 +833,13 @@ def _combine(
     use: np.ndarray,
 ) -> SlotStats:
     """Model statistics where the model applies, the profile's elsewhere."""
-    cols = np.arange(predicted.shape[1])[None, :]
-    ok = use[None, :] & np.isfinite(predicted) & np.isfinite(spread["median"][group, cols])
+    ok = use[None, :] & np.isfinite(predicted) & np.isfinite(spread["median"][group])
     out = {}
     for name in ("p5", "q1", "median", "q3", "p95"):
-        out[name] = np.where(ok, predicted + spread[name][group, cols], getattr(stats, name))
-    out["mad"] = np.where(ok, spread["mad"][group, cols], stats.mad)
-    out["n"] = np.where(ok, spread["n"][group, cols], stats.n)
-    out["level"] = np.where(ok, len(LEVELS), stats.level)
+        out[name] = np.where(ok, predicted + spread[name][group], getattr(stats, name))
+    out["mad"] = np.where(ok, spread["mad"][group], stats.mad)
+    out["n"] = np.where(ok, spread["n"][group], stats.n)
+    out["level"] = np.where(ok, MODEL_LEVEL, stats.level)
     return SlotStats(**out)
 
 
@@ -709,17 +876,20 @@ def model_expected(
     -------
     report, baseline : SlotStats
         ``median``, quartiles and P5/P95 = model prediction + the residual quantiles of the
-        interval's time-of-week group, ``mad`` of the residuals, ``level = len(LEVELS)``, for
+        interval's time-of-week group, ``mad`` of the residuals, ``level = MODEL_LEVEL``, for
         calibrated channels with a known temperature; the profile's statistics elsewhere.
     """
     use = model.calibrated
     if not use.any():
         return stats, baseline_stats
-    pred_b = predict_towt(model, baseline, baseline_temperature_c)
+    fitted = model.fitted
+    if fitted is None or fitted.shape != baseline.load_kw.shape:
+        fitted = predict_towt(model, baseline, baseline_temperature_c)
+    pred_b = np.where(model.calibrated[None, :], fitted, np.nan)
     spread = residual_stats(model, baseline, baseline.load_kw - pred_b)
     pred_r = predict_towt(model, grid, temperature_c)
-    g_b = _groups(baseline, model.level_counts, model.min_samples)
-    g_r = _groups(grid, model.level_counts, model.min_samples)
+    g_b = _groups(baseline, model.level_counts, model.min_samples, first_level=1)
+    g_r = _groups(grid, model.level_counts, model.min_samples, first_level=1)
     return (
         _combine(stats, pred_r, spread, g_r, use),
         _combine(baseline_stats, pred_b, spread, g_b, use),
@@ -743,14 +913,20 @@ def profile_statistics(
     Returns
     -------
     cv_rmse, nmbe : numpy.ndarray
-        Per channel [%].
+        Per channel [%]; NaN for channels whose model is calibrated (the profile is not used).
     """
-    load = baseline.load_kw
+    n_c = baseline.load_kw.shape[1]
+    cv, nmbe = np.full(n_c, np.nan), np.full(n_c, np.nan)
+    cols = np.flatnonzero(~model.calibrated)  # where the profile is the baseline in use
+    if cols.size == 0:
+        return cv, nmbe
+    load = baseline.load_kw[:, cols]
     group = _groups(baseline, model.level_counts, model.min_samples)
     _, counts = _group_mean(np.nan_to_num(load), np.isfinite(load), group, _n_groups(baseline))
-    return g14_statistics(
-        load, own.median, per_hour=baseline.per_hour, n_parameters=(counts > 0).sum(axis=0)
+    cv[cols], nmbe[cols] = g14_statistics(
+        load, own.median[:, cols], per_hour=baseline.per_hour, n_parameters=(counts > 0).sum(0)
     )
+    return cv, nmbe
 
 
 def model_table(models: list[TowtModel], profile_fit: dict[int, tuple[np.ndarray, np.ndarray]]):

@@ -1,7 +1,9 @@
 """One entry point for the analysis of a site-week: :func:`analyse_site_week`.
 
 It checks the readings once, lays them out on the expected interval grid per resolution (15-min
-and hourly channels can be mixed), fits the baseline profiles, and runs every analytic in a
+and hourly channels can be mixed), fits the baseline profiles and, where the outdoor temperature
+is given, the time-of-week-and-temperature models (:mod:`argo_lib.analytics.towt`; a calibrated
+model gives the expected values, the profile otherwise), and runs every analytic in a
 fixed order: sensor health, level shifts, demand spikes, anomalies (without the spike intervals
 and relative to a shifted level), after-hours waste, load shape, the savings ledger (each
 interval's excess counted once), quick wins and the site summary. Nothing here touches the
@@ -60,8 +62,12 @@ class SiteWeekAnalysis:
     channels : pandas.DataFrame
         One row per analysed channel (also those without readings): name, role, resolution,
         expected/actual intervals, ``completeness_pct``, first/last reading, ``stale_hours``
-        (against the period end), ``baseline_status``, ``energy_kwh`` and ``energy_cost`` of
-        the week, ``weekday_weekend_ratio``, and ``stale_now_hours`` when ``as_of`` is given.
+        (against the period end), ``baseline_status``, the baseline in use (``baseline_model``
+        ``"towt"`` or ``"profile"``, ``model_status``, its ASHRAE Guideline 14 ``cv_rmse_pct``
+        and ``nmbe_pct`` [%], the fitted model's ``towt_cv_rmse_pct``/``towt_nmbe_pct`` and
+        change points ``heating_balance_c``/``cooling_balance_c`` [°C]), ``energy_kwh`` and
+        ``energy_cost`` of the week, ``weekday_weekend_ratio``, and ``stale_now_hours`` when
+        ``as_of`` is given.
     health : pandas.DataFrame
         Sensor and communication issues (:mod:`argo_lib.analytics.health`).
     after_hours : pandas.DataFrame
@@ -261,6 +267,7 @@ def analyse_site_week(
     holidays = site_holidays(site, baseline.start, period.end)
     opening = getattr(site, "opening_hours", None)
     # one grid over baseline and report week, then views of each (the calendar is computed once)
+    temps: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     if baseline.end == period.start:
         span = dates.Period(baseline.start, period.end)
         span_grids = grid.build_grids(
@@ -268,6 +275,10 @@ def analyse_site_week(
         )
         report_grids = {res: g.slice(period) for res, g in span_grids.items()}
         base_grids = {res: g.slice(baseline) for res, g in span_grids.items()}
+        for res, g in span_grids.items():  # one or two resolutions
+            on_grid = towt.temperature_on_grid(temperature, g.index, resolution_s=res)
+            n_base = len(base_grids[res].index)
+            temps[res] = (on_grid[:n_base], on_grid[n_base:])
     else:  # a baseline further back: two grids, not one over the gap
         report_grids = grid.build_grids(
             frame, table, period=period, tz=tz, opening_hours=opening, holidays=holidays
@@ -275,6 +286,11 @@ def analyse_site_week(
         base_grids = grid.build_grids(
             frame, table, period=baseline, tz=tz, opening_hours=opening, holidays=holidays
         )
+        for res, g in report_grids.items():  # one or two resolutions
+            temps[res] = (
+                towt.temperature_on_grid(temperature, base_grids[res].index, resolution_s=res),
+                towt.temperature_on_grid(temperature, g.index, resolution_s=res),
+            )
     tariff = site.tariff
     main_ids = tuple(int(c) for c in table.loc[table["role"] == "main", "channel_id"])
     names = dict(zip(table["channel_id"].tolist(), table["channel_name"].tolist(), strict=True))
@@ -292,8 +308,7 @@ def analyse_site_week(
         b = base_grids[res]
         profile = baselines.fit_profile(b, thresholds=t.baseline)
         profiles[res] = profile
-        temp_b = towt.temperature_on_grid(temperature, b.index, resolution_s=res)
-        temp_r = towt.temperature_on_grid(temperature, g.index, resolution_s=res)
+        temp_b, temp_r = temps[res]
         model = towt.fit_towt(b, temp_b, profile=profile, thresholds=t.baseline)
         models[res] = model
         profile_fit[res] = towt.profile_statistics(model, b, profile.own)
@@ -318,10 +333,18 @@ def analyse_site_week(
     # readings a sensor check distrusts (stuck, zero runs, negative, implausible, mismatched)
     # are left out of the consumption analytics: a frozen value is not after-hours operation
     clean_grids = {res: health.without_suspect(g, issues) for res, g in report_grids.items()}
+    spike_found: dict[int, tuple[pd.DataFrame, np.ndarray, np.ndarray]] = {}
     for res, g in clean_grids.items():  # one or two resolutions
+        is_main = np.isin(g.channel_ids, main_ids)
+        spike_found[res] = spikes.detect_spikes(
+            g, expected[res], profiles[res], is_main=is_main, thresholds=t.spikes
+        )
+        # a spike is not a change of level: leave its intervals out of the level-shift scan
+        spike_mask = spike_found[res][1]
+        without_spikes = dataclasses.replace(g, load_kw=np.where(spike_mask, np.nan, g.load_kw))
         shift_parts.append(
             level_shifts.detect_level_shifts(
-                g,
+                without_spikes,
                 expected[res],
                 profiles[res],
                 baseline=base_grids[res],
@@ -336,12 +359,9 @@ def analyse_site_week(
     )
     for res, g in clean_grids.items():  # one or two resolutions
         b, profile, exp, b_exp = base_grids[res], profiles[res], expected[res], base_expected[res]
-        is_main = np.isin(g.channel_ids, main_ids)
         rates = costs.rate_per_kwh(g.index, tariff=tariff, tz=tz, holidays=holidays)
         factor = level_shifts.shift_factor(g, all_shifts)
-        spike_events, spike_mask, spike_kw = spikes.detect_spikes(
-            g, exp, profile, is_main=is_main, thresholds=t.spikes
-        )
+        spike_events, spike_mask, spike_kw = spike_found[res]
         flagged = None
         if t.anomalies.method == "isolation_forest":
             flagged = anomalies.isolation_forest_mask(
@@ -356,9 +376,11 @@ def analyse_site_week(
             longer = events["hours"] > t.spikes.max_duration_hours + 2 * g.dt_h
             sustained = events[(events["kind"] != "unusual_consumption") & longer]
             spike_events, spike_mask, spike_kw = spikes.suppress_spikes(
-                spike_events, spike_mask, spike_kw, g, sustained
+                spike_events, spike_mask, spike_kw, g, sustained, event_mask=anomaly_kwh > 0
             )
-        if len(spike_events):
+        # without the spikes' intervals only if a spike lies inside a kept event (otherwise
+        # leaving them out changes nothing)
+        if len(spike_events) and (spike_mask & (anomaly_kwh > 0)).any():
             events, anomaly_kwh = anomalies.detect_anomalies(
                 g,
                 exp,
@@ -414,7 +436,7 @@ def analyse_site_week(
     quality = health.channel_quality(report_grids, table, period=period)
     base_table = baselines.baseline_table(list(profiles.values()))
     ids = table["channel_id"].to_numpy(dtype=np.int64)
-    channel_frame = table.copy()
+    columns: dict[str, Any] = {c: table[c].to_numpy() for c in table.columns}
     q_ids = quality["channel_id"].to_numpy(dtype=np.int64)
     for column in (
         "expected",
@@ -428,28 +450,29 @@ def analyse_site_week(
         if str(values.dtype).startswith("datetime64"):
             ns = values.to_numpy(dtype="datetime64[ns]").astype(np.int64)
             aligned = _aligned(ids, q_ids, ns, np.iinfo(np.int64).min)
-            channel_frame[column] = pd.DatetimeIndex(aligned.astype("datetime64[ns]"), tz="UTC")
+            columns[column] = pd.DatetimeIndex(aligned.astype("datetime64[ns]"), tz="UTC")
         else:
-            channel_frame[column] = _aligned(ids, q_ids, values.to_numpy(), 0)
+            columns[column] = _aligned(ids, q_ids, values.to_numpy(), 0)
     b_ids = base_table["channel_id"].to_numpy(dtype=np.int64)
     for column in ("baseline_status", "coverage", "mean_kw", "noise_kw"):
         fill = "insufficient" if column == "baseline_status" else np.nan
-        channel_frame[column] = _aligned(ids, b_ids, base_table[column].to_numpy(), fill)
+        columns[column] = _aligned(ids, b_ids, base_table[column].to_numpy(), fill)
     model_frame = towt.model_table(list(models.values()), profile_fit)
     m_ids = model_frame["channel_id"].to_numpy(dtype=np.int64)
     for column in towt.MODEL_COLUMNS[1:]:
         fill = {"baseline_model": "profile", "model_status": "insufficient_baseline"}.get(
             column, np.nan
         )
-        channel_frame[column] = _aligned(ids, m_ids, model_frame[column].to_numpy(), fill)
+        columns[column] = _aligned(ids, m_ids, model_frame[column].to_numpy(), fill)
     e_ids = np.concatenate([e[0] for e in energy_rows]) if energy_rows else np.empty(0, int)
     for k, column in ((1, "energy_kwh"), (2, "energy_cost")):
         values = np.concatenate([e[k] for e in energy_rows]) if energy_rows else np.empty(0)
-        channel_frame[column] = _aligned(ids, e_ids, values, np.nan)
+        columns[column] = _aligned(ids, e_ids, values, np.nan)
     ratio_all = pd.concat(ratios) if ratios else pd.Series(dtype=float)
-    channel_frame["weekday_weekend_ratio"] = _aligned(
+    columns["weekday_weekend_ratio"] = _aligned(
         ids, ratio_all.index.to_numpy(dtype=np.int64), ratio_all.to_numpy(dtype=float), np.nan
     )
+    channel_frame = pd.DataFrame(columns)
     if as_of is not None:
         now = dates.ensure_aware(as_of, name="as_of", tz=tz)
         last_end = channel_frame["last_reading"] + pd.to_timedelta(

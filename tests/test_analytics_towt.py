@@ -1,0 +1,270 @@
+"""Tests of the time-of-week-and-temperature baseline (spec C) and its Guideline 14 statistics.
+
+The synthetic channels follow a known change-point model: a base load, an occupied load in
+opening hours, and ``heat * max(Th - T, 0) + cool * max(T - Tc, 0)`` with hourly noise; the
+model must find ``Th``, ``Tc`` and the slopes, and explain a hot report week that the
+time-slot profile alone calls unusual.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from argo_lib import dates
+from argo_lib.analytics import analyse_site_week, towt
+from argo_lib.config import ChannelConfig, SiteSettings
+from argo_lib.thresholds import BaselineThresholds, Thresholds, apply_overrides
+
+TZ = "America/New_York"
+WEEK = dates.report_week("2025-W41", tz=TZ)
+BASE = dates.baseline_period(WEEK)
+SITE = SiteSettings(
+    site_id="1",
+    name="Synthetic",
+    timezone=TZ,
+    channels=(ChannelConfig(1, "HVAC"), ChannelConfig(2, "Plug loads")),
+)
+HEAT_C, COOL_C = 15.0, 22.0  # change points of the synthetic HVAC channel [°C]
+HEAT_KW_PER_C, COOL_KW_PER_C = 0.2, 0.3
+NOISE_KW = 0.05
+CHANGE_POINT_ATOL_C = 1.0  # the search grid has 1 °C steps
+WEATHER_RTOL = 0.05  # weather term from four weeks of noisy data, within the data's range
+WEATHER_ATOL_KW = 0.1  # a change point 1 °C off moves the term near it by one slope
+G14_CV_RMSE_MAX_PCT = 30.0  # ASHRAE Guideline 14, hourly
+G14_NMBE_MAX_PCT = 10.0
+
+
+def _temperature(index: pd.DatetimeIndex, *, hot_report: bool, seed: int) -> pd.Series:
+    """Daily means drawn between 8 and 32 °C (the report week 29–32 °C if hot), ±3 °C a day."""
+    rng = np.random.default_rng(seed)
+    local = index.tz_convert(TZ)
+    day = (local.normalize() - local.normalize()[0]).days.to_numpy()
+    daily = rng.uniform(8.0, 32.0, size=day.max() + 1)
+    if hot_report:
+        report_days = np.unique(day[WEEK.contains(index)])
+        daily[report_days] = rng.uniform(29.0, 32.0, size=report_days.size)
+    diurnal = 3.0 * np.cos(2 * np.pi * (local.hour.to_numpy() - 15) / 24)
+    return pd.Series(daily[day] + diurnal, index=index, name="temperature_c")
+
+
+@functools.lru_cache(maxsize=8)
+def _data(resolution_s: int = 3600, *, hot_report: bool = False, seed: int = 5):
+    index = dates.expected_index(dates.Period(BASE.start, WEEK.end), resolution_s=resolution_s)
+    temp = _temperature(index, hot_report=hot_report, seed=seed)
+    business = dates.business_hours_mask(index, tz=TZ)
+    t = temp.to_numpy()
+    rng = np.random.default_rng(seed + 1)
+    hvac = (
+        1.0
+        + 2.0 * business
+        + HEAT_KW_PER_C * np.maximum(HEAT_C - t, 0.0)
+        + COOL_KW_PER_C * np.maximum(t - COOL_C, 0.0)
+        + rng.normal(0.0, NOISE_KW, t.size)
+    )
+    plugs = 0.5 + 1.0 * business + rng.normal(0.0, NOISE_KW, t.size)
+    dt_h = resolution_s / 3600.0
+    frames = [
+        pd.DataFrame({"timestamp": index, "channel_id": cid, "power_kw": p, "energy_kwh": p * dt_h})
+        for cid, p in ((1, hvac), (2, plugs))
+    ]
+    return pd.concat(frames, ignore_index=True), temp
+
+
+def _analyse(resolution_s=3600, *, hot_report=False, weather=True, thresholds=None):
+    readings, temp = _data(resolution_s, hot_report=hot_report)
+    return analyse_site_week(
+        readings,
+        site=SITE,
+        period=WEEK,
+        temperature=temp if weather else None,
+        thresholds=thresholds,
+    )
+
+
+@pytest.mark.parametrize("resolution_s", [3600, 900], ids=["hourly", "15min"])
+def test_change_points_and_slopes_are_found(resolution_s):
+    analysis = _analyse(resolution_s)
+    hvac = analysis.channels.set_index("channel_id").loc[1]
+    assert hvac["baseline_model"] == "towt"
+    assert hvac["model_status"] == "calibrated"
+    assert hvac["heating_balance_c"] == pytest.approx(HEAT_C, abs=CHANGE_POINT_ATOL_C)
+    assert hvac["cooling_balance_c"] == pytest.approx(COOL_C, abs=CHANGE_POINT_ATOL_C)
+    # the weather term the model predicts, at either occupancy, is the synthetic one
+    model = analysis.models[resolution_s]
+    b = model.coef[0]
+    temps = np.array([6.0, 10.0, 25.0, 30.0])  # inside the baseline's range
+    truth = HEAT_KW_PER_C * np.maximum(HEAT_C - temps, 0) + COOL_KW_PER_C * np.maximum(
+        temps - COOL_C, 0
+    )
+    heat = np.maximum(hvac["heating_balance_c"] - temps, 0)
+    cool = np.maximum(temps - hvac["cooling_balance_c"], 0)
+    for occ in (model.occupancy[:, 0].min(), model.occupancy[:, 0].max()):
+        predicted = (b[0] + b[2] * occ) * heat + (b[1] + b[3] * occ) * cool
+        np.testing.assert_allclose(predicted, truth, rtol=WEATHER_RTOL, atol=WEATHER_ATOL_KW)
+    assert 0.0 < hvac["cv_rmse_pct"] < 5.0
+    assert abs(hvac["nmbe_pct"]) < 0.5  # least squares with intercepts: nearly unbiased
+
+
+def test_a_channel_without_weather_response_keeps_a_time_of_week_model():
+    plugs = _analyse().channels.set_index("channel_id").loc[2]
+    assert plugs["baseline_model"] == "towt"
+    assert np.isnan(plugs["heating_balance_c"]) and np.isnan(plugs["cooling_balance_c"])
+
+
+def test_a_hot_week_is_expected_with_temperature_and_unusual_without():
+    with_weather = _analyse(hot_report=True)
+    assert with_weather.anomalies.empty
+    assert with_weather.level_shifts.empty
+    without = _analyse(hot_report=True, weather=False)
+    flagged = set(without.anomalies["channel_id"]) | set(without.level_shifts["channel_id"])
+    assert flagged == {1}
+    assert without.channels.set_index("channel_id").loc[1, "baseline_model"] == "profile"
+
+
+@pytest.mark.parametrize(
+    ("case", "status"),
+    [
+        ("no-temperature", "no_temperature"),
+        ("profile-chosen", "profile_only"),
+        ("noisy", "not_calibrated"),
+    ],
+    ids=["no-temperature", "profile-chosen", "noisy"],
+)
+def test_the_profile_is_the_fallback(case, status):
+    readings, temp = _data()
+    thresholds = Thresholds()
+    if case == "no-temperature":
+        temp = None
+    elif case == "profile-chosen":
+        thresholds = apply_overrides(thresholds, {"baseline.model": "profile"})
+    else:  # CV(RMSE) above 30 %: a noisy channel is not calibrated
+        thresholds = apply_overrides(thresholds, {"baseline.max_cv_rmse_pct": 1.0})
+    analysis = analyse_site_week(
+        readings, site=SITE, period=WEEK, temperature=temp, thresholds=thresholds
+    )
+    channels = analysis.channels.set_index("channel_id")
+    assert channels["model_status"].tolist() == [status, status]
+    assert channels["baseline_model"].tolist() == ["profile", "profile"]
+    # the statistics reported are the profile's own
+    assert (channels["cv_rmse_pct"] > 0).all()
+    expected = analysis.expected[3600]
+    assert (expected.level < towt.MODEL_LEVEL).all()
+
+
+def test_insufficient_baseline_is_not_modelled():
+    readings, temp = _data()
+    keep = ~((readings["channel_id"] == 2) & (readings["timestamp"] < WEEK.start))
+    analysis = analyse_site_week(readings[keep], site=SITE, period=WEEK, temperature=temp)
+    status = analysis.channels.set_index("channel_id")["model_status"]
+    assert status.to_dict() == {1: "calibrated", 2: "insufficient_baseline"}
+
+
+def test_expected_values_follow_the_model_where_calibrated():
+    analysis = _analyse()
+    expected = analysis.expected[3600]
+    assert (expected.level == towt.MODEL_LEVEL).all()
+    readings, _ = _data()
+    in_week = WEEK.contains(readings["timestamp"])
+    report = np.column_stack(
+        [readings.loc[in_week & (readings["channel_id"] == c), "power_kw"] for c in (1, 2)]
+    )
+    residual = report - expected.median
+    assert np.abs(np.median(residual, axis=0)).max() < 2 * NOISE_KW
+    assert np.all(expected.q1 <= expected.median) and np.all(expected.median <= expected.q3)
+
+
+def test_outliers_in_the_baseline_do_not_bend_the_model():
+    readings, temp = _data()
+    spoiled = readings.copy()
+    night = (spoiled["channel_id"] == 1) & (
+        spoiled["timestamp"].between(
+            BASE.start + pd.Timedelta(days=3), BASE.start + pd.Timedelta(days=3, hours=5)
+        )
+    )
+    spoiled.loc[night, ["power_kw", "energy_kwh"]] += 20.0
+    clean = analyse_site_week(readings, site=SITE, period=WEEK, temperature=temp)
+    dirty = analyse_site_week(spoiled, site=SITE, period=WEEK, temperature=temp)
+    assert dirty.models[3600].coef[0] == pytest.approx(clean.models[3600].coef[0], abs=0.02)
+
+
+TEMPERATURE_ATOL_C = 1e-9  # interpolation of exact inputs
+
+
+@pytest.mark.parametrize(
+    ("source_freq", "grid_s", "expected"),
+    [
+        ("1h", 3600, [10.0, 12.0, 14.0]),  # same resolution: the values themselves
+        ("15min", 3600, [10.75, 12.75, 14.75]),  # finer: mean of the four values of each hour
+        ("2h", 3600, [10.0, 10.5, 11.5]),  # coarser: interpolated between midpoints
+    ],
+    ids=["same", "finer", "coarser"],
+)
+def test_temperature_on_grid(source_freq, grid_s, expected):
+    start = pd.Timestamp("2026-01-05", tz="UTC")
+    index = pd.date_range(start, periods=12, freq=source_freq, tz="UTC")
+    step_h = pd.Timedelta(source_freq) / pd.Timedelta(hours=1)
+    temp = pd.Series(10.0 + 2.0 * np.arange(12) * step_h, index=index)
+    if source_freq == "2h":
+        temp = pd.Series(10.0 + 1.0 * np.arange(12) * step_h, index=index)
+    grid = pd.date_range(start, periods=3, freq=f"{grid_s}s", tz="UTC")
+    out = towt.temperature_on_grid(temp, grid, resolution_s=grid_s)
+    np.testing.assert_allclose(out, expected, atol=TEMPERATURE_ATOL_C)
+
+
+def test_temperature_gaps_stay_unknown():
+    index = pd.date_range("2026-01-05", periods=48, freq="1h", tz="UTC")
+    temp = pd.Series(5.0, index=index).drop(index[10:20])  # 10 hours missing
+    out = towt.temperature_on_grid(temp, index, resolution_s=3600)
+    assert np.isnan(out[11:19]).all() and np.isfinite(out[:9]).all()
+    assert np.isnan(towt.temperature_on_grid(None, index, resolution_s=3600)).all()
+    later = pd.date_range("2026-03-01", periods=3, freq="1h", tz="UTC")
+    assert np.isnan(towt.temperature_on_grid(temp, later, resolution_s=3600)).all()
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        pd.Series([1.0], index=pd.DatetimeIndex(["2026-01-05"])),
+        pd.DataFrame({"temperature_c": [1.0]}),
+    ],
+    ids=["naive-index", "not-a-series"],
+)
+def test_bad_temperature_input_is_rejected(bad):
+    index = pd.date_range("2026-01-05", periods=3, freq="1h", tz="UTC")
+    with pytest.raises(ValueError, match="temperature"):
+        towt.temperature_on_grid(bad, index, resolution_s=3600)
+
+
+G14_ATOL_PCT = 1e-9  # closed-form statistics
+
+
+@pytest.mark.parametrize(
+    ("load", "predicted", "per_hour", "p", "cv", "nmbe"),
+    [
+        # residuals (0, 0, 0, -1), mean 2.5, n - p = 3
+        ([1, 2, 3, 4], [1, 2, 3, 5], 1, 1, 100 * np.sqrt(1 / 3) / 2.5, -100 / 7.5),
+        # four quarter-hours per hour are averaged first: hours (2.5, 6.5) vs (2.5, 6.0)
+        ([1, 2, 3, 4, 5, 6, 7, 8], [2.5] * 4 + [6.0] * 4, 4, 1, 100 * 0.5 / 4.5, 100 * 0.5 / 4.5),
+    ],
+    ids=["hourly", "quarter-hours"],
+)
+def test_g14_statistics(load, predicted, per_hour, p, cv, nmbe):
+    y = np.asarray(load, dtype=float)[:, None]
+    yhat = np.asarray(predicted, dtype=float)[:, None]
+    got_cv, got_nmbe = towt.g14_statistics(y, yhat, per_hour=per_hour, n_parameters=p)
+    assert got_cv[0] == pytest.approx(cv, abs=G14_ATOL_PCT)
+    assert got_nmbe[0] == pytest.approx(nmbe, abs=G14_ATOL_PCT)
+
+
+def test_g14_statistics_without_enough_hours_are_nan():
+    cv, nmbe = towt.g14_statistics(np.ones((2, 1)), np.ones((2, 1)), per_hour=1, n_parameters=2)
+    assert np.isnan(cv[0]) and np.isnan(nmbe[0])
+
+
+def test_unknown_baseline_model_is_rejected():
+    with pytest.raises(ValueError, match="baseline.model"):
+        BaselineThresholds(model="regression")
