@@ -251,7 +251,11 @@ def health_table(doc: Mapping[str, Any]) -> Html:
 
 
 def data_quality_table(doc: Mapping[str, Any]) -> Html:
-    """Per channel: resolution, expected and actual intervals, completeness and baseline status."""
+    """Per channel: resolution, intervals, completeness, baseline status and model fit.
+
+    The fit statistics are ASHRAE Guideline 14's at hourly resolution: a model with CV(RMSE)
+    ≤ 30 % and NMBE within ±10 % is calibrated and gives the expected values.
+    """
     columns: list[Column] = [
         ("Channel", lambda c: f"{_e(c['channelName'])} ({c['channelId']})", "l"),
         ("Resolution (s)", lambda c: str(c["resolutionS"]), "r"),
@@ -259,8 +263,19 @@ def data_quality_table(doc: Mapping[str, Any]) -> Html:
         ("Received", lambda c: str(c["actual"]), "r"),
         ("Completeness (%)", lambda c: _num(c["completeness"], 1), "r"),
         ("Baseline", lambda c: _e(c.get("baselineStatus", "")), "l"),
+        ("Model", lambda c: _e(_model_text(c)), "l"),
+        ("CV(RMSE) (%)", lambda c: _num(c.get("cvRmsePercent"), 1), "r"),
+        ("NMBE (%)", lambda c: _num(c.get("nmbePercent"), 1), "r"),
     ]
     return _table(doc["dataQuality"]["channels"], columns, empty="No channels to analyse.")
+
+
+def _model_text(channel: Mapping[str, Any]) -> str:
+    model = channel.get("baselineModel")
+    names = {"towt": "time of week and temperature", "profile": "time-of-week profile"}
+    text = names.get(str(model), str(model or "–"))
+    status = channel.get("baselineModelStatus")
+    return f"{text} ({status})" if status and model == "towt" else text
 
 
 def parameters_table(doc: Mapping[str, Any]) -> Html:
