@@ -21,7 +21,6 @@ import argparse
 import gc
 import os
 import platform
-import re
 import statistics
 import sys
 import time
@@ -30,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from readme_section import update_section
 
 from argo_lib import brief, dates, simulate
 from argo_lib.analytics import analyse_site_week
@@ -104,14 +104,8 @@ def _peak_mb(fn) -> float:
 
 
 def update_readme(text: str) -> bool:
-    """Replace the README section between the markers; False when they are missing."""
-    readme = README.read_text(encoding="utf-8")
-    pattern = re.compile(re.escape(MARK_BEGIN) + ".*?" + re.escape(MARK_END), re.S)
-    if not pattern.search(readme):
-        return False
-    block = f"{MARK_BEGIN}\n{text.rstrip()}\n{MARK_END}"
-    README.write_text(pattern.sub(lambda _: block, readme), encoding="utf-8")
-    return True
+    """Write the table into README.md; False when its markers are missing."""
+    return update_section("analytics-speed", text)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import re
 import statistics
 import sys
 import tempfile
@@ -24,9 +23,7 @@ import time
 from pathlib import Path
 
 import nbformat
-
-README = Path(__file__).resolve().parent.parent / "README.md"
-BEGIN, END = "<!-- brief-benchmark:begin -->", "<!-- brief-benchmark:end -->"
+from readme_section import update_section
 
 
 def kernel_startup_s(folder: Path) -> float:
@@ -87,10 +84,8 @@ def main(argv: list[str] | None = None) -> int:
         ]
     )
     print(table)
-    if args.update_readme:
-        text = README.read_text(encoding="utf-8")
-        pattern = re.compile(re.escape(BEGIN) + ".*?" + re.escape(END), re.S)
-        README.write_text(pattern.sub(f"{BEGIN}\n{table}\n{END}", text), encoding="utf-8")
+    if args.update_readme and not update_section("brief-benchmark", table):
+        print("README.md has no brief-benchmark section; not updated", file=sys.stderr)
     return 0
 
 

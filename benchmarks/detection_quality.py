@@ -34,7 +34,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
-import re
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -42,6 +41,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from readme_section import update_section
 
 from argo_lib import dates, simulate
 from argo_lib.analytics import analyse_site_week
@@ -527,14 +527,8 @@ def markdown(
 
 
 def update_readme(text: str) -> bool:
-    """Replace the README section between the markers; False when they are missing."""
-    readme = README.read_text(encoding="utf-8")
-    pattern = re.compile(re.escape(MARK_BEGIN) + ".*?" + re.escape(MARK_END), re.S)
-    if not pattern.search(readme):
-        return False
-    block = f"{MARK_BEGIN}\n{text.rstrip()}\n{MARK_END}"
-    README.write_text(pattern.sub(lambda _: block, readme), encoding="utf-8")
-    return True
+    """Write the table into README.md; False when its markers are missing."""
+    return update_section("detection-quality", text)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,22 +17,17 @@ from __future__ import annotations
 
 import argparse
 import platform
-import re
 import sys
 import tempfile
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
+from readme_section import update_section
 
 from argo_lib import db
 from argo_lib.pgtemp import TemporaryPostgres
-
-README = Path(__file__).resolve().parent.parent / "README.md"
-MARK_BEGIN = "<!-- storage-benchmark:begin -->"
-MARK_END = "<!-- storage-benchmark:end -->"
 
 
 def make_readings(channels: int, per_channel: int, *, seed: int = 1) -> pd.DataFrame:
@@ -115,12 +110,9 @@ def _cpus() -> int:
     return len(os.sched_getaffinity(0))
 
 
-def update_readme(table: str) -> None:
-    text = README.read_text(encoding="utf-8")
-    pattern = re.compile(re.escape(MARK_BEGIN) + ".*?" + re.escape(MARK_END), re.S)
-    if not pattern.search(text):
-        raise SystemExit(f"README.md has no {MARK_BEGIN} ... {MARK_END} section to update")
-    README.write_text(pattern.sub(f"{MARK_BEGIN}\n{table}\n{MARK_END}", text), encoding="utf-8")
+def update_readme(text: str) -> bool:
+    """Write the table into README.md; False when its markers are missing."""
+    return update_section("storage-benchmark", text)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -147,7 +139,8 @@ def main(argv: list[str] | None = None) -> int:
     table = format_table(results)
     print(table)
     if args.update_readme:
-        update_readme(table)
+        if not update_readme(table):
+            raise SystemExit("README.md has no storage-benchmark section to update")
     return 0
 
 

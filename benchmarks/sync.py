@@ -26,19 +26,17 @@ import argparse
 import dataclasses
 import os
 import platform
-import re
 import sys
 import tempfile
 import time
-from pathlib import Path
 
 import pandas as pd
+from readme_section import update_section
 
 from argo_lib import db, ingest
 from argo_lib.fake_eniscope import Faults
 from argo_lib.pgtemp import TemporaryPostgres
 
-README = Path(__file__).resolve().parent.parent / "README.md"
 MARK_BEGIN = "<!-- sync-benchmark:begin -->"
 MARK_END = "<!-- sync-benchmark:end -->"
 NOW = pd.Timestamp("2025-12-08T12:00:00Z")  # a Monday noon; 90 days back spans the fall DST change
@@ -118,14 +116,9 @@ def format_table(rows: list[dict], *, latency_ms: float, days: int) -> str:
     return "\n".join(lines)
 
 
-def update_readme(table: str) -> bool:
-    """Replace the README section between the markers; False when they are missing."""
-    text = README.read_text(encoding="utf-8")
-    pattern = re.compile(re.escape(MARK_BEGIN) + ".*?" + re.escape(MARK_END), re.S)
-    if not pattern.search(text):
-        return False
-    README.write_text(pattern.sub(f"{MARK_BEGIN}\n{table}\n{MARK_END}", text), encoding="utf-8")
-    return True
+def update_readme(text: str) -> bool:
+    """Write the table into README.md; False when its markers are missing."""
+    return update_section("sync-benchmark", text)
 
 
 def main(argv: list[str] | None = None) -> int:
