@@ -203,6 +203,18 @@ def _cmd_import_csv(args: argparse.Namespace) -> int:
     return result.exit_code
 
 
+def _cmd_import_weather(args: argparse.Namespace) -> int:
+    from argo_lib import db, ingest
+
+    engine = _engine(args)
+    db.upgrade(engine)
+    written = ingest.import_weather_csv(engine, args.file, site=args.site, tz=args.tz)
+    print(
+        f"{written} temperature readings written for site {args.site} ({db.describe_database(engine)})"
+    )
+    return EXIT_OK
+
+
 def _cmd_fake_eniscope(args: argparse.Namespace) -> int:
     from argo_lib import fake_eniscope
 
@@ -409,6 +421,24 @@ def _add_ingest_commands(commands) -> None:
         help="timestamps label interval starts (default) or ends",
     )
     import_csv.set_defaults(handler=_cmd_import_csv)
+
+    weather = commands.add_parser(
+        "import-weather",
+        help="import outdoor air temperature from a CSV file (temperature-aware baseline)",
+        description=(
+            "Import a site's outdoor air temperature: columns timestamp and temperature_c [°C] "
+            "(or temperature_f [°F]). The weekly brief's time-of-week-and-temperature baseline "
+            "uses it where it covers the baseline and report weeks; without it the brief uses "
+            "time-of-week profiles. Errors name the line and column; re-importing is safe."
+        ),
+    )
+    _add_database_option(weather)
+    weather.add_argument("file", help="the CSV file")
+    weather.add_argument("--site", required=True, help="site id (23271) or site file name")
+    weather.add_argument(
+        "--tz", help="time zone of timestamps without offset, e.g. America/New_York"
+    )
+    weather.set_defaults(handler=_cmd_import_weather)
 
     fake = commands.add_parser(
         "fake-eniscope",

@@ -84,6 +84,8 @@ __all__ = [
     "daily_coverage",
     "fake_server",
     "import_csv",
+    "import_weather_csv",
+    "read_weather_csv",
     "make_client",
     "plan_windows",
     "read_csv_readings",
@@ -2229,3 +2231,96 @@ def run_ingest(
             progress=progress,
             source=source,
         )
+
+
+# --------------------------------------------------------------------------------------------
+# Weather (outdoor air temperature) from CSV
+# --------------------------------------------------------------------------------------------
+
+_TEMPERATURE_COLUMNS = {"temperature_c": (1.0, 0.0), "temperature_f": (5.0 / 9.0, -32.0)}
+"""Accepted temperature columns → (scale, offset) to °C: ``(value + offset) × scale``."""
+
+
+def read_weather_csv(path: str | Path, *, tz: str | ZoneInfo | None = None) -> pd.DataFrame:
+    """Parse a CSV file of outdoor air temperature.
+
+    Columns: ``timestamp`` (ISO 8601 with offset, epoch seconds, or local time with ``tz``) and
+    ``temperature_c`` [°C] or ``temperature_f`` [°F]; other columns are ignored. Empty cells
+    are missing values.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The file (UTF-8; comma, semicolon or tab separated).
+    tz : str or zoneinfo.ZoneInfo, optional
+        Zone of timestamps written without an offset.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``timestamp`` (UTC) and ``temperature_c`` [°C], in file order.
+
+    Raises
+    ------
+    CsvError
+        Naming the line and column of a missing column, a bad timestamp or a value that is not
+        a plausible temperature (−60 to 60 °C).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise CsvError(f"CSV file {path} not found")
+    zone = None if tz is None else _zone(tz)
+    header, sep = _sniff_header(path)
+    lower = {h.lower(): h for h in header}
+    if "timestamp" not in lower:
+        raise CsvError(f"{path.name}, line 1: no 'timestamp' column; columns are {header}")
+    unit = next((c for c in _TEMPERATURE_COLUMNS if c in lower), None)
+    if unit is None:
+        raise CsvError(
+            f"{path.name}, line 1: no 'temperature_c' (°C) or 'temperature_f' (°F) column"
+        )
+    raw = pd.read_csv(
+        path,
+        sep=sep,
+        dtype="str",
+        keep_default_na=False,
+        encoding="utf-8-sig",
+        skipinitialspace=True,
+    )
+    raw.columns = [c.strip() for c in raw.columns]
+    lines = np.arange(len(raw)) + 2  # line 1 is the header
+    times = _parse_times(
+        raw[lower["timestamp"]], lines, tz=zone, path=path, column=lower["timestamp"]
+    )
+    text = raw[lower[unit]].fillna("").astype("str").str.strip()
+    values = pd.to_numeric(text.where(text.ne("")), errors="coerce").astype("float64")
+    scale, offset = _TEMPERATURE_COLUMNS[unit]
+    celsius = (values + offset) * scale
+    bad = (text.ne("") & ~np.isfinite(values)) | (celsius.abs() > 60)
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise _cell_error(
+            path, int(lines[i]), lower[unit], f"{text.iloc[i]!r} is not a plausible temperature"
+        )
+    return pd.DataFrame(
+        {"timestamp": times.to_numpy(), "temperature_c": celsius.to_numpy()}
+    ).assign(timestamp=lambda f: f["timestamp"].dt.tz_convert("UTC"))
+
+
+def import_weather_csv(
+    engine, path: str | Path, *, site: Any, tz: str | ZoneInfo | None = None
+) -> int:
+    """Load a CSV file of outdoor air temperature into the ``weather`` table of a site.
+
+    The temperature-aware baseline of the weekly brief uses it when it covers the baseline and
+    the report week. Re-importing the same file changes nothing (upsert on site and time).
+
+    Returns
+    -------
+    int
+        Rows written.
+    """
+    settings = site if isinstance(site, SiteSettings) else load_site(site)
+    frame = read_weather_csv(path, tz=tz)
+    db.upsert_site(engine, settings)
+    return db.upsert_weather(engine, frame, site_id=settings.site_id)

@@ -117,7 +117,9 @@ def test_tou_tariff_prices_after_hours_off_peak(tmp_path):
 def test_settings_from_env_file_and_environment(tmp_path):
     env = tmp_path / ".env"
     env.write_text(
-        "DATABASE_URL=sqlite:///from-file.sqlite\nSMTP_PORT=2525\n" + "ENISCOPE_PASSWORD=" + "s3cr3t-pass\n"
+        "DATABASE_URL=sqlite:///from-file.sqlite\nSMTP_PORT=2525\n"
+        + "ENISCOPE_PASSWORD="
+        + "s3cr3t-pass\n"
     )
     settings = get_settings(
         env_file=env, environ={"DATABASE_URL": "postgresql://u:pw@h/db", "MAIL_TO": "a@x, b@y"}

@@ -212,3 +212,67 @@ def test_the_notebook_run_path_imports_a_csv_file(database_url):
     coverage = ingest.read_daily_coverage(engine, site_id="23271", period=result.period)
     assert coverage.to_numpy().tolist() == [[1.0], [1.0]]  # 4 of the 4 expected quarter hours
     engine.dispose()
+
+
+def test_weather_csv_import_round_trip_and_is_idempotent(engine, tmp_path):
+    from argo_lib import cli
+
+    path = tmp_path / "weather.csv"
+    path.write_text(
+        "timestamp,temperature_f,station\n"
+        "2026-10-31 23:00,50,KDCA\n"
+        "2026-11-01 00:00,32,KDCA\n"
+        "2026-11-01T01:00:00-05:00,,KDCA\n"  # the repeated 01:00 of the fall-back night, with offset
+    )
+    url = engine.url.render_as_string(hide_password=False)
+    frame = ingest.read_weather_csv(path, tz="America/New_York")
+    assert frame["timestamp"].dt.tz is not None
+    assert frame["temperature_c"].iloc[:2].tolist() == pytest.approx([10.0, 0.0])
+    assert np.isnan(frame["temperature_c"].iloc[2])
+    with pytest.raises(ingest.CsvError, match="line 3, column 'timestamp'.*ambiguous"):
+        ingest.read_weather_csv(_ambiguous(tmp_path), tz="America/New_York")
+    for _ in range(2):
+        assert (
+            cli.main(
+                [
+                    "import-weather",
+                    str(path),
+                    "--site",
+                    "23271",
+                    "--tz",
+                    "America/New_York",
+                    "--database-url",
+                    url,
+                ]
+            )
+            == 0
+        )
+    back = db.read_weather(engine, site_id="23271")
+    assert len(back) == 3 and back["temperature_c"].iloc[0] == pytest.approx(10.0)
+
+
+def _ambiguous(tmp_path):
+    path = tmp_path / "ambiguous.csv"
+    path.write_text("timestamp,temperature_c\n2026-11-01 00:30,5\n2026-11-01 01:30,5\n")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("time,temperature_c\n2026-11-01T00:00:00Z,5\n", "no 'timestamp' column"),
+        ("timestamp,temp\n2026-11-01T00:00:00Z,5\n", "no 'temperature_c'"),
+        (
+            "timestamp,temperature_c\n2026-11-01T00:00:00Z,5\n2026-11-01T01:00:00Z,warm\n",
+            "line 3, column 'temperature_c'",
+        ),
+        ("timestamp,temperature_c\n2026-11-01T00:00:00Z,95\n", "not a plausible temperature"),
+        ("timestamp,temperature_c\n2026-11-01 00:00,5\n", "no UTC offset"),
+    ],
+    ids=["no-timestamp", "no-temperature", "not-a-number", "implausible", "naive-without-tz"],
+)
+def test_bad_weather_files_name_line_and_column(tmp_path, text, message):
+    path = tmp_path / "w.csv"
+    path.write_text(text)
+    with pytest.raises(ingest.CsvError, match=message):
+        ingest.read_weather_csv(path)
