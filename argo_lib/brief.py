@@ -250,26 +250,37 @@ def _anomaly_event(r: Any, tz: Any) -> dict[str, Any]:
     }
 
 
+def _event_summary(events: pd.DataFrame) -> dict[str, Any]:
+    return {
+        "totalEvents": int(len(events)),
+        "affectedChannels": int(events["channel_id"].nunique()),
+        "totalExcessKwh": _kwh(float(events["excess_kwh"].sum())) or 0.0,
+    }
+
+
+def _by_channel(events: list[dict[str, Any]], count_key: str) -> list[dict[str, Any]]:
+    """Group event dicts by channel (ascending id), keeping their order within a channel."""
+    groups: dict[int, list[dict[str, Any]]] = {}
+    for event in events:
+        groups.setdefault(event["channelId"], []).append(dict(event))
+    return [
+        {
+            "channelId": cid,
+            "channelName": group[0]["channelName"],
+            count_key: len(group),
+            "events": group,
+        }
+        for cid, group in sorted(groups.items())
+    ]
+
+
 def _anomalies(analysis: Any, tz: Any) -> dict[str, Any]:
     events = analysis.anomalies.sort_values("start")
     timeline = [_anomaly_event(r, tz) for r in records(events)]
-    by_channel = [
-        {
-            "channelId": int(cid),
-            "channelName": str(group["channel_name"].iloc[0]),
-            "anomalyCount": int(len(group)),
-            "events": [_anomaly_event(r, tz) for r in records(group)],
-        }
-        for cid, group in events.groupby("channel_id", sort=True)
-    ]
     return {
-        "summary": {
-            "totalEvents": int(len(events)),
-            "affectedChannels": int(events["channel_id"].nunique()),
-            "totalExcessKwh": _kwh(float(events["excess_kwh"].sum())) or 0.0,
-        },
+        "summary": _event_summary(events),
         "timeline": timeline,
-        "byChannel": by_channel,
+        "byChannel": _by_channel(timeline, "anomalyCount"),
     }
 
 
@@ -290,22 +301,11 @@ def _spike_event(r: Any, tz: Any) -> dict[str, Any]:
 
 def _spikes(analysis: Any, tz: Any, *, top_n: int) -> dict[str, Any]:
     events = analysis.spikes.sort_values("peak_kw", ascending=False)
+    spikes = [_spike_event(r, tz) for r in records(events)]
     return {
-        "summary": {
-            "totalEvents": int(len(events)),
-            "affectedChannels": int(events["channel_id"].nunique()),
-            "totalExcessKwh": _kwh(float(events["excess_kwh"].sum())) or 0.0,
-        },
-        "topSpikes": [_spike_event(r, tz) for r in records(events.head(top_n))],
-        "byChannel": [
-            {
-                "channelId": int(cid),
-                "channelName": str(group["channel_name"].iloc[0]),
-                "spikeCount": int(len(group)),
-                "events": [_spike_event(r, tz) for r in records(group)],
-            }
-            for cid, group in events.groupby("channel_id", sort=True)
-        ],
+        "summary": _event_summary(events),
+        "topSpikes": spikes[:top_n],
+        "byChannel": _by_channel(spikes, "spikeCount"),
     }
 
 

@@ -241,6 +241,16 @@ def _add_database_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_csv_options(parser: argparse.ArgumentParser) -> None:
+    """The options every CSV import takes: database, file, site and the file's time zone."""
+    _add_database_option(parser)
+    parser.add_argument("file", help="the CSV file")
+    parser.add_argument("--site", required=True, help="site id (23271) or site file name")
+    parser.add_argument(
+        "--tz", help="time zone of timestamps without offset, e.g. America/New_York"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``argo`` argument parser with every command."""
     parser = argparse.ArgumentParser(
@@ -405,12 +415,7 @@ def _add_ingest_commands(commands) -> None:
             "offsets; give --tz for timestamps without one. Errors name the line and column."
         ),
     )
-    _add_database_option(import_csv)
-    import_csv.add_argument("file", help="the CSV file")
-    import_csv.add_argument("--site", required=True, help="site id (23271) or site file name")
-    import_csv.add_argument(
-        "--tz", help="time zone of timestamps without offset, e.g. America/New_York"
-    )
+    _add_csv_options(import_csv)
     import_csv.add_argument(
         "--resolution", type=int, default=None, help="interval [s] (default: inferred)"
     )
@@ -432,12 +437,7 @@ def _add_ingest_commands(commands) -> None:
             "time-of-week profiles. Errors name the line and column; re-importing is safe."
         ),
     )
-    _add_database_option(weather)
-    weather.add_argument("file", help="the CSV file")
-    weather.add_argument("--site", required=True, help="site id (23271) or site file name")
-    weather.add_argument(
-        "--tz", help="time zone of timestamps without offset, e.g. America/New_York"
-    )
+    _add_csv_options(weather)
     weather.set_defaults(handler=_cmd_import_weather)
 
     fake = commands.add_parser(
