@@ -471,11 +471,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             logging.getLogger(noisy).setLevel(logging.WARNING)
     from argo_lib.config import ConfigError
     from argo_lib.db import DatabaseError
+    from argo_lib.errors import ArgoError
     from argo_lib.report import EmailError, NotebookRunError
 
     try:
         return int(args.handler(args))
     except CommandError as exc:
+        print(f"argo {args.command}: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except ArgoError as exc:
+        if args.debug:
+            raise
         print(f"argo {args.command}: {exc}", file=sys.stderr)
         return exc.exit_code
     except (ConfigError, ValueError) as exc:

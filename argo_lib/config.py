@@ -33,6 +33,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from dotenv import dotenv_values
 
+from argo_lib.errors import UsageError
 from argo_lib.thresholds import Thresholds, apply_overrides
 
 __all__ = [
@@ -55,7 +56,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
-class ConfigError(ValueError):
+class ConfigError(UsageError):
     """A setting is missing, unknown or of the wrong type; the message says which and where."""
 
 

@@ -27,6 +27,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from argo_lib.errors import RunError, UsageError
 from argo_lib.fields import READING_COLUMNS
 
 __all__ = [
@@ -63,16 +64,16 @@ SCHEMA_VERSION = 2
 """Version of the schema this code writes; :func:`upgrade` brings a database to it."""
 
 
-class DatabaseError(RuntimeError):
-    """A database operation failed; the message says what to do."""
+class DatabaseError(RunError):
+    """A database operation failed (exit 1: re-run); the message says what to do."""
 
 
 class DatabaseUnavailable(DatabaseError):
     """The database cannot be reached; the message names host and database, never the password."""
 
 
-class SchemaError(DatabaseError):
-    """The database schema is missing, too old or newer than this code."""
+class SchemaError(UsageError, DatabaseError):
+    """The schema is missing, too old or newer than this code (exit 2: run ``argo db upgrade``)."""
 
 
 # --------------------------------------------------------------------------------------------

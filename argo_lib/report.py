@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 from argo_lib.config import PROJECT_ROOT
+from argo_lib.errors import RunError, UsageError
 
 __all__ = [
     "NOTEBOOKS_DIR",
@@ -45,11 +46,11 @@ NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
 
-class ParameterError(ValueError):
+class ParameterError(UsageError):
     """A notebook parameter is unknown or of the wrong type; the message says how to fix it."""
 
 
-class NotebookRunError(RuntimeError):
+class NotebookRunError(RunError):
     """A notebook failed while running; the message names the cell error and the saved notebook."""
 
 
@@ -316,7 +317,7 @@ EMAIL_HTML_LIMIT_BYTES = 102 * 1024
 """Gmail clips message bodies above about 102 KB; the brief's HTML body stays below."""
 
 
-class EmailError(RuntimeError):
+class EmailError(RunError):
     """The e-mail cannot be built or sent; the message says what to fix (never a secret)."""
 
 
