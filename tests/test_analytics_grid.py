@@ -178,3 +178,35 @@ def test_incomplete_baseline_is_insufficient():
     assert np.isnan(stats.median).all()  # "insufficient baseline", not numbers
     table = baseline.baseline_table([profile])
     assert table["baseline_status"].tolist() == ["insufficient"]
+
+
+def test_channel_table_analyses_only_the_sites_energy_meters():
+    """The channels table of a real ingestion: extra kits, virtual channels, no resolution."""
+    week = dates.report_week("2026-W47", tz=TZ)
+    idx = dates.expected_index(week, resolution_s=900)
+    readings = pd.concat([_readings(idx, 1, 2.0), _readings(idx, 5, 1.0)])
+    channels = pd.DataFrame(
+        {
+            "channel_id": [1, 2, 5, 6, 7, 8],
+            "channel_name": ["A", "B", "New meter", "Dryer", "Virtual", "Air Sense"],
+            # as db.read_channels returns it: nullable integers, unknown for metadata-only rows
+            "resolution_s": pd.array([None, None, None, None, None, None], dtype="Int64"),
+            "role": ["sub"] * 6,
+            "is_energy": [True, True, True, True, False, False],
+        }
+    )
+    table = grid.channel_table(grid.check_readings(readings), channels=channels, site=SITE)
+    # 1, 2: in the site file; 5: readings; 6: metadata only; 7: skipped; 8: not energy
+    assert table["channel_id"].tolist() == [1, 2, 5]
+    assert table["channel_name"].tolist() == ["A", "B", "New meter"]
+    # from the readings' spacing where the database has no resolution, else the site default
+    assert table["resolution_s"].tolist() == [900, 3600, 900]
+
+
+def test_channel_table_drops_a_non_energy_channel_even_with_readings():
+    week = dates.report_week("2026-W47", tz=TZ)
+    idx = dates.expected_index(week, resolution_s=3600)
+    readings = pd.concat([_readings(idx, 1, 2.0), _readings(idx, 8, 400.0)])
+    channels = pd.DataFrame({"channel_id": [1, 8], "is_energy": [True, False]})
+    table = grid.channel_table(grid.check_readings(readings), channels=channels, site=SITE)
+    assert table["channel_id"].tolist() == [1, 2]

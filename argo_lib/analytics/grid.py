@@ -119,18 +119,22 @@ def _infer_resolution(readings: pd.DataFrame, channel_ids: np.ndarray) -> np.nda
 def channel_table(
     readings: pd.DataFrame, *, channels: pd.DataFrame | None, site: Any
 ) -> pd.DataFrame:
-    """Tabulate the analysed channels: every known channel, with or without readings.
+    """Tabulate the analysed channels: the site's energy meters, with or without readings.
 
-    A channel is known when the channels frame, the site file or the readings name it; the
-    site's ``skip_channels`` and channels with ``analyse: false`` are left out. Channels with
-    no readings stay in the table (spec B3: reported, never dropped).
+    A channel is analysed when the site file lists it or the readings name it. Left out are the
+    site's ``skip_channels``, channels with ``analyse: false``, channels the channels frame marks
+    as not energy meters (``is_energy`` false: virtual channels, air-quality sensors), and
+    channels the database knows only from the Eniscope metadata (neither in the site file nor
+    with a reading in the analysed span, e.g. another kit of the same organization). A channel
+    of the site file without readings stays in the table (spec B3: reported, never dropped).
 
     Parameters
     ----------
     readings : pandas.DataFrame
         Output of :func:`check_readings`.
     channels : pandas.DataFrame or None
-        ``channel_id``, optional ``channel_name``, ``resolution_s`` [s] and ``role``.
+        ``channel_id``, optional ``channel_name``, ``resolution_s`` [s] (may be missing or
+        null), ``role`` and ``is_energy``, e.g. :func:`argo_lib.db.read_channels`.
     site : config.SiteSettings
         ``channels`` (ChannelConfig: name, role, max_kw, analyse, owner), ``skip_channels``,
         ``default_resolution_s``.
@@ -139,7 +143,8 @@ def channel_table(
     -------
     pandas.DataFrame
         Columns :data:`CHANNEL_COLUMNS`, sorted by ``channel_id``. ``resolution_s`` comes from
-        the channels frame, else the readings' median spacing, else the site default.
+        the channels frame where it is stored, else the readings' most common spacing, else
+        the site default.
 
     Raises
     ------
@@ -156,7 +161,11 @@ def channel_table(
             "channel_id, channel_name, resolution_s, role"
         )
     given_ids = frame["channel_id"].to_numpy(dtype=np.int64).tolist()
-    ids = set(given_ids) | set(configured) | set(np.unique(readings["channel_id"]).tolist())
+    if "is_energy" in frame.columns:
+        is_energy = frame["is_energy"].astype("boolean").fillna(True).to_numpy(dtype=bool)
+        skipped |= set(frame["channel_id"].to_numpy(dtype=np.int64)[~is_energy].tolist())
+    # channels of the metadata only (another kit, a retired meter) are not the site's meters
+    ids = set(configured) | set(np.unique(readings["channel_id"]).tolist())
     ids = sorted(i for i in ids if i not in skipped)
 
     def _given(column: str) -> dict[int, Any]:
@@ -165,7 +174,7 @@ def channel_table(
         return dict(zip(given_ids, frame[column].tolist(), strict=True))  # last one wins
 
     def _value(value: Any) -> Any:
-        return None if value is None or (isinstance(value, float) and np.isnan(value)) else value
+        return None if value is None or value is pd.NA or pd.isna(value) else value
 
     given_name, given_res, given_role = (
         _given("channel_name"),

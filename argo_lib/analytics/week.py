@@ -229,9 +229,10 @@ def analyse_site_week(
     baseline : dates.Period, optional
         The baseline; default the four weeks before ``period``.
     channels : pandas.DataFrame, optional
-        ``channel_id``, ``channel_name``, ``resolution_s``, ``role`` (e.g.
-        ``db.read_channels``); channels listed here or in the site file are reported even
-        without readings.
+        ``channel_id``, ``channel_name``, ``resolution_s``, ``role``, ``is_energy`` (e.g.
+        ``db.read_channels``): names, roles and stored resolutions. Which channels are
+        analysed follows :func:`argo_lib.analytics.grid.channel_table`: the site file's
+        channels (reported even without readings) and any other energy channel with readings.
     thresholds : Thresholds, optional
         Default ``site.thresholds``.
     as_of : timestamp, optional
