@@ -5,7 +5,7 @@ its calendar work in that zone: days, weeks, weekdays and opening hours are site
 DST weeks have 167 or 169 hours and a 15-minute channel expects 668 or 676 readings in them.
 Periods are half-open, ``[start, end)``, and a timestamp labels the start of its interval.
 
-Naive input is rejected with a ``ValueError`` that says how to localize it; guessing the zone of
+Naive input is rejected with a ``UsageError`` (a ``ValueError``) that says how to localize it; guessing the zone of
 naive data loses or doubles an hour twice a year.
 """
 
@@ -20,6 +20,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
+
+from argo_lib.errors import UsageError
 
 __all__ = [
     "DAY_TYPES",
@@ -87,11 +89,11 @@ def _zone(tz: TzLike | None, *, name: str = "tz") -> dt.tzinfo:
         try:
             return ZoneInfo(tz.strip())
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(
+            raise UsageError(
                 f"{name}={tz!r} is not a known IANA time zone; use a name such as "
                 f"{_EXAMPLE_TZ!r} (see zoneinfo.available_timezones())"
             ) from exc
-    raise ValueError(
+    raise UsageError(
         f"{name} must be an IANA time zone name or a zoneinfo.ZoneInfo, got {tz!r}; "
         f"pass e.g. {name}={_EXAMPLE_TZ!r} (the site's time zone)"
     )
@@ -141,23 +143,23 @@ def ensure_aware(
     >>> ensure_aware(pd.DatetimeIndex(["2026-11-16 09:00"]))  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: timestamps are timezone-naive; localize them with .tz_localize('America/New_York...
+    argo_lib.errors.UsageError: timestamps are timezone-naive; localize them with .tz_localize('America/New_York...
     """
     if isinstance(value, dt.datetime | pd.Timestamp | str | np.datetime64):
         try:
             ts = pd.Timestamp(value)
         except (ValueError, TypeError) as exc:
-            raise ValueError(
+            raise UsageError(
                 f"{name}={value!r} is not a timestamp; pass a tz-aware pandas.Timestamp or an "
                 "ISO string with an offset such as '2026-11-16T00:00-05:00'"
             ) from exc
         if ts is pd.NaT:
-            raise ValueError(f"{name} is NaT; pass a real tz-aware timestamp")
+            raise UsageError(f"{name} is NaT; pass a real tz-aware timestamp")
         if ts.tz is None:
-            raise ValueError(_naive_message(name, series=False, plural=False, tz=tz))
+            raise UsageError(_naive_message(name, series=False, plural=False, tz=tz))
         return ts
     if isinstance(value, dt.date):
-        raise ValueError(
+        raise UsageError(
             f"{name}={value!r} is a date, not a timestamp; use "
             f"pd.Timestamp({value.isoformat()!r}, tz={str(tz or _EXAMPLE_TZ)!r}) for local midnight"
         )
@@ -168,14 +170,14 @@ def ensure_aware(
         try:
             index = pd.DatetimeIndex(value)
         except (ValueError, TypeError) as exc:
-            raise ValueError(
+            raise UsageError(
                 f"{name} could not be read as timestamps ({exc}); mixed offsets need "
                 "pd.to_datetime(values, utc=True), and strings need an offset or a tz_localize"
             ) from exc
     if index.tz is None:
         if len(index) == 0:
             return index.tz_localize("UTC")
-        raise ValueError(_naive_message(name, series=is_series, plural=True, tz=tz))
+        raise UsageError(_naive_message(name, series=is_series, plural=True, tz=tz))
     return index
 
 
@@ -228,13 +230,13 @@ def _local_date_of(value: Any, tz: dt.tzinfo, *, name: str) -> dt.date:
     try:
         ts = pd.Timestamp(value)
     except (ValueError, TypeError) as exc:
-        raise ValueError(f"{name}={value!r} is not recognised; use {_ACCEPTED_WEEKS}") from exc
+        raise UsageError(f"{name}={value!r} is not recognised; use {_ACCEPTED_WEEKS}") from exc
     if ts is pd.NaT:
-        raise ValueError(f"{name} is NaT; use {_ACCEPTED_WEEKS}")
+        raise UsageError(f"{name} is NaT; use {_ACCEPTED_WEEKS}")
     if ts.tz is not None:
         return ts.tz_convert(tz).date()
     if ts != ts.normalize():
-        raise ValueError(
+        raise UsageError(
             f"{name}={value!r} is a timezone-naive time of day, so its week depends on the zone; "
             f"localize it with .tz_localize({str(tz)!r}) or pass only the date "
             f"({ts.date().isoformat()!r})"
@@ -278,7 +280,7 @@ class Period:
         start = ensure_aware(self.start, name="Period.start")
         end = ensure_aware(self.end, name="Period.end").tz_convert(start.tz)
         if not end > start:
-            raise ValueError(
+            raise UsageError(
                 f"Period end {end} must be after start {start}; periods are half-open [start, end)"
             )
         object.__setattr__(self, "start", start)
@@ -437,15 +439,15 @@ def report_week(week: Any = "last", *, tz: TzLike, as_of: Any = None) -> Period:
             try:
                 monday = dt.date.fromisocalendar(year, number, 1)
             except ValueError as exc:
-                raise ValueError(
+                raise UsageError(
                     f"week={week!r} does not exist: ISO year {year} has "
                     f"{dt.date(year, 12, 28).isocalendar()[1]} weeks; use {_ACCEPTED_WEEKS}"
                 ) from exc
             return _week_from_monday(monday, zone)
         if not re.match(r"^\d{4}-\d{2}-\d{2}", text):
-            raise ValueError(f"week={week!r} is not recognised; use {_ACCEPTED_WEEKS}")
+            raise UsageError(f"week={week!r} is not recognised; use {_ACCEPTED_WEEKS}")
     elif not isinstance(week, dt.date | pd.Timestamp | np.datetime64):
-        raise ValueError(f"week={week!r} is not recognised; use {_ACCEPTED_WEEKS}")
+        raise UsageError(f"week={week!r} is not recognised; use {_ACCEPTED_WEEKS}")
     return _week_from_monday(_monday_of(_local_date_of(week, zone, name="week")), zone)
 
 
@@ -509,7 +511,7 @@ def baseline_period(report: Period, *, weeks: int = 4) -> Period:
     ('2026-W08..2026-W11', 671.0)
     """
     if isinstance(weeks, bool) or not isinstance(weeks, int | np.integer) or weeks < 1:
-        raise ValueError(f"weeks must be a positive integer (e.g. 4), got {weeks!r}")
+        raise UsageError(f"weeks must be a positive integer (e.g. 4), got {weeks!r}")
     return Period(_shift_local_days(report.start, -7 * int(weeks)), report.start)
 
 
@@ -521,7 +523,7 @@ def _check_resolution(resolution_s: Any) -> int:
         or resolution_s != int(resolution_s)
         or 86400 % int(resolution_s) != 0
     ):
-        raise ValueError(
+        raise UsageError(
             f"resolution_s must be a whole number of seconds that divides a day "
             f"(e.g. 900 or 3600), got {resolution_s!r}"
         )
@@ -577,7 +579,7 @@ def _to_time(value: Any, *, weekday: int) -> dt.time:
             return dt.time.fromisoformat(value.strip())
         except ValueError:
             pass
-    raise ValueError(
+    raise UsageError(
         f"opening hours for weekday {weekday} must be datetime.time or 'HH:MM' strings, "
         f"got {value!r}; e.g. (datetime.time(7), datetime.time(18)) or ('07:00', '18:00')"
     )
@@ -599,12 +601,12 @@ def _opening_table(opening_hours: Any) -> tuple[np.ndarray, np.ndarray]:
     elif isinstance(opening_hours, Mapping):
         bad = [key for key in opening_hours if not (isinstance(key, int) and 0 <= key <= 6)]
         if bad:
-            raise ValueError(
+            raise UsageError(
                 f"opening_hours keys must be weekday integers 0 (Monday) to 6 (Sunday), got {bad!r}"
             )
         getter = opening_hours.get
     else:
-        raise ValueError(
+        raise UsageError(
             "opening_hours must be None (Mon–Fri 07:00–18:00), an object with "
             "for_weekday(weekday) -> (open, close) | None such as config.OpeningHours, or a "
             f"mapping {{weekday: (open, close) | None}}; got {type(opening_hours).__name__}"
@@ -618,7 +620,7 @@ def _opening_table(opening_hours: Any) -> tuple[np.ndarray, np.ndarray]:
         try:
             open_raw, close_raw = hours
         except (TypeError, ValueError) as exc:
-            raise ValueError(
+            raise UsageError(
                 f"opening hours for weekday {weekday} must be an (open, close) pair or None, "
                 f"got {hours!r}"
             ) from exc
@@ -627,7 +629,7 @@ def _opening_table(opening_hours: Any) -> tuple[np.ndarray, np.ndarray]:
         if close_ns == 0:
             close_ns = _NS_PER_DAY  # a close of 00:00 means midnight at the end of the day
         if close_ns <= open_ns:
-            raise ValueError(
+            raise UsageError(
                 f"opening hours for weekday {weekday} close ({close_raw}) before they open "
                 f"({open_raw}); give hours within one day, with 00:00 as the closing midnight"
             )
@@ -645,14 +647,14 @@ def _holiday_days(holidays: Iterable[Any] | None) -> np.ndarray:
     bad = [item for item in items if isinstance(item, dt.datetime | pd.Timestamp)]
     bad = [item for item in bad if pd.Timestamp(item) != pd.Timestamp(item).normalize()]
     if bad:
-        raise ValueError(
+        raise UsageError(
             f"holidays must be calendar dates (datetime.date or 'YYYY-MM-DD'), got times such "
             f"as {bad[0]!r}; pass .date() of each"
         )
     try:
         days = pd.DatetimeIndex([pd.Timestamp(item).date() for item in items])
     except (ValueError, TypeError) as exc:
-        raise ValueError(
+        raise UsageError(
             f"holidays must be an iterable of dates (datetime.date or 'YYYY-MM-DD'): {exc}"
         ) from exc
     return days.as_unit("ns").asi8 // _NS_PER_DAY
@@ -782,7 +784,7 @@ def holiday_dates(
     import holidays as holidays_pkg
 
     if end_year < start_year:
-        raise ValueError(
+        raise UsageError(
             f"end_year ({end_year}) is before start_year ({start_year}); both are inclusive"
         )
     try:
@@ -790,7 +792,7 @@ def holiday_dates(
             country, subdiv=subdivision, years=range(int(start_year), int(end_year) + 1)
         )
     except NotImplementedError as exc:
-        raise ValueError(
+        raise UsageError(
             f"no holiday calendar for country={country!r}, subdivision={subdivision!r} ({exc}); "
             "use an ISO 3166-1 alpha-2 code such as 'US' and a subdivision it lists in "
             "holidays.list_supported_countries()"

@@ -33,6 +33,7 @@ from argo_lib.fields import READING_COLUMNS
 __all__ = [
     "SCHEMA_VERSION",
     "DatabaseError",
+    "DatabaseMissing",
     "DatabaseUnavailable",
     "SchemaError",
     "check_connection",
@@ -70,6 +71,10 @@ class DatabaseError(RunError):
 
 class DatabaseUnavailable(DatabaseError):
     """The database cannot be reached; the message names host and database, never the password."""
+
+
+class DatabaseMissing(UsageError, DatabaseError):
+    """A read-only command was pointed at an SQLite file that does not exist (exit 2)."""
 
 
 class SchemaError(UsageError, DatabaseError):
@@ -300,7 +305,9 @@ def _sqlite_on_connect(dbapi_connection, connection_record) -> None:
     cursor.close()
 
 
-def get_engine(url: str | sa.URL | None = None, *, settings=None) -> Engine:
+def get_engine(
+    url: str | sa.URL | None = None, *, settings=None, must_exist: bool = False
+) -> Engine:
     """Return the engine of a database, created once per URL.
 
     Parameters
@@ -310,11 +317,21 @@ def get_engine(url: str | sa.URL | None = None, *, settings=None) -> Engine:
         file (created on first use, with its folder).
     settings : argo_lib.config.Settings, optional
         Settings to take the defaults from; default :func:`argo_lib.config.get_settings`.
+    must_exist : bool
+        For commands that only read: an SQLite file that does not exist is an error instead of
+        a new empty database.
 
     Returns
     -------
     sqlalchemy.engine.Engine
         PostgreSQL connections run with ``TimeZone=UTC``; SQLite ones with WAL and foreign keys.
+
+    Raises
+    ------
+    DatabaseMissing
+        With ``must_exist``, when the SQLite file does not exist (nothing is created).
+    DatabaseError
+        For a URL of another kind of database.
     """
     if url is None:
         if settings is None:
@@ -325,9 +342,12 @@ def get_engine(url: str | sa.URL | None = None, *, settings=None) -> Engine:
             url = settings.database_url
         else:
             path = Path(settings.sqlite_path)
-            path.parent.mkdir(parents=True, exist_ok=True)
+            if not must_exist:
+                path.parent.mkdir(parents=True, exist_ok=True)
             url = sa.URL.create("sqlite", database=str(path))
     parsed = sa.make_url(url) if isinstance(url, str) else url
+    if must_exist and parsed.get_backend_name() == "sqlite":
+        _require_sqlite_file(parsed)
     if parsed.drivername in ("postgres", "postgresql"):
         parsed = parsed.set(drivername="postgresql+psycopg2")
     key = parsed.render_as_string(hide_password=False)
@@ -349,6 +369,17 @@ def get_engine(url: str | sa.URL | None = None, *, settings=None) -> Engine:
             )
         _ENGINES[key] = engine
     return engine
+
+
+def _require_sqlite_file(url: sa.URL) -> None:
+    database = url.database
+    if not database or database == ":memory:" or Path(database).is_file():
+        return
+    raise DatabaseMissing(
+        f"there is no database at {database!r} (SQLite file not found). Point DATABASE_URL or "
+        "--database-url at the database that holds the readings, or create and fill one: "
+        "`argo db upgrade`, then `argo ingest --site ...` (or `argo demo` for the simulated site)"
+    )
 
 
 def describe_database(engine: Engine) -> str:

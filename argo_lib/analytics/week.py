@@ -37,6 +37,7 @@ from argo_lib.analytics import (
     towt,
 )
 from argo_lib.analytics import baseline as baselines
+from argo_lib.analytics import site_load as site_loads
 from argo_lib.thresholds import Thresholds
 
 __all__ = ["SiteWeekAnalysis", "analyse_site_week", "site_holidays"]
@@ -97,6 +98,20 @@ class SiteWeekAnalysis:
         calibrated, else from the profile).
     models : dict
         Per resolution [s] the fitted :class:`argo_lib.analytics.towt.TowtModel`.
+    grids : dict
+        Per resolution [s] the report week's readings on the interval grid, as read
+        (:class:`argo_lib.analytics.grid.Grid`); suspect readings included.
+    clean_grids : dict
+        The same without the readings the sensor checks distrust: what the consumption
+        analytics (waste, anomalies, spikes, energy totals) used.
+    baseline_grids : dict
+        Per resolution [s] the baseline weeks on the grid.
+    site_load : pandas.DataFrame
+        The site's load in the report week and its usual range
+        (:func:`argo_lib.analytics.site_load.site_load`).
+
+    The charts draw these (:mod:`argo_lib.render.plots`): they never rebuild a grid or refit a
+    baseline, so what a chart shows is what the detectors saw.
     """
 
     site: Any
@@ -117,6 +132,12 @@ class SiteWeekAnalysis:
     holidays: tuple[dt.date, ...]
     expected: dict[int, baselines.SlotStats] = dataclasses.field(default_factory=dict, repr=False)
     models: dict[int, towt.TowtModel] = dataclasses.field(default_factory=dict, repr=False)
+    grids: dict[int, grid.Grid] = dataclasses.field(default_factory=dict, repr=False)
+    clean_grids: dict[int, grid.Grid] = dataclasses.field(default_factory=dict, repr=False)
+    baseline_grids: dict[int, grid.Grid] = dataclasses.field(default_factory=dict, repr=False)
+    site_load: pd.DataFrame = dataclasses.field(
+        default_factory=site_loads.empty_site_load, repr=False
+    )
 
     @property
     def resolutions(self) -> tuple[int, ...]:
@@ -542,6 +563,18 @@ def analyse_site_week(
         thresholds=t.status,
     )
     shape = _concat(shape_parts, load_shape.empty_load_shape)
+    site_frame = site_loads.site_load(
+        report=report_grids,
+        clean=clean_grids,
+        baseline=base_grids,
+        table=table,
+        period=period,
+        baseline_period=baseline,
+        tz=tz,
+        opening_hours=opening,
+        holidays=holidays,
+        thresholds=t.baseline,
+    )
     return SiteWeekAnalysis(
         site=site,
         period=period,
@@ -561,4 +594,8 @@ def analyse_site_week(
         holidays=holidays,
         expected=expected,
         models=models,
+        grids=dict(report_grids),
+        clean_grids=clean_grids,
+        baseline_grids=dict(base_grids),
+        site_load=site_frame,
     )

@@ -13,12 +13,16 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from argo_lib.render import format as fmt
+from argo_lib.render.theme import STATUS_LABELS
+
 __all__ = [
     "Html",
     "after_hours_table",
     "anomalies_table",
     "data_quality_table",
     "executive_summary",
+    "headline_kpis",
     "health_table",
     "level_shifts_table",
     "parameters_table",
@@ -26,12 +30,6 @@ __all__ = [
     "spikes_table",
     "status_banner",
 ]
-
-STATUS_LABELS = {
-    "action_required": "Action required",
-    "attention_needed": "Attention needed",
-    "operating_normally": "Operating normally",
-}
 
 
 class Html(str):
@@ -48,21 +46,8 @@ def _e(value: Any) -> str:
     return html.escape("" if value is None else str(value))
 
 
-def _num(value: Any, digits: int) -> str:
-    return "–" if value is None else f"{float(value):,.{digits}f}"
-
-
-def _time(value: Any) -> str:
-    if not value:
-        return "–"
-    return datetime.fromisoformat(str(value)).strftime("%a %d %b %H:%M")
-
-
 def _money(doc: Mapping[str, Any], value: Any, digits: int = 2) -> str:
-    if value is None:
-        return "–"
-    symbol = {"USD": "$", "EUR": "€", "GBP": "£"}.get(_currency(doc), _currency(doc) + " ")
-    return f"{symbol}{float(value):,.{digits}f}"
+    return fmt.money(value, _currency(doc), digits=digits)
 
 
 def _currency(doc: Mapping[str, Any]) -> str:
@@ -105,17 +90,26 @@ def status_banner(doc: Mapping[str, Any]) -> Html:
     )
 
 
+def headline_kpis(doc: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The brief's four headline figures as (value, label): the report's cards and the e-mail's.
+
+    Potential savings this week [kWh] and [currency], their yearly value if the findings persist,
+    and the average data completeness [%].
+    """
+    savings = doc["summary"]["totalPotentialSavings"]
+    return [
+        (f"{fmt.number(savings['weeklyKwh'], 0)} kWh", "potential savings this week"),
+        (_money(doc, savings["weeklyCost"]), "per week"),
+        (_money(doc, savings["estimatedAnnual"], 0), "per year if the findings persist"),
+        (f"{fmt.number(doc['dataQuality']['avgCompleteness'], 1)} %", "average data completeness"),
+    ]
+
+
 def executive_summary(doc: Mapping[str, Any]) -> Html:
     """Headline, potential savings with assumptions, top risks and top opportunities."""
     summary = doc["summary"]
     savings = summary["totalPotentialSavings"]
-    quality = doc["dataQuality"]
-    kpis = [
-        (f"{_num(savings['weeklyKwh'], 0)} kWh", "potential savings this week"),
-        (_money(doc, savings["weeklyCost"]), "per week"),
-        (_money(doc, savings["estimatedAnnual"], 0), "per year if the pattern persists"),
-        (f"{_num(quality['avgCompleteness'], 1)} %", "average data completeness"),
-    ]
+    kpis = headline_kpis(doc)
     cards = "".join(
         f"<div class='argo-kpi'><div class='argo-kpi__value'>{_e(v)}</div>"
         f"<div class='argo-kpi__label'>{_e(k)}</div></div>"
@@ -162,7 +156,7 @@ def quick_wins_table(doc: Mapping[str, Any]) -> Html:
         ("#", lambda w: str(w["_rank"]), "r"),
         ("Recommendation", title, "l"),
         ("Priority", lambda w: _e(w["priority"]), "l"),
-        ("kWh/week", lambda w: _num(w["impact"]["weeklyKwh"], 1), "r"),
+        ("kWh/week", lambda w: fmt.number(w["impact"]["weeklyKwh"], 1), "r"),
         ("Cost/week", lambda w: _money(doc, w["impact"]["weeklyCost"]), "r"),
         ("Cost/year*", lambda w: _money(doc, w["impact"]["annualCost"], 0), "r"),
     ]
@@ -177,12 +171,16 @@ def after_hours_table(doc: Mapping[str, Any]) -> Html:
     """Meters with after-hours energy above their night base load."""
     columns: list[Column] = [
         ("Meter", lambda m: _e(m["channelName"]), "l"),
-        ("Base load (kW)", lambda m: _num(m["baseline"]["kw"], 2), "r"),
-        ("After-hours energy (kWh)", lambda m: _num(m["thisWeek"]["totalAfterHoursKwh"], 1), "r"),
-        ("Excess (kWh)", lambda m: _num(m["impact"]["excessKwh"], 1), "r"),
+        ("Base load (kW)", lambda m: fmt.number(m["baseline"]["kw"], 2), "r"),
+        (
+            "After-hours energy (kWh)",
+            lambda m: fmt.number(m["thisWeek"]["totalAfterHoursKwh"], 1),
+            "r",
+        ),
+        ("Excess (kWh)", lambda m: fmt.number(m["impact"]["excessKwh"], 1), "r"),
         ("Excess cost", lambda m: _money(doc, m["impact"]["excessCost"]), "r"),
-        ("Mean after-hours (kW)", lambda m: _num(m["thisWeek"]["avgPowerKw"], 2), "r"),
-        ("Share of excess (%)", lambda m: _num(m["impact"]["percentOfTotal"], 1), "r"),
+        ("Mean after-hours (kW)", lambda m: fmt.number(m["thisWeek"]["avgPowerKw"], 2), "r"),
+        ("Share of excess (%)", lambda m: fmt.number(m["impact"]["percentOfTotal"], 1), "r"),
     ]
     return _table(
         doc["sections"]["afterHoursWaste"]["topMeters"],
@@ -195,12 +193,12 @@ def anomalies_table(doc: Mapping[str, Any]) -> Html:
     """Sustained unusual consumption, largest first."""
     columns: list[Column] = [
         ("Meter", lambda e: _e(e["channelName"]), "l"),
-        ("Start", lambda e: _time(e["start"]), "l"),
-        ("End", lambda e: _time(e["end"]), "l"),
+        ("Start", lambda e: fmt.local_time(e["start"]), "l"),
+        ("End", lambda e: fmt.local_time(e["end"]), "l"),
         ("Kind", lambda e: _e(str(e.get("kind") or e.get("context", "")).replace("_", " ")), "l"),
-        ("Peak (kW)", lambda e: _num(e["peakPower"], 2), "r"),
-        ("Excess (kWh)", lambda e: _num(e["excessKwh"], 1), "r"),
-        ("Mean excess (kW)", lambda e: _num(e["avgExcessKw"], 2), "r"),
+        ("Peak (kW)", lambda e: fmt.number(e["peakPower"], 2), "r"),
+        ("Excess (kWh)", lambda e: fmt.number(e["excessKwh"], 1), "r"),
+        ("Mean excess (kW)", lambda e: fmt.number(e["avgExcessKw"], 2), "r"),
     ]
     rows = sorted(doc["sections"]["anomalies"]["timeline"], key=lambda e: -(e["excessKwh"] or 0))
     return _table(rows, columns, empty="No unusual consumption against the baseline this week.")
@@ -212,9 +210,9 @@ def level_shifts_table(doc: Mapping[str, Any]) -> Html:
     columns: list[Column] = [
         ("Meter", lambda s: _e(s["channelName"]), "l"),
         ("Change", lambda s: _e(s["description"]), "l"),
-        ("Baseline (kW)", lambda s: _num(s["baselineKw"], 2), "r"),
-        ("Now (kW)", lambda s: _num(s["newKw"], 2), "r"),
-        ("Excess (kWh)", lambda s: _num(s.get("excessKwh"), 1), "r"),
+        ("Baseline (kW)", lambda s: fmt.number(s["baselineKw"], 2), "r"),
+        ("Now (kW)", lambda s: fmt.number(s["newKw"], 2), "r"),
+        ("Excess (kWh)", lambda s: fmt.number(s.get("excessKwh"), 1), "r"),
     ]
     return _table(section["shifts"], columns, empty="No persistent level shifts.")
 
@@ -223,12 +221,12 @@ def spikes_table(doc: Mapping[str, Any]) -> Html:
     """Demand spikes, highest first, with their effect on the site's coincident peak."""
     columns: list[Column] = [
         ("Meter", lambda e: _e(e["channelName"]), "l"),
-        ("Start", lambda e: _time(e["start"]), "l"),
-        ("Peak (kW)", lambda e: _num(e["peakPower"], 2), "r"),
-        ("Threshold (kW)", lambda e: _num(e.get("thresholdKw"), 2), "r"),
-        ("Excess (kWh)", lambda e: _num(e["excessKwh"], 1), "r"),
+        ("Start", lambda e: fmt.local_time(e["start"]), "l"),
+        ("Peak (kW)", lambda e: fmt.number(e["peakPower"], 2), "r"),
+        ("Threshold (kW)", lambda e: fmt.number(e.get("thresholdKw"), 2), "r"),
+        ("Excess (kWh)", lambda e: fmt.number(e["excessKwh"], 1), "r"),
         ("Intervals", lambda e: str(e["intervals"]), "r"),
-        ("Adds to site peak (kW)", lambda e: _num(e.get("coincidentPeakKw"), 2), "r"),
+        ("Adds to site peak (kW)", lambda e: fmt.number(e.get("coincidentPeakKw"), 2), "r"),
     ]
     return _table(
         doc["sections"]["spikes"]["topSpikes"], columns, empty="No demand spikes this week."
@@ -261,11 +259,11 @@ def data_quality_table(doc: Mapping[str, Any]) -> Html:
         ("Resolution (s)", lambda c: str(c["resolutionS"]), "r"),
         ("Expected", lambda c: str(c["expected"]), "r"),
         ("Received", lambda c: str(c["actual"]), "r"),
-        ("Completeness (%)", lambda c: _num(c["completeness"], 1), "r"),
+        ("Completeness (%)", lambda c: fmt.number(c["completeness"], 1), "r"),
         ("Baseline", lambda c: _e(c.get("baselineStatus", "")), "l"),
         ("Model", lambda c: _e(_model_text(c)), "l"),
-        ("CV(RMSE) (%)", lambda c: _num(c.get("cvRmsePercent"), 1), "r"),
-        ("NMBE (%)", lambda c: _num(c.get("nmbePercent"), 1), "r"),
+        ("CV(RMSE) (%)", lambda c: fmt.number(c.get("cvRmsePercent"), 1), "r"),
+        ("NMBE (%)", lambda c: fmt.number(c.get("nmbePercent"), 1), "r"),
     ]
     return _table(doc["dataQuality"]["channels"], columns, empty="No channels to analyse.")
 
