@@ -1,7 +1,22 @@
 """Argo energy analytics workbook library.
 
-Modules are nouns (``config``, ``dates``, ``stats``, ``db``, ``simulate``, ``eniscope``,
-``ingest``, ``analytics``, ``brief``, ``plots``, ``report``); notebooks only call them.
+Data flow, in one direction: ``eniscope`` (the API client) → ``ingest`` (sync, validation,
+files) → ``db`` (SQLite or PostgreSQL) → ``analytics`` (one site-week analysis) → ``brief``
+(the JSON) and ``render`` (views, charts, e-mail bodies) → ``report`` (notebooks, HTML, e-mail,
+published folders). ``jobs`` holds the run paths that tie them together for the command line
+(``cli``) and the notebooks; ``sim`` (the simulated site, the fake Eniscope server, the demo) is
+imported only by the commands that choose it, by tests and by benchmarks. ``config``, ``dates``,
+``fields``, ``thresholds``, ``stats`` and ``errors`` serve them all.
 """
 
-__version__ = "0.1.0"
+import sys
+
+__version__ = "0.2.0"
+
+# jsonschema (used by nbformat, papermill and the brief's schema) imports its optional IRI
+# format checker, rfc3987-syntax, which compiles a Lark grammar at import: 1.2-1.8 s of CPU in
+# every process that validates anything, three per brief. Neither the brief schema nor the
+# notebook format uses the iri formats, so the checker is not loaded (jsonschema skips a format
+# whose checker cannot be imported). Only processes that import argo_lib are affected.
+if "jsonschema" not in sys.modules:
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[assignment]

@@ -144,6 +144,8 @@ def _clean_parameters(parameters: Mapping[str, Any] | None) -> dict[str, Any]:
             out[str(key)] = [
                 v if isinstance(v, str | int | float | bool) else str(v) for v in value
             ]
+        elif isinstance(value, Mapping):
+            out[str(key)] = json.dumps(value, sort_keys=True, default=str)
         else:
             out[str(key)] = str(value)
     return out

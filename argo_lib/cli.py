@@ -11,22 +11,17 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import pandas as pd
+from argo_lib import __version__
+from argo_lib.errors import EXIT_OK, EXIT_USAGE, UsageError, exit_code
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["main"]
 
 logger = logging.getLogger("argo_lib")
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-
-
-class CommandError(Exception):
-    """A command cannot do its work; ``exit_code`` says how it ends."""
-
-    def __init__(self, message: str, *, exit_code: int = EXIT_FAILED) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
 
 
 def _engine(args: argparse.Namespace):
@@ -66,7 +61,7 @@ def _cmd_db_check(args: argparse.Namespace) -> int:
     )
     if info["schema_version"] != info["expected_schema_version"]:
         print("run `argo db upgrade` to create or update the schema", file=sys.stderr)
-        return EXIT_FAILED
+        return EXIT_USAGE
     return EXIT_OK
 
 
@@ -95,21 +90,21 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------------------------
 
 
-def _cmd_brief(args: argparse.Namespace) -> int:
+def _brief_parameters(args: argparse.Namespace) -> dict:
+    """The brief's parameters: the ``--params`` set, then the options that override it."""
     import json
 
-    from argo_lib.report import check_parameters, load_parameter_set
-    from argo_lib.weekly_brief import NOTEBOOK, run_weekly_brief
+    from argo_lib.jobs.weekly_brief import NOTEBOOK
+    from argo_lib.report.notebook import check_parameters, load_parameter_set
 
     parameters: dict = {}
     if args.params:
-        parameters = check_parameters(
-            f"notebooks/{NOTEBOOK}.ipynb", load_parameter_set(args.params)
-        )
+        parameters = check_parameters(NOTEBOOK, load_parameter_set(args.params))
     for option, name in (
         ("site", "site_id"),
         ("week", "week"),
         ("baseline_weeks", "baseline_weeks"),
+        ("output_dir", "output_dir"),
     ):
         if getattr(args, option) is not None:
             parameters[name] = getattr(args, option)
@@ -117,40 +112,64 @@ def _cmd_brief(args: argparse.Namespace) -> int:
     for item in args.threshold or ():
         name, _, value = item.partition("=")
         if not name or not value:
-            raise ValueError(
+            raise UsageError(
                 f"--threshold takes NAME=VALUE (e.g. after_hours.min_weekly_kwh=20), got {item!r}"
             )
         try:
             overrides[name] = json.loads(value)
         except json.JSONDecodeError:
             overrides[name] = value
-    outputs = run_weekly_brief(
-        site_id=parameters.get("site_id", "23271"),
+    parameters["threshold_overrides"] = overrides
+    return parameters
+
+
+def _cmd_brief(args: argparse.Namespace) -> int:
+    from argo_lib import db
+    from argo_lib.config import get_settings, load_site
+    from argo_lib.jobs import weekly_brief
+    from argo_lib.report import email as mail
+
+    settings = get_settings()
+    parameters = _brief_parameters(args)
+    site_id = parameters.get("site_id", "23271")
+    # everything is checked before any work: for --send every mail setting, then the site, the
+    # week, the database and its schema, the data and the output folder
+    to = tuple(args.to or ())
+    if args.send:
+        recipients = weekly_brief.recipients_for(load_site(site_id), to=to, settings=settings)
+        mail.check_mail_settings(settings, recipients=recipients)
+    engine = db.get_engine(args.database_url, settings=settings, must_exist=True)
+    request = weekly_brief.BriefRequest.resolve(
+        site_id=site_id,
         week=parameters.get("week", "last"),
         baseline_weeks=parameters.get("baseline_weeks", 4),
-        output_dir=args.output_dir or parameters.get("output_dir", ""),
-        threshold_overrides=overrides,
+        threshold_overrides=parameters["threshold_overrides"],
+        engine=engine,
+    )
+    outputs = weekly_brief.run_weekly_brief(
+        request,
+        database_url=engine.url.render_as_string(hide_password=False),
+        output_dir=parameters.get("output_dir") or None,
         send=args.send,
-        recipients=tuple(args.to or ()),
+        to=to,
+        settings=settings,
     )
     summary = outputs.brief["summary"]
+    meta = outputs.brief["metadata"]
     print(
-        f"{outputs.brief['metadata']['site']['siteName']}, week {outputs.brief['metadata']['period']['label']}: "
+        f"{meta['site']['siteName']}, week {meta['period']['label']}: "
         f"{summary['status'].replace('_', ' ')}"
     )
     for line in summary["headline"]:
         print(f"  - {line}")
-    print(f"JSON:     {outputs.json}")
-    print(f"notebook: {outputs.notebook}")
-    print(f"HTML:     {outputs.html}")
-    print(
-        f"e-mail:   {outputs.eml}"
-        + (f" (sent to {', '.join(outputs.sent_to)})" if outputs.sent_to else "")
-    )
+    print(f"folder:   {outputs.folder}")
+    print(f"HTML:     {outputs.html.name}, e-mail: {outputs.eml.name}, JSON: {outputs.json.name}")
+    if outputs.sent_to:
+        print(f"sent to:  {', '.join(outputs.sent_to)}")
     seconds = outputs.seconds
     print(
-        f"took {seconds['total']:.1f} s (notebook {seconds['notebook']:.1f} s, HTML {seconds['html']:.1f} s, "
-        f"e-mail {seconds['email']:.1f} s)"
+        f"took {seconds['total']:.1f} s (notebook {seconds['notebook']:.1f} s, "
+        f"HTML {seconds['html']:.1f} s, e-mail {seconds['email']:.1f} s)"
     )
     return EXIT_OK
 
@@ -260,6 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--debug", action="store_true", help="log debug messages and show tracebacks"
     )
+    parser.add_argument("--version", action="version", version=f"argo {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     db_parser = commands.add_parser(
@@ -311,11 +331,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the weekly exceptions brief: notebook, HTML, e-mail file (and send it)",
         description=(
             "Run notebooks/weekly_brief.ipynb for a site and week with papermill, render its HTML "
-            "and write the e-mail under outputs/<site>/<ISO week>/; --send also sends it (SMTP "
-            "settings and MAIL_FROM/MAIL_TO from the environment or .env). The database is "
-            "DATABASE_URL, else the embedded SQLite file."
+            "and write the e-mail; the folder outputs/<site>/<ISO week>/ is replaced whole when "
+            "every file is written. --send also sends it (SMTP settings and MAIL_FROM/MAIL_TO "
+            "from the environment or .env, checked before any work). The database is "
+            "--database-url, else DATABASE_URL, else the embedded SQLite file."
         ),
     )
+    _add_database_option(brief)
     brief.add_argument(
         "--params",
         metavar="FILE",
@@ -328,7 +350,10 @@ def build_parser() -> argparse.ArgumentParser:
     brief.add_argument(
         "--baseline-weeks", type=int, help="baseline weeks before the report week (default 4)"
     )
-    brief.add_argument("--output-dir", help="output folder (default outputs/<site>/<ISO week>/)")
+    brief.add_argument(
+        "--output-dir",
+        help="folder to publish the run in, replaced whole (default outputs/<site>/<ISO week>/)",
+    )
     brief.add_argument(
         "--threshold",
         action="append",
@@ -459,7 +484,13 @@ def _add_ingest_commands(commands) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one ``argo`` command and return its exit status."""
+    """Run one ``argo`` command and return its exit status.
+
+    Errors end the command here, in one place: an :class:`~argo_lib.errors.ArgoError` with its
+    own status (2 for bad input or configuration, 1 for failed work worth re-running), any other
+    exception by :func:`argo_lib.errors.exit_code`; the message is one line on stderr, the
+    traceback only with ``--debug``.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -469,36 +500,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.debug:
         for noisy in ("urllib3", "matplotlib", "papermill", "traitlets"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
-    from argo_lib.config import ConfigError
-    from argo_lib.db import DatabaseError
     from argo_lib.errors import ArgoError
-    from argo_lib.report import EmailError, NotebookRunError
 
     try:
         return int(args.handler(args))
-    except CommandError as exc:
-        print(f"argo {args.command}: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except ArgoError as exc:
-        if args.debug:
-            raise
-        print(f"argo {args.command}: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except (ConfigError, ValueError) as exc:
-        if args.debug:
-            raise
-        print(f"argo {args.command}: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except (DatabaseError, NotebookRunError, EmailError) as exc:
-        if args.debug:
-            raise
-        print(f"argo {args.command}: {exc}", file=sys.stderr)
-        return EXIT_FAILED
     except KeyboardInterrupt:
         print(
             f"argo {args.command}: interrupted; re-run the same command to finish", file=sys.stderr
         )
         return 130
+    except Exception as exc:
+        if args.debug:
+            raise
+        status = exit_code(exc)
+        if isinstance(exc, ArgoError):
+            message = str(exc)
+        else:
+            message = (
+                f"unexpected error: {type(exc).__name__}: {exc} (run with --debug for the "
+                "traceback and report it)"
+            )
+        print(f"argo {args.command}: {message}", file=sys.stderr)
+        return status
 
 
 def _format_table(frame: pd.DataFrame) -> str:

@@ -9,8 +9,12 @@ what to do next, and the command line maps them to exit statuses in one place
   date, a missing schema, missing mail settings, wrong credentials). Re-running the same command
   does not help; the message says what to change. It is also a :class:`ValueError`.
 - :class:`RunError` (exit 1): the work itself failed part-way (a server error, a database that is
-  down, a notebook cell that raised). Re-running the same command is safe and may succeed. It is
-  also a :class:`RuntimeError`.
+  down, a time-out). Re-running the same command is safe and may succeed. It is also a
+  :class:`RuntimeError`.
+
+An unexpected exception (a bug, or data the code cannot handle) ends a command with exit 2 as
+well: re-running would meet it again, so it needs a person, not a retry. Only operating-system
+errors (a connection reset, a full disk) count as failed work.
 
 Examples
 --------
@@ -20,8 +24,8 @@ Examples
 (True, 1)
 >>> exit_code(UsageError("unknown site '99999'"))
 2
->>> exit_code(KeyError("bug"))
-1
+>>> exit_code(ConnectionResetError("peer went away")), exit_code(KeyError("a bug"))
+(1, 2)
 """
 
 from __future__ import annotations
@@ -73,11 +77,9 @@ def exit_code(error: BaseException) -> int:
     Returns
     -------
     int
-        The error's ``exit_code`` for an :class:`ArgoError`, :data:`EXIT_FAILED` for anything
-        else (an unexpected error is failed work, not bad input).
+        The error's ``exit_code`` for an :class:`ArgoError`; :data:`EXIT_FAILED` for an
+        operating-system error (worth re-running); :data:`EXIT_USAGE` for anything else.
     """
-    return (
-        int(getattr(error, "exit_code", EXIT_FAILED))
-        if isinstance(error, ArgoError)
-        else EXIT_FAILED
-    )
+    if isinstance(error, ArgoError):
+        return int(error.exit_code)
+    return EXIT_FAILED if isinstance(error, OSError) else EXIT_USAGE

@@ -120,6 +120,35 @@ def wait_for(predicate, *, timeout: float = 10.0, interval: float = 0.05) -> boo
     return predicate()
 
 
+@pytest.fixture(scope="session")
+def demo_doc(tmp_path_factory):
+    """The brief JSON of the demo week 2026-W47 (5 weeks of the simulated site, fixed seed)."""
+    from argo_lib import brief, config, dates, demo
+    from argo_lib.analytics import analyse_site_week
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('demo-doc') / 'demo.sqlite'}"
+    engine = db.get_engine(url)
+    demo.build_demo_database(engine, weeks=5, end_week="2026-W47")
+    site = config.load_site("23271")
+    week = dates.report_week("2026-W47", tz=site.timezone)
+    base = dates.baseline_period(week, weeks=4)
+    readings = db.read_readings(engine, site_id="23271", start=base.start, end=week.end)
+    analysis = analyse_site_week(
+        readings,
+        site=site,
+        period=week,
+        baseline=base,
+        channels=db.read_channels(engine, site_id="23271"),
+    )
+    doc = brief.build_brief(
+        analysis,
+        parameters={"week": "2026-W47"},
+        generated_at=pd.Timestamp("2026-11-23 06:00", tz="UTC"),
+    )
+    engine.dispose()
+    return doc
+
+
 # --------------------------------------------------------------------------------------------
 # Golden notebooks (nbval): the demo database and folders their kernels see
 # --------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
     .venv/bin/python tests/make_goldens.py
 
-Each golden is the notebook executed by ``argo_lib.report.run_notebook`` with the parameters in
+Each golden is the notebook executed by ``argo_lib.report.notebook.run_notebook`` with the parameters in
 ``conftest.GOLDEN_PARAMETERS`` on the golden demo database (``conftest.GOLDEN_DEMO``), with
 ``keep_output`` set so nbstripout leaves its outputs. Review the diff before committing.
 """
@@ -25,7 +25,7 @@ from conftest import GOLDEN_DIR, GOLDEN_PARAMETERS, prepare_golden_environment  
 def main() -> int:
     with tempfile.TemporaryDirectory(prefix="argo-golden-") as tmp:
         os.environ.update(prepare_golden_environment(Path(tmp)))
-        from argo_lib import report
+        from argo_lib.report import notebook as report
 
         for name, parameters in GOLDEN_PARAMETERS.items():
             target = GOLDEN_DIR / f"{name}.ipynb"

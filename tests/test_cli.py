@@ -37,7 +37,7 @@ def test_python_dash_m_runs_the_cli():
 
 
 def test_db_upgrade_and_check(database_url, capsys):
-    assert cli.main(["db", "check", "--database-url", database_url]) == 1
+    assert cli.main(["db", "check", "--database-url", database_url]) == 2  # fix: upgrade
     assert "run `argo db upgrade`" in capsys.readouterr().err
     assert cli.main(["db", "upgrade", "--database-url", database_url]) == 0
     assert f"upgraded from none to version {db.SCHEMA_VERSION}" in capsys.readouterr().out
@@ -101,7 +101,11 @@ def test_demo_rejects_bad_arguments(tmp_path, capsys):
 
 
 def test_brief_command_refuses_bad_parameters_before_running(tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'b.sqlite'}")
+    url = f"sqlite:///{tmp_path / 'b.sqlite'}"
+    assert cli.main(["db", "upgrade", "--database-url", url]) == 0
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("ARGO_OUTPUTS_DIR", str(tmp_path / "outputs"))
+    capsys.readouterr()
     params = tmp_path / "p.yaml"
     params.write_text('site_id: "23271"\nweeks: 4\n')
     assert cli.main(["brief", "--params", str(params)]) == 2
@@ -110,4 +114,53 @@ def test_brief_command_refuses_bad_parameters_before_running(tmp_path, monkeypat
     assert "2026-W60" in capsys.readouterr().err
     assert cli.main(["brief", "--threshold", "spikes.top_n"]) == 2
     assert "NAME=VALUE" in capsys.readouterr().err
+    assert cli.main(["brief", "--site", "99999"]) == 2
+    assert "unknown site '99999'" in capsys.readouterr().err
+    assert cli.main(["brief", "--week", "2026-W47"]) == 2  # the schema is there, no readings
+    assert "no readings for site 23271" in capsys.readouterr().err
     assert not (tmp_path / "outputs").exists()
+
+
+def test_brief_never_creates_a_database(tmp_path, monkeypatch, capsys):
+    missing = tmp_path / "nowhere" / "argo.sqlite"
+    monkeypatch.setenv("DATABASE_URL", "")
+    monkeypatch.setenv("ARGO_SQLITE_PATH", str(missing))
+    assert cli.main(["brief", "--week", "2026-W47"]) == 2
+    assert "there is no database at" in capsys.readouterr().err
+    assert cli.main(["brief", "--database-url", f"sqlite:///{missing}"]) == 2
+    assert not missing.exists() and not missing.parent.exists()
+
+
+def test_brief_without_a_schema_says_upgrade(database_url, capsys):
+    assert cli.main(["brief", "--database-url", database_url, "--week", "2026-W47"]) == 2
+    assert "argo db upgrade" in capsys.readouterr().err
+
+
+def test_send_is_checked_before_any_work(tmp_path, monkeypatch, capsys):
+    url = f"sqlite:///{tmp_path / 'b.sqlite'}"
+    assert cli.main(["db", "upgrade", "--database-url", url]) == 0
+    for name in ("SMTP_HOST", "MAIL_FROM", "MAIL_TO"):
+        monkeypatch.setenv(name, "")
+    monkeypatch.setattr("argo_lib.config.PROJECT_ROOT", tmp_path)  # no developer's .env
+    capsys.readouterr()
+    # no readings in this database: the mail settings are reported first, all at once
+    assert cli.main(["brief", "--database-url", url, "--week", "2026-W47", "--send"]) == 2
+    err = capsys.readouterr().err
+    assert "SMTP_HOST" in err and "MAIL_FROM" in err and "recipients" in err
+
+
+def test_unexpected_errors_are_one_line_and_need_a_person(monkeypatch, capsys):
+    def broken(args):
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(cli, "_cmd_db_check", broken)
+    assert cli.main(["db", "check", "--database-url", "sqlite://"]) == 2  # a retry cannot help
+    err = capsys.readouterr().err
+    assert "unexpected error: KeyError" in err and "--debug" in err and "Traceback" not in err
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.main(["--version"])
+    assert info.value.code == 0
+    assert capsys.readouterr().out.startswith("argo 0.")

@@ -494,7 +494,7 @@ def test_the_progress_bar_shows_only_when_asked(engine, fake, clock, capfd):
 
 
 def test_the_ingest_notebook_runs_headless_against_the_fake(tmp_path, monkeypatch):
-    from argo_lib import report
+    from argo_lib.report import notebook as report
 
     # The database comes from the environment (a URL may hold a password: never a parameter).
     monkeypatch.setenv("DATABASE_URL", "")

@@ -81,9 +81,7 @@ def _site_sum(
     return load, energy, present
 
 
-def _site_channels(
-    table: pd.DataFrame, report: Mapping[int, grids.Grid]
-) -> tuple[np.ndarray, str]:
+def _site_channels(table: pd.DataFrame, report: Mapping[int, grids.Grid]) -> tuple[np.ndarray, str]:
     """Channels that make up the site's load this week, and how that load is described."""
     ids = table["channel_id"].to_numpy(dtype=np.int64)
     main = ids[(table["role"].astype(str) == "main").to_numpy()]

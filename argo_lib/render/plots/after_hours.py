@@ -17,7 +17,7 @@ from argo_lib.render.plots.figure import (
     display_names,
     new_figure,
     no_data_figure,
-    titles,
+    set_titles,
     week_label,
 )
 from argo_lib.render.theme import ACTION, ATTENTION, PALETTE, STYLE
@@ -125,5 +125,5 @@ def plot_after_hours_by_meter(
             notes.append(f"{hidden} more meter(s) with smaller waste not shown.")
         if len(no_baseline):
             notes.append("No baseline yet: " + ", ".join(names[int(c)] for c in no_baseline) + ".")
-        titles(ax, title, notes)
+        set_titles(ax, title, notes)
     return fig

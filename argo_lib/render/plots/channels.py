@@ -1,8 +1,9 @@
 """Chart of every analysed channel's week in a small panel against its usual range.
 
-The usual range is the band the detectors used (``SiteWeekAnalysis.expected``: the
-time-of-week-and-temperature model where it is calibrated, else the baseline profile), so a
-point drawn outside the band is what the brief calls unusual, and nothing else is.
+The usual range is the band the detectors compared each reading with
+(``SiteWeekAnalysis.expected``: the time-of-week-and-temperature model where it is calibrated,
+else the baseline profile), so what a reader sees flagged is drawn against the same band that
+flagged it.
 """
 
 from __future__ import annotations
@@ -24,12 +25,14 @@ from argo_lib.analytics import health
 from argo_lib.render.plots.figure import (
     DASHED,
     ChartFigure,
+    add_legend,
     axes_message,
-    between,
     display_names,
     hours_since,
     interval_mask,
+    intervals_between,
     no_data_figure,
+    shade_spans,
     time_axis,
     tz_name,
     week_label,
@@ -172,7 +175,7 @@ def plot_channel_small_multiples(
             legend["Suspect readings (e.g. stuck)"] = Patch(color=PALETTE["suspect"])
         if len(shifts):
             legend["Level shift"] = Line2D([], [], color=ATTENTION, lw=0.8, ls=DASHED)
-        legend(fig, legend, ncols=4, loc="lower center", bbox_to_anchor=(0.5, 0.0))
+        add_legend(fig, legend, ncols=4, loc="lower center", bbox_to_anchor=(0.5, 0.0))
     return fig
 
 
@@ -217,8 +220,10 @@ def _channel_panel(
         return
     p5, p95 = expected.p5[:, col], expected.p95[:, col]
     if len(suspect):
-        spans = between(g.index, suspect["start"], suspect["end"].fillna(suspect["start"]))
-        spans(ax, x0, step_h, spans, color=PALETTE["suspect"], lw=0, gid="suspect")
+        spans = intervals_between(
+            g.index, suspect["start"], suspect["end"].fillna(suspect["start"])
+        )
+        shade_spans(ax, x0, step_h, spans, color=PALETTE["suspect"], lw=0, gid="suspect")
     if np.isfinite(p95).any():
         ax.fill_between(x, p5, p95, color=PALETTE["band"], alpha=0.55, lw=0, gid="usual-range")
     ax.plot(x, load, color=color, lw=0.9, gid="load")

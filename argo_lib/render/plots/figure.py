@@ -38,21 +38,21 @@ __all__ = [
     "INCOMPLETE_PATCH",
     "NO_DATA",
     "ChartFigure",
-    "between",
+    "intervals_between",
     "currency_symbol",
     "display_names",
     "figure_alt_text",
     "figure_to_png",
     "hours_since",
     "interval_mask",
-    "legend",
+    "add_legend",
     "local_midnights",
     "axes_message",
     "new_figure",
     "no_data_figure",
-    "spans",
+    "shade_spans",
     "time_axis",
-    "titles",
+    "set_titles",
     "tz_name",
     "week_label",
 ]
@@ -122,17 +122,26 @@ def figure_to_png(fig: Figure, *, dpi: float = PNG_DPI, palette: bool = True) ->
     >>> png[1:4]
     b'PNG'
     """
-    rgba = io.BytesIO()
-    fig.savefig(rgba, format="png", dpi=dpi, facecolor="white", metadata={"Software": None})
-    rgba.seek(0)
-    with PIL.Image.open(rgba) as image:
+    # draw once into a raw RGBA buffer (no PNG encoded only to be decoded again), then store
+    # it with a palette: the charts have few colours, so the fast octree quantizer keeps them
+    raw = io.BytesIO()
+    fig.savefig(raw, format="raw", dpi=dpi, facecolor="white")
+    # Agg rounds the canvas to whole pixels from the transformed figure box: take the width from
+    # the figure (charts are 960 px wide) and the height from the buffer itself
+    width = round(fig.get_figwidth() * dpi)
+    height, rest = divmod(raw.getbuffer().nbytes, 4 * width)
+    if rest:
+        raise RuntimeError(f"a {width} px wide chart gave {raw.getbuffer().nbytes} bytes of RGBA")
+    with PIL.Image.frombuffer(
+        "RGBA", (width, height), raw.getbuffer(), "raw", "RGBA", 0, 1
+    ) as image:
         rgb = image.convert("RGB")
     if palette:
         rgb = rgb.quantize(
-            colors=256, method=PIL.Image.Quantize.MEDIANCUT, dither=PIL.Image.Dither.NONE
+            colors=256, method=PIL.Image.Quantize.FASTOCTREE, dither=PIL.Image.Dither.NONE
         )
     out = io.BytesIO()
-    rgb.save(out, format="PNG", optimize=True)
+    rgb.save(out, format="PNG")
     return out.getvalue()
 
 
@@ -254,7 +263,7 @@ def currency_symbol(analysis: Any) -> str:
     return fmt.currency_symbol(getattr(getattr(analysis.site, "tariff", None), "currency", None))
 
 
-def titles(ax: Axes, title: str, notes: Sequence[str]) -> None:
+def set_titles(ax: Axes, title: str, notes: Sequence[str]) -> None:
     """Title above the axes, with a line of small notes between title and plot."""
     text = " ".join(n for n in notes if n)
     if not text:
@@ -276,7 +285,7 @@ def titles(ax: Axes, title: str, notes: Sequence[str]) -> None:
     ax.set_title(title, pad=4 + 9 * min(len(lines), 2))
 
 
-def legend(fig: Figure, entries: Mapping[str, Any], *, ncols: int, **kwargs: Any) -> None:
+def add_legend(fig: Figure, entries: Mapping[str, Any], *, ncols: int, **kwargs: Any) -> None:
     """A legend below the chart whose entries read row by row (matplotlib fills columns)."""
     labels = list(entries)
     ncols = max(1, min(ncols, len(labels)))
@@ -294,7 +303,7 @@ def legend(fig: Figure, entries: Mapping[str, Any], *, ncols: int, **kwargs: Any
     )
 
 
-def spans(
+def shade_spans(
     ax: Axes, x0: np.ndarray, step_h: float, mask: np.ndarray, *, max_gap: int = 0, **style: Any
 ) -> bool:
     """Shade the runs of True of an interval mask across the full height of an axes.
@@ -330,7 +339,7 @@ def interval_mask(
     return mask
 
 
-def between(index: pd.DatetimeIndex, start: Any, end: Any) -> np.ndarray:
+def intervals_between(index: pd.DatetimeIndex, start: Any, end: Any) -> np.ndarray:
     """Mark the intervals of ``index`` that start within any ``[start, end)``."""
     ns = index.as_unit("ns").asi8
     a = np.searchsorted(ns, pd.DatetimeIndex(start).tz_convert("UTC").as_unit("ns").asi8)

@@ -23,15 +23,16 @@ from argo_lib.render.plots.figure import (
     DASHED,
     INCOMPLETE,
     INCOMPLETE_PATCH,
+    add_legend,
     display_names,
     hours_since,
     interval_mask,
     local_midnights,
     new_figure,
     no_data_figure,
-    spans,
+    set_titles,
+    shade_spans,
     time_axis,
-    titles,
     tz_name,
     week_label,
 )
@@ -97,7 +98,7 @@ def plot_site_load(
         fig = new_figure(height_in)
         ax = fig.add_subplot()
         legend: dict[str, Any] = {}
-        spans(
+        shade_spans(
             ax,
             x0,
             step_h,
@@ -112,7 +113,7 @@ def plot_site_load(
             unusual["timestamp"], unusual["resolution_s"].to_numpy(), index, res
         )
         hour = max(3600 // res, 1)  # join unusual stretches less than an hour apart
-        spans(
+        shade_spans(
             ax,
             x0,
             step_h,
@@ -123,7 +124,7 @@ def plot_site_load(
             gid="unusual",
         )
         partial = has & (site["coverage"].to_numpy() < 1.0)
-        incomplete = spans(ax, x0, step_h, partial | ~has, gid="incomplete", **INCOMPLETE)
+        incomplete = shade_spans(ax, x0, step_h, partial | ~has, gid="incomplete", **INCOMPLETE)
 
         legend["This week"] = Line2D([], [], color=BRAND, lw=1.4)
         p5, p95 = site["p5_kw"].to_numpy(dtype=float), site["p95_kw"].to_numpy(dtype=float)
@@ -161,7 +162,7 @@ def plot_site_load(
         what = "Main meter" if site.attrs["source"] == "main meter" else "Site load"
         ax.set_ylabel(f"{what} [kW]")
         ax.grid(True, axis="y", color=PALETTE["grid"], lw=0.6)
-        legend(fig, legend, ncols=4)
+        add_legend(fig, legend, ncols=4)
         n = len(site.attrs["channel_ids"])
         notes = []
         if site.attrs["source"] != "main meter":
@@ -171,7 +172,7 @@ def plot_site_load(
             notes.append("No readings, not included: " + ", ".join(names[c] for c in lacking))
         if not np.isfinite(p95).any():
             notes.append("No usual range: the baseline weeks lack data.")
-        titles(ax, title, notes)
+        set_titles(ax, title, notes)
     return fig
 
 
@@ -367,5 +368,5 @@ def plot_week_heatmap(
             notes.append("Blank: hour skipped (clocks went forward).")
         for d, h in zip(*np.nonzero(cells["hours"] > 1.0), strict=True):  # the DST hour
             notes.append(f"{days[d]:%a} {h:02d}:00 averages two hours (clocks went back).")
-        titles(ax, title, notes)
+        set_titles(ax, title, notes)
     return fig

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from simulated import CASES, IDS, INJECTED_RTOL, RTU3, case, fault_label
 
 from argo_lib import dates
 from argo_lib.analytics import analyse_site_week, health
@@ -224,3 +225,19 @@ def test_live_staleness_against_ingestion_time():
     assert table.loc[1, "stale_hours"] == pytest.approx(0.0, abs=HOURS_ATOL)
     assert table.loc[1, "stale_now_hours"] == pytest.approx(30.0, abs=HOURS_ATOL)
     assert np.isnan(table.loc[3, "stale_now_hours"])  # never reported
+
+
+# --- simulated weeks with labelled faults (tests/simulated.py) ---
+
+
+@pytest.mark.parametrize(("week", "resolution_s"), CASES, ids=IDS)
+def test_stuck_sensor_of_6_hours(week, resolution_s):
+    sim, analysis = case(week, resolution_s)
+    label = fault_label(sim, "stuck")
+    stuck = analysis.health.query("type == 'stuck_sensor'")
+    assert stuck["channel_id"].tolist() == [RTU3]
+    hours = (stuck.iloc[0]["end"] - stuck.iloc[0]["start"]) / pd.Timedelta(hours=1)
+    assert hours == pytest.approx(6.0, rel=INJECTED_RTOL)
+    assert stuck.iloc[0]["start"] == label["start"]
+    # a frozen reading is not consumption: no anomaly on the stuck channel
+    assert RTU3 not in set(analysis.anomalies["channel_id"])

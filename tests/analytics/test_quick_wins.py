@@ -13,6 +13,7 @@ import functools
 import numpy as np
 import pandas as pd
 import pytest
+from simulated import KITCHEN_SMALL, case
 
 from argo_lib import dates, simulate
 from argo_lib.analytics import analyse_site_week, quick_wins
@@ -120,3 +121,29 @@ def test_the_minimum_applies_to_the_energy_the_win_counts(min_kwh, listed):
     wins = _wins(analysis, min_kwh=min_kwh)
     types = wins.query(f"channel_id == {KITCHEN}")["type"].tolist()
     assert ("anomaly_after_hours" in types) is listed
+
+
+# --- simulated weeks with labelled faults (tests/simulated.py) ---
+
+
+def test_excess_is_counted_once_in_the_totals():
+    # B8: the after-hours operation is both after-hours waste and an anomaly; it counts once
+    _, analysis = case("2025-W41", 900)
+    ledger = analysis.ledger
+    counted = ledger["counted_kwh"].sum()
+    sources = ledger[[f"{s}_kwh" for s in ("after_hours", "anomaly", "level_shift", "spike")]]
+    assert counted == pytest.approx(sources.max(axis=1).sum(), rel=1e-12)
+    assert counted < sources.sum(axis=1).sum()
+    wins = analysis.quick_wins
+    assert wins["weekly_kwh"].sum() <= counted + 1e-9
+    assert analysis.summary.weekly_kwh == pytest.approx(np.nansum(wins["weekly_kwh"]), rel=1e-12)
+    kitchen = wins[wins["channel_id"] == KITCHEN_SMALL].set_index("type")
+    assert kitchen.loc["after_hours_base_load", "weekly_kwh"] > 30.0
+    # A7/B8: the anomaly adds less than 10 kWh to what the after-hours win counts, so it is
+    # evidence of that win, not a win of its own
+    assert "anomaly_after_hours" not in kitchen.index
+    win = kitchen.loc["after_hours_base_load"]
+    found = [e for e in win["evidence"] if e.get("finding") == "anomaly_after_hours"]
+    event = analysis.anomalies.query(f"channel_id == {KITCHEN_SMALL}").iloc[0]
+    assert [e["kwh"] for e in found] == [pytest.approx(event["excess_kwh"], rel=1e-12)]
+    assert "unexpected after-hours operation" in win["description"]

@@ -1,4 +1,4 @@
-"""The notebook run path: parameter checks, papermill execution, branded HTML."""
+"""Notebooks run headlessly: parameter checks, papermill execution, branded HTML, exit codes."""
 
 from __future__ import annotations
 
@@ -7,7 +7,16 @@ import re
 import nbformat
 import pytest
 
-from argo_lib import report
+from argo_lib.report.notebook import (
+    NOTEBOOKS_DIR,
+    NotebookRunError,
+    ParameterError,
+    check_parameters,
+    load_parameter_set,
+    notebook_parameters,
+    render_html,
+    run_notebook,
+)
 
 
 def _notebook(path, body: str):
@@ -32,7 +41,7 @@ def _notebook(path, body: str):
 
 
 def test_parameters_are_read_from_the_parameters_cell(tmp_path):
-    found = report.notebook_parameters(_notebook(tmp_path / "n.ipynb", "pass"))
+    found = notebook_parameters(_notebook(tmp_path / "n.ipynb", "pass"))
     assert found["weeks"] == {"type": "int", "default": 4, "help": "baseline weeks"}
     assert found["overrides"]["default"] == {}
 
@@ -49,8 +58,8 @@ def test_parameters_are_read_from_the_parameters_cell(tmp_path):
 )
 def test_bad_parameters_are_refused_before_running(tmp_path, parameters, message):
     nb = _notebook(tmp_path / "n.ipynb", "raise SystemExit('must not run')")
-    with pytest.raises(report.ParameterError, match=message) as info:
-        report.run_notebook(nb, tmp_path / "out.ipynb", parameters=parameters)
+    with pytest.raises(ParameterError, match=message) as info:
+        run_notebook(nb, tmp_path / "out.ipynb", parameters=parameters)
     assert "Its parameters are: site: str, weeks: int, rate: float, overrides: dict" in str(
         info.value
     )
@@ -59,16 +68,16 @@ def test_bad_parameters_are_refused_before_running(tmp_path, parameters, message
 
 def test_int_for_float_is_accepted(tmp_path):
     nb = _notebook(tmp_path / "n.ipynb", "pass")
-    assert report.check_parameters(nb, {"rate": 1}) == {"rate": 1.0}
+    assert check_parameters(nb, {"rate": 1}) == {"rate": 1.0}
 
 
 def test_run_and_render(tmp_path):
     nb = _notebook(tmp_path / "n.ipynb", "print(f'{site}:{weeks * rate:.2f}')")
-    out = report.run_notebook(nb, tmp_path / "out" / "run.ipynb", parameters={"weeks": 10})
+    out = run_notebook(nb, tmp_path / "out" / "run.ipynb", parameters={"weeks": 10})
     executed = nbformat.read(out, as_version=4)
     assert executed.cells[-1].outputs[0]["text"] == "23271:1.20\n"
     assert "injected-parameters" in executed.cells[2].metadata["tags"]
-    html = report.render_html(out).read_text()
+    html = render_html(out).read_text()
     assert (
         "23271:1.20" in html
         and "Argo Energy Solutions" in html
@@ -82,35 +91,63 @@ def test_run_and_render(tmp_path):
 def test_failed_run_keeps_a_failed_notebook_and_no_output(tmp_path):
     nb = _notebook(tmp_path / "n.ipynb", "raise ValueError('week 2099-W01 is in the future')")
     with pytest.raises(
-        report.NotebookRunError, match="ValueError: week 2099-W01 is in the future"
+        NotebookRunError, match="ValueError: week 2099-W01 is in the future"
     ) as info:
-        report.run_notebook(nb, tmp_path / "run.ipynb")
+        run_notebook(nb, tmp_path / "run.ipynb")
     assert "run.failed.ipynb" in str(info.value)
+    assert info.value.exit_code == 2  # re-running would fail the same way
     assert (tmp_path / "run.failed.ipynb").is_file()
     assert not (tmp_path / "run.ipynb").exists() and not (tmp_path / "run.partial.ipynb").exists()
 
 
 def test_parameter_sets_must_be_mappings(tmp_path):
     (tmp_path / "p.yaml").write_text("- a\n- b\n")
-    with pytest.raises(report.ParameterError, match="mapping"):
-        report.load_parameter_set(tmp_path / "p.yaml")
+    with pytest.raises(ParameterError, match="mapping"):
+        load_parameter_set(tmp_path / "p.yaml")
 
 
 PARAMETER_SETS = sorted(
-    p for p in (report.NOTEBOOKS_DIR.parent / "params").glob("*/*.yaml") if p.parent.name != "sites"
+    p for p in (NOTEBOOKS_DIR.parent / "params").glob("*/*.yaml") if p.parent.name != "sites"
 )
 
 
 @pytest.mark.parametrize("path", PARAMETER_SETS, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_every_parameter_set_fits_its_notebook(path):
     # params/<notebook>/<set>.yaml: unknown keys or wrong types would only be warned about by papermill.
-    notebook = report.NOTEBOOKS_DIR / f"{path.parent.name}.ipynb"
+    notebook = NOTEBOOKS_DIR / f"{path.parent.name}.ipynb"
     assert notebook.is_file(), f"{path}: no notebook {notebook.name}"
-    parameters = report.load_parameter_set(path)
-    assert parameters and report.check_parameters(notebook, parameters) == parameters
+    parameters = load_parameter_set(path)
+    assert parameters and check_parameters(notebook, parameters) == parameters
 
 
 def test_parameter_sets_exist_for_every_notebook():
     assert {p.parent.name for p in PARAMETER_SETS} == {
-        p.stem for p in report.NOTEBOOKS_DIR.glob("*.ipynb")
+        p.stem for p in NOTEBOOKS_DIR.glob("*.ipynb")
     }
+
+
+@pytest.mark.parametrize(
+    ("raised", "status"),
+    [
+        ("from argo_lib.db import SchemaError; raise SchemaError('run argo db upgrade')", 2),
+        ("from argo_lib.db import DatabaseUnavailable; raise DatabaseUnavailable('down')", 1),
+        ("raise ConnectionResetError('peer went away')", 1),
+        ("raise TypeError('a bug')", 2),
+    ],
+    ids=["usage-error", "run-error", "os-error", "bug"],
+)
+def test_a_failed_kernel_ends_with_the_status_of_its_error(tmp_path, raised, status):
+    nb = _notebook(tmp_path / "n.ipynb", raised)
+    with pytest.raises(NotebookRunError) as info:
+        run_notebook(nb, tmp_path / "run.ipynb")
+    assert info.value.exit_code == status
+
+
+def test_the_kernel_gets_environment_variables_not_parameters(tmp_path, monkeypatch):
+    monkeypatch.delenv("ARGO_TEST_SETTING", raising=False)
+    nb = _notebook(tmp_path / "n.ipynb", "import os; print(os.environ['ARGO_TEST_SETTING'])")
+    out = run_notebook(nb, tmp_path / "run.ipynb", env={"ARGO_TEST_SETTING": "from-env"})
+    executed = nbformat.read(out, as_version=4)
+    assert executed.cells[-1].outputs[0]["text"] == "from-env\n"
+    assert "from-env" not in executed.cells[2].source  # not an injected parameter
+    assert "ARGO_TEST_SETTING" not in __import__("os").environ  # restored afterwards

@@ -1,4 +1,4 @@
-"""The brief e-mail: built from the JSON, written as .eml, sent to a local SMTP server and parsed back."""
+"""The brief e-mail as a message: MIME parts, .eml, a local SMTP server, settings checked up front."""
 
 from __future__ import annotations
 
@@ -7,39 +7,13 @@ import email.policy
 import re
 import socket
 
-import pandas as pd
 import pytest
 from aiosmtpd.controller import Controller
 
-from argo_lib import brief, config, dates, db, demo, report, views
-from argo_lib.analytics import analyse_site_week
+from argo_lib import config
+from argo_lib.report import email as mail
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64  # enough of a PNG for MIME handling
-
-
-@pytest.fixture(scope="module")
-def demo_doc(tmp_path_factory):
-    url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.sqlite'}"
-    engine = db.get_engine(url)
-    demo.build_demo_database(engine, weeks=5, end_week="2026-W47")
-    site = config.load_site("23271")
-    week = dates.report_week("2026-W47", tz=site.timezone)
-    base = dates.baseline_period(week, weeks=4)
-    readings = db.read_readings(engine, site_id="23271", start=base.start, end=week.end)
-    analysis = analyse_site_week(
-        readings,
-        site=site,
-        period=week,
-        baseline=base,
-        channels=db.read_channels(engine, site_id="23271"),
-    )
-    doc = brief.build_brief(
-        analysis,
-        parameters={"week": "2026-W47"},
-        generated_at=pd.Timestamp("2026-11-23 06:00", tz="UTC"),
-    )
-    engine.dispose()
-    return doc
 
 
 def _parts(message):
@@ -47,7 +21,7 @@ def _parts(message):
 
 
 def test_email_structure_cid_images_and_size(demo_doc):
-    message = report.build_email(
+    message = mail.build_email(
         demo_doc,
         sender="brief@argo.test",
         recipients=["fm@site.test"],
@@ -62,7 +36,7 @@ def test_email_structure_cid_images_and_size(demo_doc):
     text_part = parsed.get_body(preferencelist=("plain",))
     html = html_part.get_content()
     text = text_part.get_content()
-    assert len(html.encode()) < report.EMAIL_HTML_LIMIT_BYTES
+    assert len(html.encode()) < mail.EMAIL_HTML_LIMIT_BYTES
     assert "<script" not in html and "data:" not in html
     # Every cid: reference resolves to an inline image part, and every image is referenced.
     cids = set(re.findall(r'src="cid:([^"]+)"', html))
@@ -104,11 +78,11 @@ def smtp_server():
 
 def test_send_to_local_smtp_and_parse_back(demo_doc, smtp_server, tmp_path):
     port, sink = smtp_server
-    message = report.build_email(demo_doc, sender="brief@argo.test", recipients=["fm@site.test", "cfo@site.test"],
+    message = mail.build_email(demo_doc, sender="brief@argo.test", recipients=["fm@site.test", "cfo@site.test"],
                                  charts={"site_load": PNG})  # fmt: skip
-    eml = report.write_eml(message, tmp_path / "weekly_brief.eml")
+    eml = mail.write_eml(message, tmp_path / "weekly_brief.eml")
     settings = config.Settings(smtp_host="127.0.0.1", smtp_port=port, smtp_starttls=False)
-    report.send_email(message, settings)
+    mail.send_email(message, settings)
     assert len(sink.messages) == 1
     sender, rcpts, content = sink.messages[0]
     assert sender == "brief@argo.test" and rcpts == ["fm@site.test", "cfo@site.test"]
@@ -124,48 +98,45 @@ def test_send_to_local_smtp_and_parse_back(demo_doc, smtp_server, tmp_path):
 
 def test_starttls_required_unless_disabled(demo_doc, smtp_server):
     port, _ = smtp_server
-    message = report.build_email(demo_doc, sender="a@b.test", recipients=["c@d.test"])
-    with pytest.raises(report.EmailError, match="does not offer STARTTLS"):
-        report.send_email(
+    message = mail.build_email(demo_doc, sender="a@b.test", recipients=["c@d.test"])
+    with pytest.raises(mail.MailSettingsError, match="does not offer STARTTLS"):
+        mail.send_email(
             message, config.Settings(smtp_host="127.0.0.1", smtp_port=port, smtp_starttls=True)
         )
 
 
 def test_smtp_errors_never_show_the_password(demo_doc):
-    message = report.build_email(demo_doc, sender="a@b.test", recipients=["c@d.test"])
+    message = mail.build_email(demo_doc, sender="a@b.test", recipients=["c@d.test"])
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # closed again: nothing listens
     settings = config.Settings(
         smtp_host="127.0.0.1", smtp_port=port, smtp_password="pw-do-not-print", smtp_starttls=False
     )
-    with pytest.raises(report.EmailError, match=f"127.0.0.1:{port}") as info:
-        report.send_email(message, settings)
+    with pytest.raises(mail.EmailError, match=f"127.0.0.1:{port}") as info:
+        mail.send_email(message, settings)
     assert "pw-do-not-print" not in str(info.value)
-    with pytest.raises(report.EmailError, match="no recipients"):
-        report.send_email(report.build_email(demo_doc, sender="a@b.test", recipients=[]), settings)
-    with pytest.raises(report.EmailError, match="SMTP_HOST"):
-        report.send_email(message, config.Settings())
+    with pytest.raises(mail.MailSettingsError, match="no recipients"):
+        mail.send_email(mail.build_email(demo_doc, sender="a@b.test", recipients=[]), settings)
+    with pytest.raises(mail.MailSettingsError, match="SMTP_HOST"):
+        mail.send_email(message, config.Settings())
 
 
-def test_views_render_the_brief_numbers(demo_doc):
-    banner = views.status_banner(demo_doc)
-    assert "argo-banner--action_required" in banner and "2026-W47" in banner
-    table = views.after_hours_table(demo_doc)
-    first = demo_doc["sections"]["afterHoursWaste"]["topMeters"][0]
-    assert first["channelName"] in table and f"{first['impact']['excessKwh']:,.1f}" in table
-    summary = views.executive_summary(demo_doc)
-    assert f"{demo_doc['summary']['totalPotentialSavings']['weeklyKwh']:,.0f} kWh" in summary
-    assert (
-        views.quick_wins_table(demo_doc).count("<tr>") == len(demo_doc["sections"]["quickWins"]) + 1
-    )
-
-
-def test_empty_sections_say_so(demo_doc):
-    empty = dict(
-        demo_doc,
-        sections=dict(
-            demo_doc["sections"], spikes={"summary": {}, "topSpikes": [], "byChannel": []}
-        ),
-    )
-    assert views.spikes_table(empty) == "<p class='argo-note'>No demand spikes this week.</p>"
+@pytest.mark.parametrize(
+    ("settings", "recipients", "missing"),
+    [
+        ({}, (), ["SMTP_HOST", "MAIL_FROM", "recipients"]),
+        ({"smtp_host": "mail.test"}, (), ["MAIL_FROM", "recipients"]),
+        ({"smtp_host": "mail.test", "mail_from": "a@b.test"}, (), ["recipients"]),
+        ({"mail_from": "a@b.test"}, ("fm@site.test",), ["SMTP_HOST"]),
+    ],
+    ids=["nothing", "host-only", "no-recipients", "no-host"],
+)
+def test_mail_settings_are_checked_all_at_once(settings, recipients, missing):
+    with pytest.raises(mail.MailSettingsError) as info:
+        mail.check_mail_settings(config.Settings(**settings), recipients=recipients)
+    message = str(info.value)
+    assert all(name in message for name in missing)
+    assert info.value.exit_code == 2
+    everything = {"smtp_host": "mail.test", "mail_from": "a@b.test"}
+    mail.check_mail_settings(config.Settings(**everything), recipients=("fm@site.test",))

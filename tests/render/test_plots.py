@@ -15,8 +15,11 @@ import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.figure import Figure
+from simulated import simulated_week
 
-from argo_lib import analytics, config, dates, demo, plots, simulate
+from argo_lib import analytics, config, dates, simulate
+from argo_lib.analytics import baseline, grid, towt
+from argo_lib.render import plots, theme
 
 ENERGY_ATOL_KWH = 1e-6  # sums of the same interval energies in another order
 POWER_ATOL_KW = 1e-9  # values copied from the readings, not computed
@@ -25,36 +28,20 @@ EMAIL_PNG_MAX_BYTES = 80_000  # e-mail CID parts must stay small (target < 60 KB
 TZ = "America/New_York"
 
 
-def _week(label: str, *, faults: bool = True, resolution_s: int = 900, site=None):
-    site = site or config.load_site("23271")
-    period = dates.report_week(label, tz=site.tz)
-    baseline = dates.baseline_period(period, weeks=4)
-    sim = simulate.simulate_readings(
-        start=baseline.start,
-        end=period.end,
-        resolution_s=resolution_s,
-        seed=7,
-        site=site,
-        faults=demo.demo_faults(period) if faults else (),
-    )
-    analysis = analytics.analyse_site_week(sim.readings, site=site, period=period)
-    return analysis, sim.readings
-
-
 @pytest.fixture(scope="module")
 def demo_week():
     """2026-W47 with the demo's faults (AHU-2 after hours, kitchen spike, stuck, gap, shift)."""
-    return _week("2026-W47")
+    return simulated_week("2026-W47")
 
 
 @pytest.fixture(scope="module")
 def figures(demo_week):
     analysis, readings = demo_week
     return {
-        "site": plots.plot_site_load(analysis, readings),
+        "site": plots.plot_site_load(analysis),
         "after_hours": plots.plot_after_hours_by_meter(analysis),
-        "heatmap": plots.plot_week_heatmap(analysis, readings),
-        "channels": plots.plot_channel_small_multiples(analysis, readings),
+        "heatmap": plots.plot_week_heatmap(analysis),
+        "channels": plots.plot_channel_small_multiples(analysis),
     }
 
 
@@ -91,31 +78,6 @@ def _hours_per_cell(period: dates.Period) -> np.ndarray:
 # Site load
 
 
-def test_site_load_frame_sums_every_channel_like_the_analysis(demo_week):
-    analysis, readings = demo_week
-    frame = plots.site_load_frame(analysis, readings)
-    assert frame.attrs["channel_ids"] == tuple(analysis.channels["channel_id"])
-    assert frame.attrs["source"] == "sum of the meters"
-    assert len(frame) == 168 * 4
-    assert frame["energy_kwh"].sum() == pytest.approx(
-        analysis.channels["energy_kwh"].sum(), abs=ENERGY_ATOL_KWH
-    )
-    # the small kitchen panel's 6 h gap and AHU-1A's 8 h stuck run leave 7 of 8 channels
-    incomplete = frame["coverage"] < 1.0
-    assert int(incomplete.sum()) == 24 + 32
-    np.testing.assert_allclose(frame.loc[incomplete, "coverage"], 7 / 8)
-
-
-def test_site_load_frame_band_follows_a_clean_week():
-    analysis, readings = _week("2026-W46", faults=False)
-    frame = plots.site_load_frame(analysis, readings)
-    assert frame[["p5_kw", "median_kw", "p95_kw"]].notna().all().all()
-    assert (frame["p5_kw"] <= frame["median_kw"]).all()
-    assert (frame["median_kw"] <= frame["p95_kw"]).all()
-    relative = (frame["load_kw"] - frame["median_kw"]).abs() / frame["median_kw"]
-    assert relative.median() < 0.10
-
-
 def test_site_load_chart_shows_the_week_against_the_band(demo_week, figures):
     analysis, readings = demo_week
     fig = figures["site"]
@@ -125,7 +87,7 @@ def test_site_load_chart_shows_the_week_against_the_band(demo_week, figures):
     assert "[kW]" in ax.get_ylabel()
     assert ax.get_xlim() == (0.0, 168.0)
     (line,) = _by_gid(ax, "load")
-    frame = plots.site_load_frame(analysis, readings)
+    frame = analysis.site_load
     np.testing.assert_allclose(line.get_ydata(), frame["load_kw"], atol=POWER_ATOL_KW)
     np.testing.assert_allclose(np.diff(line.get_xdata()), 0.25)
     assert len(_by_gid(ax, "usual-range")) == 1
@@ -156,34 +118,15 @@ def test_site_load_uses_the_main_meter_when_the_site_has_one():
     channels = tuple(
         dataclasses.replace(c, role="main") if c.channel_id == 162121 else c for c in site.channels
     )
-    analysis, readings = _week("2026-W47", site=dataclasses.replace(site, channels=channels))
-    frame = plots.site_load_frame(analysis, readings)
+    analysis, readings = simulated_week(
+        "2026-W47", site=dataclasses.replace(site, channels=channels)
+    )
+    frame = analysis.site_load
     assert frame.attrs["channel_ids"] == (162121,)
     ahu2 = analysis.channels.set_index("channel_id").loc[162121, "energy_kwh"]
     assert frame["energy_kwh"].sum() == pytest.approx(ahu2, abs=ENERGY_ATOL_KWH)
-    fig = plots.plot_site_load(analysis, readings)
+    fig = plots.plot_site_load(analysis)
     assert fig.axes[0].get_ylabel() == "Main meter [kW]"
-
-
-def test_site_load_mixes_hourly_and_quarter_hour_channels(demo_week):
-    _, readings = demo_week
-    site = config.load_site("23271")
-    period = dates.report_week("2026-W47", tz=site.tz)
-    kitchen = readings["channel_id"] == 162285
-    hourly = (
-        readings[kitchen]
-        .assign(timestamp=lambda f: f["timestamp"].dt.floor("h"))
-        .groupby(["channel_id", "timestamp"], as_index=False)
-        .agg(energy_kwh=("energy_kwh", "sum"), power_kw=("power_kw", "mean"))
-    )
-    mixed = pd.concat([readings[~kitchen], hourly], ignore_index=True)
-    analysis = analytics.analyse_site_week(mixed, site=site, period=period)
-    assert set(analysis.channels["resolution_s"]) == {900, 3600}
-    frame = plots.site_load_frame(analysis, mixed)
-    assert frame.attrs["resolution_s"] == 900
-    assert frame["energy_kwh"].sum() == pytest.approx(
-        analysis.channels["energy_kwh"].sum(), abs=ENERGY_ATOL_KWH
-    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -204,9 +147,9 @@ def test_after_hours_bars_are_the_analysis_numbers_largest_first(demo_week, figu
     labels = [t.get_text() for t in ax.get_yticklabels()]  # top to bottom
     assert labels[:3] == ["AHU-2", "RTU-1", "RTU-3"]
     assert ax.get_xlabel() == "Excess energy after hours this week [kWh]"
-    assert matplotlib.colors.to_hex(bars[0].get_facecolor()) == plots.ACTION  # > 100 kWh
-    assert matplotlib.colors.to_hex(bars[1].get_facecolor()) == plots.ATTENTION  # >= 10 kWh
-    assert matplotlib.colors.to_hex(bars[-1].get_facecolor()) == plots.PALETTE["below"]
+    assert matplotlib.colors.to_hex(bars[0].get_facecolor()) == theme.ACTION  # > 100 kWh
+    assert matplotlib.colors.to_hex(bars[1].get_facecolor()) == theme.ATTENTION  # >= 10 kWh
+    assert matplotlib.colors.to_hex(bars[-1].get_facecolor()) == theme.PALETTE["below"]
     assert "117.8 kWh · $14.14" in _texts(figures["after_hours"])
 
 
@@ -246,9 +189,9 @@ def test_heatmap_is_days_by_hours_and_sums_to_the_site_energy(demo_week, figures
     ids=["spring", "fall"],
 )
 def test_dst_weeks_plot_at_their_real_length(week, hours, note):
-    analysis, readings = _week(week)
+    analysis, readings = simulated_week(week)
     assert analysis.period.hours == hours
-    site_fig = plots.plot_site_load(analysis, readings)
+    site_fig = plots.plot_site_load(analysis)
     ax = site_fig.axes[0]
     assert ax.get_xlim() == (0.0, float(hours))
     (line,) = _by_gid(ax, "load")
@@ -257,7 +200,7 @@ def test_dst_weeks_plot_at_their_real_length(week, hours, note):
     assert len(midnights) == 8
     assert np.diff(midnights).tolist().count(24.0) == 6  # the DST Sunday is 23 or 25 h
 
-    heat_fig = plots.plot_week_heatmap(analysis, readings)
+    heat_fig = plots.plot_week_heatmap(analysis)
     (image,) = _by_gid(heat_fig.axes[0], "heatmap")
     cells = np.ma.filled(image.get_array(), np.nan)
     per_cell = _hours_per_cell(analysis.period)
@@ -268,8 +211,8 @@ def test_dst_weeks_plot_at_their_real_length(week, hours, note):
 
 
 def test_heatmap_closes_holidays():
-    analysis, readings = _week("2026-W48", faults=False)  # Thanksgiving, Thu 26 Nov
-    ax = plots.plot_week_heatmap(analysis, readings).axes[0]
+    analysis, readings = simulated_week("2026-W48", faults=False)  # Thanksgiving, Thu 26 Nov
+    ax = plots.plot_week_heatmap(analysis).axes[0]
     days = [t.get_text() for t in ax.get_yticklabels()]
     assert days[3] == "Thu 26 (hol.)"
     (outlines,) = _by_gid(ax, "opening-hours")
@@ -287,7 +230,7 @@ def test_small_multiples_one_panel_per_channel_in_its_colour(demo_week, figures)
     panels = [ax for ax in fig.axes if (ax.get_gid() or "").startswith("channel-")]
     ids = [int(ax.get_gid().split("-")[1]) for ax in panels]
     assert ids == analysis.channels["channel_id"].tolist()
-    colors = plots.channel_colors(ids)
+    colors = theme.channel_colors(ids)
     site = analysis.site
     for cid, ax in zip(ids, panels, strict=True):
         assert ax.get_title(loc="left").startswith(site.channel(cid).name)
@@ -310,21 +253,21 @@ def test_small_multiples_keep_a_channel_without_readings(demo_week):
     names = meta.loc[meta["group"] == "wilson", ["channel_id", "channel_name"]]  # Eniscope names
     assert names["channel_name"].str.contains("_WCDS_").any()
     quiet = analytics.analyse_site_week(kept, site=site, period=period, channels=names)
-    fig = plots.plot_channel_small_multiples(quiet, kept)
+    fig = plots.plot_channel_small_multiples(quiet)
     panels = {ax.get_gid(): ax for ax in fig.axes if ax.get_gid()}
     assert len(panels) == len(quiet.channels) == 8
     empty = panels["channel-162319"]
     assert empty.get_title(loc="left") == "Kitchen Panel (small)"
     assert "No readings this week" in [t.get_text() for t in empty.texts]
     assert not _by_gid(empty, "load")
-    frame = plots.site_load_frame(quiet, kept)
+    frame = quiet.site_load
     assert 162319 not in frame.attrs["channel_ids"]
-    assert "Kitchen Panel (small)" in _texts(plots.plot_site_load(quiet, kept))
+    assert "Kitchen Panel (small)" in _texts(plots.plot_site_load(quiet))
 
 
 def test_small_multiples_shorten_labels_in_narrow_panels(demo_week):
     analysis, readings = demo_week
-    fig = plots.plot_channel_small_multiples(analysis, readings, ncols=3)
+    fig = plots.plot_channel_small_multiples(analysis, ncols=3)
     panels = [ax for ax in fig.axes if ax.get_gid()]
     assert len(panels) == 8
     bottom = panels[-1]
@@ -336,10 +279,10 @@ def test_small_multiples_shorten_labels_in_narrow_panels(demo_week):
 
 
 CHARTS = {
-    "site": lambda a, r: plots.plot_site_load(a, r),
-    "after_hours": lambda a, r: plots.plot_after_hours_by_meter(a),
-    "heatmap": lambda a, r: plots.plot_week_heatmap(a, r),
-    "channels": lambda a, r: plots.plot_channel_small_multiples(a, r),
+    "site": lambda a: plots.plot_site_load(a),
+    "after_hours": lambda a: plots.plot_after_hours_by_meter(a),
+    "heatmap": lambda a: plots.plot_week_heatmap(a),
+    "channels": lambda a: plots.plot_channel_small_multiples(a),
 }
 
 
@@ -352,7 +295,7 @@ def test_a_week_without_data_says_so(chart, readings):
     if frame is not None:
         frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True)
     analysis = analytics.analyse_site_week(frame, site=site, period=period)
-    fig = CHARTS[chart](analysis, frame)
+    fig = CHARTS[chart](analysis)
     assert isinstance(fig, Figure)
     assert "No data for this week" in _texts(fig)
     assert plots.figure_to_png(fig).startswith(PNG_SIGNATURE)
@@ -363,7 +306,7 @@ def test_after_hours_without_a_baseline_says_why(demo_week):
     week_only = readings[readings["timestamp"] >= analysis.period.start]
     fresh = analytics.analyse_site_week(week_only, site=analysis.site, period=analysis.period)
     assert "baseline lacks data" in _texts(plots.plot_after_hours_by_meter(fresh))
-    site_fig = plots.plot_site_load(fresh, week_only)
+    site_fig = plots.plot_site_load(fresh)
     assert not _by_gid(site_fig.axes[0], "usual-range")
     assert "No usual range" in _texts(site_fig)
 
@@ -374,7 +317,7 @@ def test_email_charts_are_small_opaque_pngs(figures, chart):
     assert png.startswith(PNG_SIGNATURE)
     assert len(png) < EMAIL_PNG_MAX_BYTES
     width, _ = _png_size(png)
-    assert width == round(plots.EMAIL_WIDTH_IN * plots.EMAIL_DPI)
+    assert width == round(theme.EMAIL_WIDTH_IN * theme.PNG_DPI)  # 960 px, shown 640 px wide
     assert png[25] in (2, 3)  # IHDR colour type: RGB or palette, no alpha channel
     assert b"tRNS" not in png  # no transparent palette entries either
 
@@ -391,9 +334,67 @@ def test_figures_stay_out_of_pyplot_and_render_in_notebooks(figures):
 
 
 def test_channel_colours_are_stable_and_skip_problem_colours():
-    first = plots.channel_colors([162320, 162119, 162285])
-    again = plots.channel_colors([162285, 162320, 162119])
+    first = theme.channel_colors([162320, 162119, 162285])
+    again = theme.channel_colors([162285, 162320, 162119])
     assert first == again
     assert len(set(first.values())) == 3
-    problem = {plots.ACTION, plots.ATTENTION, plots.ACCENT}
-    assert not problem & set(plots.CHANNEL_PALETTE)
+    problem = {theme.ACTION, theme.ATTENTION, theme.ACCENT}
+    assert not problem & set(theme.CHANNEL_PALETTE)
+
+
+# --------------------------------------------------------------------------------------------
+# Charts draw what the analysis computed
+
+
+def test_channel_band_is_the_band_the_detectors_used(demo_week, figures):
+    """The grey band of each panel is analysis.expected (TOWT or profile), point for point."""
+    analysis, _ = demo_week
+    expected = analysis.expected[900]
+    g = analysis.grids[900]
+    panels = [ax for ax in figures["channels"].axes if (ax.get_gid() or "").startswith("channel-")]
+    assert len(panels) == 8
+    for ax in panels:
+        col = int(np.flatnonzero(g.channel_ids == int(ax.get_gid().split("-")[1]))[0])
+        (band,) = _by_gid(ax, "usual-range")
+        # fill_between's polygon runs along P95 one way and along P5 the other
+        ys = np.round(band.get_paths()[0].vertices[:, 1], 9)
+        p5, p95 = expected.p5[:, col], expected.p95[:, col]
+        assert np.isin(np.round(p95[np.isfinite(p95)], 9), ys).all()
+        assert np.isin(np.round(p5[np.isfinite(p5)], 9), ys).all()
+
+
+def test_what_is_drawn_flagged_lies_above_the_drawn_band(demo_week, figures):
+    """AHU-2's after-hours nights are drawn red, and above the band the detectors used."""
+    analysis, _ = demo_week
+    (ax,) = [a for a in figures["channels"].axes if a.get_gid() == "channel-162121"]
+    (flagged,) = _by_gid(ax, "flagged")
+    col = int(np.flatnonzero(analysis.grids[900].channel_ids == 162121)[0])
+    p95 = analysis.expected[900].p95[:, col]
+    load = analysis.grids[900].load_kw[:, col]
+    red = np.isfinite(flagged.get_ydata())
+    assert red.sum() >= 3 * 13 * 4  # three nights of 13 h at 15 min
+    assert ((load > p95) & red).sum() / red.sum() > 0.95
+
+
+def test_charts_never_rebuild_grids_or_refit_baselines(demo_week, monkeypatch):
+    analysis, _ = demo_week
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a chart recomputed what the analysis already holds")
+
+    for module, name in (
+        (grid, "build_grids"),
+        (grid, "check_readings"),
+        (baseline, "fit_profile"),
+        (baseline, "expected_stats"),
+        (towt, "fit_towt"),
+    ):
+        monkeypatch.setattr(module, name, refuse)
+    for chart in CHARTS.values():
+        assert plots.figure_to_png(chart(analysis)).startswith(PNG_SIGNATURE)
+
+
+def test_a_chart_png_is_drawn_once_and_shared(figures):
+    fig = figures["site"]
+    shown, _ = fig._repr_png_()
+    assert fig.to_png() is shown  # the e-mail and the files get the bytes the notebook showed

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import email
 import email.policy
+import json
 import os
 import re
 import shutil
+import types
 from pathlib import Path
 
 import nbformat
@@ -16,8 +19,17 @@ import pytest
 import sqlalchemy as sa
 from conftest import GOLDEN_DIR, GOLDEN_PARAMETERS, IN_CI, INJECTED_RTOL, prepare_golden_environment
 
-from argo_lib import brief, config, db, demo, report
-from argo_lib.weekly_brief import WeeklyBriefRun, run_weekly_brief
+from argo_lib import brief, cli, config, db, demo
+from argo_lib.jobs.weekly_brief import (
+    ARTEFACTS,
+    BriefRequest,
+    compute_brief,
+    publish_brief,
+    run_weekly_brief,
+)
+from argo_lib.report import email as mail
+from argo_lib.report.notebook import NOTEBOOKS_DIR, NotebookRunError, ParameterError, run_notebook
+from argo_lib.report.outputs import OutputFolderError
 
 AS_OF = pd.Timestamp("2026-11-26 09:00", tz="America/New_York")
 
@@ -39,9 +51,23 @@ def golden_env(tmp_path_factory):
                 os.environ[key] = value
 
 
+def _resolve(**kwargs) -> BriefRequest:
+    return BriefRequest.resolve(**({"site_id": "23271", "week": "2026-W47"} | kwargs))
+
+
 @pytest.fixture(scope="module")
 def outputs(golden_env):
-    return run_weekly_brief(site_id="23271", week="2026-W47")
+    """The operator's run of the demo week: ``argo brief --site 23271 --week 2026-W47``."""
+    assert cli.main(["brief", "--site", "23271", "--week", "2026-W47"]) == 0
+    folder = golden_env / "outputs" / "23271" / "2026-W47"
+    return types.SimpleNamespace(
+        folder=folder,
+        json=folder / "weekly_brief.json",
+        notebook=folder / "weekly_brief.ipynb",
+        html=folder / "weekly_brief.html",
+        eml=folder / "weekly_brief.eml",
+        brief=json.loads((folder / "weekly_brief.json").read_text()),
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -51,7 +77,7 @@ def outputs(golden_env):
 
 @pytest.mark.parametrize("name", sorted(GOLDEN_PARAMETERS))
 def test_golden_code_cells_equal_the_source_plus_injected_parameters(name):
-    source = nbformat.read(report.NOTEBOOKS_DIR / f"{name}.ipynb", as_version=4)
+    source = nbformat.read(NOTEBOOKS_DIR / f"{name}.ipynb", as_version=4)
     golden = nbformat.read(GOLDEN_DIR / f"{name}.ipynb", as_version=4)
     golden_code = [
         c.source
@@ -72,7 +98,7 @@ def test_golden_code_cells_equal_the_source_plus_injected_parameters(name):
     assert golden.metadata.get("keep_output") is True
 
 
-@pytest.mark.parametrize("path", sorted(report.NOTEBOOKS_DIR.glob("*.ipynb")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted(NOTEBOOKS_DIR.glob("*.ipynb")), ids=lambda p: p.name)
 def test_source_notebooks_are_committed_without_outputs_and_stay_thin(path):
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:
@@ -124,17 +150,17 @@ def test_source_notebooks_are_committed_without_outputs_and_stay_thin(path):
     ids=["future", "bad-label", "before-data", "unknown-site", "baseline", "threshold"],
 )
 def test_bad_parameters_fail_with_a_fix(golden_env, kwargs, error, message):
-    arguments = {"site_id": "23271", "week": "2026-W47"} | kwargs
-    with pytest.raises(error, match=message):
-        WeeklyBriefRun.from_parameters(**arguments, as_of=AS_OF)
+    with pytest.raises(error, match=message) as info:
+        _resolve(**kwargs, as_of=AS_OF)
+    assert info.value.exit_code == 2
 
 
 def test_unknown_notebook_parameter_is_refused_before_a_kernel_starts(golden_env):
     with pytest.raises(
-        report.ParameterError,
+        ParameterError,
         match=r"unknown parameter 'baseline_week' \(did you mean 'baseline_weeks'\?\)",
     ):
-        report.run_notebook("weekly_brief", golden_env / "x.ipynb", parameters={"baseline_week": 4})
+        run_notebook("weekly_brief", golden_env / "x.ipynb", parameters={"baseline_week": 4})
     assert not (golden_env / "x.ipynb").exists()
 
 
@@ -144,7 +170,7 @@ def test_empty_database_says_how_to_load_data(tmp_path):
     with pytest.raises(
         ValueError, match=r"no readings for site 23271 .*`argo ingest --site 23271`"
     ):
-        WeeklyBriefRun.from_parameters(site_id="23271", week="2026-W47", as_of=AS_OF, engine=engine)
+        _resolve(as_of=AS_OF, engine=engine)
 
 
 # --------------------------------------------------------------------------------------------
@@ -167,9 +193,8 @@ def early_db(early_path):
 
 
 def _brief_for(engine, week: str) -> dict:
-    run = WeeklyBriefRun.from_parameters(site_id="23271", week=week, as_of=AS_OF, engine=engine)
-    analysis = run.analyse(engine=engine)
-    return run.build_brief(analysis)
+    request = _resolve(week=week, as_of=AS_OF, engine=engine)
+    return compute_brief(request, engine=engine).doc
 
 
 def test_week_without_data_gives_a_brief_that_says_so(early_db):
@@ -188,10 +213,9 @@ def test_week_without_data_gives_a_brief_that_says_so(early_db):
 def test_notebook_on_a_week_without_data_runs_to_the_end(
     early_db, early_path, tmp_path, monkeypatch
 ):
-    monkeypatch.setenv("DATABASE_URL", "")
-    monkeypatch.setenv("ARGO_SQLITE_PATH", str(early_path))
-    monkeypatch.setenv("ARGO_OUTPUTS_DIR", str(tmp_path))
-    result = run_weekly_brief(site_id="23271", week="2026-W47")
+    url = f"sqlite:///{early_path}"
+    request = _resolve(as_of=AS_OF, engine=early_db)
+    result = run_weekly_brief(request, database_url=url, output_dir=tmp_path / "W47")
     html = result.html.read_text()
     assert "No demand spikes this week." in html and "no_data" not in html
     assert "No readings" in html or "no readings" in html  # health says why, in words
@@ -217,18 +241,10 @@ def test_week_without_baseline_says_insufficient_baseline(early_db):
 
 
 def test_outputs_are_written_under_site_and_iso_week(outputs, golden_env):
-    folder = golden_env / "outputs" / "23271" / "2026-W47"
-    assert outputs.json == folder / "weekly_brief.json"
-    for path in (
-        outputs.json,
-        outputs.notebook,
-        outputs.html,
-        outputs.eml,
-        folder / "site_load.png",
-        folder / "after_hours.png",
-    ):
-        assert path.is_file(), path
-    assert not list(folder.glob("*.failed.ipynb")) and not list(folder.glob("*.partial.ipynb"))
+    site_folder = golden_env / "outputs" / "23271"
+    assert outputs.folder == site_folder / "2026-W47"
+    assert sorted(p.name for p in outputs.folder.iterdir()) == sorted(ARTEFACTS)
+    assert [p.name for p in site_folder.iterdir()] == ["2026-W47"]  # no staging or failed run
     brief.validate_brief(outputs.brief)
 
 
@@ -262,7 +278,7 @@ def _week():
 def test_html_is_self_contained_without_code(outputs):
     html = outputs.html.read_text()
     assert "<script" not in html and not re.search(r"""(src|href)=["']https?://""", html)
-    assert "WeeklyBriefRun.from_parameters" not in html  # no code cells
+    assert "BriefRequest.resolve" not in html  # no code cells
     for heading in (
         "Executive summary",
         "Quick wins",
@@ -278,7 +294,7 @@ def test_html_is_self_contained_without_code(outputs):
 def test_email_file_has_cid_charts_and_a_small_body(outputs):
     message = email.message_from_bytes(outputs.eml.read_bytes(), policy=email.policy.default)
     body = message.get_body(preferencelist=("html",)).get_content()
-    assert len(body.encode()) < report.EMAIL_HTML_LIMIT_BYTES
+    assert len(body.encode()) < mail.EMAIL_HTML_LIMIT_BYTES
     cids = set(re.findall(r'src="cid:([^"]+)"', body))
     parts = {
         p["Content-ID"].strip("<>") for p in message.walk() if p.get_content_type() == "image/png"
@@ -291,11 +307,6 @@ def test_email_file_has_cid_charts_and_a_small_body(outputs):
         .startswith("Argo Energy Solutions")
     )
     assert [a.get_filename() for a in message.iter_attachments()] == ["weekly_brief.html"]
-
-
-def test_brief_timings_are_recorded(outputs):
-    assert set(outputs.seconds) >= {"notebook", "html", "email", "total"}
-    assert outputs.seconds["total"] >= outputs.seconds["notebook"] > 0
 
 
 # --------------------------------------------------------------------------------------------
@@ -344,7 +355,7 @@ def test_html_renders_in_headless_chromium(outputs, tmp_path):
     assert (pixels < 200).mean() > 0.02  # ink on the page
 
 
-def test_secrets_never_reach_any_output(postgres_url, tmp_path, monkeypatch):
+def test_secrets_never_reach_any_output(postgres_url, tmp_path, monkeypatch, capsys):
     # PostgreSQL with a password in DATABASE_URL (the throwaway cluster trusts loopback, so any
     # password works) and credentials in the environment: none may appear in any file of the run.
     url = sa.make_url(postgres_url).set(password="Pg-s3cret-9")
@@ -356,12 +367,174 @@ def test_secrets_never_reach_any_output(postgres_url, tmp_path, monkeypatch):
     monkeypatch.setenv("ARGO_OUTPUTS_DIR", str(tmp_path / "out"))
     engine = db.get_engine()
     demo.build_demo_database(engine, weeks=2, end_week="2026-W47")
-    result = run_weekly_brief(site_id="23271", week="2026-W47", baseline_weeks=1)
+    argv = ["brief", "--site", "23271", "--week", "2026-W47", "--baseline-weeks", "1"]
+    assert cli.main(argv) == 0
+    printed = capsys.readouterr()
     files = [p for p in (tmp_path / "out").rglob("*") if p.is_file()]
-    assert len(files) >= 6
+    assert len(files) == len(ARTEFACTS)
     for path in files:
         data = path.read_bytes()
         assert not any(s.encode() in data for s in secrets), path.name
-    assert (
-        "password ***" in result.notebook.read_text() or "PostgreSQL" in result.notebook.read_text()
+    assert not any(s in printed.out + printed.err for s in secrets)
+    executed = (tmp_path / "out" / "23271" / "2026-W47" / "weekly_brief.ipynb").read_text()
+    assert "PostgreSQL database" in executed and "password ***" in executed
+
+
+# --------------------------------------------------------------------------------------------
+# One computation: every artefact of a run agrees with every other
+# --------------------------------------------------------------------------------------------
+
+
+def _html_images(html: str) -> list[bytes]:
+    return [base64.b64decode(b) for b in re.findall(r'src="data:image/png;base64,([^"]+)"', html)]
+
+
+def test_every_artefact_shows_the_same_charts(outputs):
+    """The PNG files, the HTML report's images and the e-mail's images are the same bytes."""
+    files = {name: (outputs.folder / f"{name}.png").read_bytes() for name in
+             ("site_load", "after_hours", "week_heatmap", "channels")}  # fmt: skip
+    assert _html_images(outputs.html.read_text()) == list(files.values())  # in report order
+    message = email.message_from_bytes(outputs.eml.read_bytes(), policy=email.policy.default)
+    inline = {
+        p.get_filename(): p.get_content()
+        for p in message.walk()
+        if p.get_content_type() == "image/png"
+    }
+    assert inline == {"site_load.png": files["site_load"], "after_hours.png": files["after_hours"]}
+    executed = nbformat.read(outputs.notebook, as_version=4)
+    shown = [
+        base64.b64decode(o["data"]["image/png"])
+        for c in executed.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if "image/png" in o.get("data", {})
+    ]
+    assert shown == list(files.values())
+
+
+def test_every_artefact_shows_the_same_numbers(outputs):
+    """The JSON's figures appear, formatted the same way, in the notebook, HTML and e-mail."""
+    doc = outputs.brief
+    savings = doc["summary"]["totalPotentialSavings"]
+    waste = doc["sections"]["afterHoursWaste"]["summary"]["totalExcessKwh"]
+    figures = [
+        f"{savings['weeklyKwh']:,.0f} kWh",
+        f"${savings['weeklyCost']:,.2f}",
+        f"${savings['estimatedAnnual']:,.0f}",
+        f"{doc['dataQuality']['avgCompleteness']:,.1f} %",
+        f"{doc['sections']['quickWins'][0]['impact']['weeklyKwh']:,.1f}",
+    ]
+    message = email.message_from_bytes(outputs.eml.read_bytes(), policy=email.policy.default)
+    mail_html = message.get_body(preferencelist=("html",)).get_content()
+    mail_text = message.get_body(preferencelist=("plain",)).get_content()
+    report_html = outputs.html.read_text()
+    executed = outputs.notebook.read_text()
+    for figure in figures:
+        assert figure in report_html and figure in executed and figure in mail_html, figure
+    top = doc["sections"]["afterHoursWaste"]["topMeters"][0]["impact"]["excessKwh"]
+    assert f"{waste:,.1f} kWh" in mail_text and f"{top:,.1f}" in report_html
+    assert doc["summary"]["headline"][0] in mail_text and doc["summary"]["headline"][0] in executed
+    # the run recorded the parameters that reproduce it: the resolved week, not "last"
+    assert doc["metadata"]["parameters"] == {
+        "site_id": "23271",
+        "week": "2026-W47",
+        "baseline_weeks": 4,
+        "threshold_overrides": "{}",  # as JSON text (the schema keeps parameters scalar)
+    }
+
+
+def test_an_interactive_run_writes_nothing_official(golden_env, tmp_path):
+    """JupyterLab, nbconvert or papermill without output_dir: the run shows, it does not publish."""
+    published = golden_env / "outputs"
+    before = sorted(str(p) for p in published.rglob("*")) if published.exists() else []
+    run_notebook("weekly_brief", tmp_path / "wb.ipynb", parameters={"week": "2026-W47"})
+    after = sorted(str(p) for p in published.rglob("*")) if published.exists() else []
+    assert after == before
+    assert [p.name for p in tmp_path.iterdir()] == ["wb.ipynb"]
+
+
+def test_plain_papermill_with_a_misspelled_parameter_writes_nothing(golden_env, tmp_path):
+    import papermill
+
+    published = golden_env / "outputs"
+    before = sorted(str(p) for p in published.rglob("*")) if published.exists() else []
+    papermill.execute_notebook(  # papermill only logs a warning for the unknown name
+        str(NOTEBOOKS_DIR / "weekly_brief.ipynb"),
+        str(tmp_path / "wb.ipynb"),
+        parameters={"weeek": "2026-W47"},
+        progress_bar=False,
+        kernel_name="python3",
+        cwd=str(NOTEBOOKS_DIR),
     )
+    after = sorted(str(p) for p in published.rglob("*")) if published.exists() else []
+    assert after == before
+
+
+def test_papermill_with_output_dir_replaces_the_folder_whole(golden_env, tmp_path):
+    folder = tmp_path / "2026-W47"
+    folder.mkdir()
+    (folder / "weekly_brief.html").write_text("an older run's report")
+    (folder / "weekly_brief.json").write_text("{}")
+    run_notebook(
+        "weekly_brief",
+        tmp_path / "wb.ipynb",
+        parameters={"week": "2026-W47", "output_dir": str(folder)},
+    )
+    names = sorted(p.name for p in folder.iterdir())
+    assert names == sorted(
+        [
+            "weekly_brief.json",
+            "site_load.png",
+            "after_hours.png",
+            "week_heatmap.png",
+            "channels.png",
+        ]
+    )  # the older HTML is gone with its folder: no mix of two runs
+    doc = json.loads((folder / "weekly_brief.json").read_text())
+    brief.validate_brief(doc)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["2026-W47", "wb.ipynb"]
+
+
+def test_a_folder_of_other_files_is_never_replaced(golden_env, tmp_path):
+    (tmp_path / "notes.txt").write_text("keep me")
+    with pytest.raises(OutputFolderError, match=r"holds files that no run wrote \(notes.txt\)"):
+        _resolve(output_dir=str(tmp_path))
+    assert cli.main(["brief", "--week", "2026-W47", "--output-dir", str(tmp_path)]) == 2
+    assert (tmp_path / "notes.txt").read_text() == "keep me"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def test_publish_writes_the_json_and_charts_together(golden_env, tmp_path):
+    request = _resolve(output_dir=str(tmp_path / "out"))
+    computed = compute_brief(request)
+    assert publish_brief(computed) == tmp_path / "out"
+    assert json.loads((tmp_path / "out" / "weekly_brief.json").read_text()) == computed.doc
+    assert (tmp_path / "out" / "channels.png").read_bytes() == computed.charts.png("channels")
+    assert publish_brief(compute_brief(_resolve())) is None  # no output_dir: nothing written
+
+
+def test_a_failed_run_leaves_the_published_folder_unchanged(outputs, golden_env, tmp_path):
+    before = {p.name: p.read_bytes() for p in outputs.folder.iterdir()}
+    broken = tmp_path / "no-schema.sqlite"
+    sa.create_engine(f"sqlite:///{broken}").connect().close()  # a database without the schema
+    request = _resolve()
+    with pytest.raises(NotebookRunError, match="SchemaError") as info:
+        run_weekly_brief(request, database_url=f"sqlite:///{broken}")
+    assert info.value.exit_code == 2
+    assert "is unchanged" in str(info.value)
+    assert {p.name: p.read_bytes() for p in outputs.folder.iterdir()} == before
+    failed = outputs.folder.with_name("2026-W47.failed")
+    assert (failed / "weekly_brief.failed.ipynb").is_file()
+    # the next good run publishes and clears the failed one
+    assert cli.main(["brief", "--week", "2026-W47"]) == 0
+    assert not failed.exists()
+
+
+def test_brief_reads_the_database_given_on_the_command_line(golden_env, tmp_path, monkeypatch):
+    golden = os.environ["ARGO_SQLITE_PATH"]
+    monkeypatch.setenv("ARGO_SQLITE_PATH", str(tmp_path / "absent.sqlite"))
+    argv = ["brief", "--week", "2026-W47", "--database-url", f"sqlite:///{golden}"]
+    assert cli.main([*argv, "--output-dir", str(tmp_path / "W47")]) == 0
+    doc = json.loads((tmp_path / "W47" / "weekly_brief.json").read_text())
+    assert doc["summary"]["status"] == "action_required"
+    assert not (tmp_path / "absent.sqlite").exists()

@@ -7,6 +7,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
+from simulated import CASES, IDS, KITCHEN_SMALL, RTU1, case
 
 from argo_lib import dates, simulate
 from argo_lib.analytics import analyse_site_week, quick_wins, summary
@@ -14,7 +15,6 @@ from argo_lib.config import ChannelConfig, SiteSettings, Tariff, TouPeriod
 
 TZ = "America/New_York"
 ENERGY_ATOL_KWH = 1e-6  # sums of exact inputs
-INJECTED_RTOL = 0.05  # an analytic must report an injected quantity within ±5 % (issue text)
 WEEK = dates.report_week("2025-W41", tz=TZ)
 BASE = dates.baseline_period(WEEK)
 WILSON = tuple(ChannelConfig(c.channel_id, c.name) for c in simulate.WILSON_CHANNELS)
@@ -270,3 +270,27 @@ def test_status_rules(high, cost, events, expected):
 def test_naive_period_or_overlapping_baseline_is_rejected():
     with pytest.raises(ValueError, match="overlaps the report period"):
         analyse_site_week(None, site=SITE, period=WEEK, baseline=WEEK)
+
+
+# --- simulated weeks with labelled faults (tests/simulated.py) ---
+
+
+@pytest.mark.parametrize(("week", "resolution_s"), CASES, ids=IDS)
+def test_clean_week_has_no_findings(week, resolution_s):
+    _, analysis = case(week, resolution_s, faulty=False)
+    assert analysis.health.empty
+    assert analysis.anomalies.empty
+    assert analysis.spikes.empty
+    assert analysis.level_shifts.empty
+    assert not analysis.after_hours["significant"].any()
+    assert analysis.quick_wins.empty
+    assert analysis.summary.status == "operating_normally"
+    assert analysis.summary.headline == (
+        "Operating normally: no data issues or unusual consumption found",
+    )
+
+
+def test_faulty_week_has_no_other_findings():
+    _, analysis = case("2025-W41", 900)
+    assert set(analysis.anomalies["channel_id"]) == {KITCHEN_SMALL, RTU1}
+    assert set(analysis.health["type"]) == {"stuck_sensor"}

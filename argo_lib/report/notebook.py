@@ -1,0 +1,367 @@
+"""Notebooks, run headlessly: checked parameters, papermill, nbconvert HTML.
+
+This is the only module that uses papermill and nbconvert. :func:`run_notebook` checks the
+parameters against the notebook's ``parameters`` cell before any work (papermill itself only
+warns about unknown names), executes the notebook headlessly and writes the executed notebook
+atomically: a failed run leaves ``<name>.failed.ipynb`` for diagnosis and never a file that
+looks like a finished run. :func:`render_html` renders an executed notebook without code with
+the branded ``argo`` template (the theme's colours from :mod:`argo_lib.render.theme`),
+self-contained: no scripts, no external URLs.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import contextlib
+import difflib
+import logging
+import os
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from argo_lib.config import PROJECT_ROOT
+from argo_lib.errors import EXIT_FAILED, EXIT_USAGE, ArgoError, RunError, UsageError
+
+__all__ = [
+    "NOTEBOOKS_DIR",
+    "NotebookRunError",
+    "ParameterError",
+    "check_parameters",
+    "load_parameter_set",
+    "notebook_parameters",
+    "render_html",
+    "run_notebook",
+]
+
+logger = logging.getLogger(__name__)
+
+NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
+"""The workbook's source notebooks."""
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+"""nbconvert's ``argo`` template and the e-mail templates."""
+
+
+class ParameterError(UsageError):
+    """A notebook parameter is unknown or of the wrong type; the message says how to fix it."""
+
+
+class NotebookRunError(RunError):
+    """A notebook failed while running; the message names the cell error and the saved notebook.
+
+    ``exit_code`` follows the error raised in the kernel: 2 when it was a usage or
+    configuration error (:class:`~argo_lib.errors.UsageError`) or an unexpected error that a
+    re-run would meet again, 1 when it was failed work worth re-running
+    (:class:`~argo_lib.errors.RunError`, a connection or time-out error).
+    """
+
+    def __init__(self, message: str, *, kernel_error: str = "") -> None:
+        super().__init__(message)
+        self.kernel_error = kernel_error
+        self.exit_code = _exit_code_of(kernel_error)
+
+
+_TRANSIENT_DATABASE_ERRORS = {"OperationalError", "InterfaceError"}
+"""Database-driver errors (SQLAlchemy, psycopg2) of a connection that went away."""
+
+
+def _subclasses(cls: type) -> list[type]:
+    found = []
+    for sub in cls.__subclasses__():
+        found += [sub, *_subclasses(sub)]
+    return found
+
+
+def _exit_code_of(kernel_error: str) -> int:
+    """Exit status for an exception class name raised in a kernel (see NotebookRunError)."""
+    codes = {c.__name__: c.exit_code for c in _subclasses(ArgoError)}
+    if kernel_error in codes:
+        return int(codes[kernel_error])
+    builtin = getattr(builtins, kernel_error, None)
+    if isinstance(builtin, type) and issubclass(builtin, OSError):
+        return EXIT_FAILED
+    return EXIT_FAILED if kernel_error in _TRANSIENT_DATABASE_ERRORS else EXIT_USAGE
+
+
+_TYPES: dict[str, tuple[type, ...]] = {
+    "str": (str,),
+    "int": (int,),
+    "float": (int, float),
+    "bool": (bool,),
+    "dict": (dict,),
+    "list": (list, tuple),
+}
+
+
+def notebook_parameters(notebook: str | Path) -> dict[str, dict[str, Any]]:
+    """The parameters a notebook declares in its ``parameters`` cell.
+
+    Parameters
+    ----------
+    notebook : str or pathlib.Path
+        The source notebook (a name such as ``"weekly_brief"`` means
+        ``notebooks/<name>.ipynb``).
+
+    Returns
+    -------
+    dict
+        Name → ``{"type": str, "default": object, "help": str}``, in cell order; ``type`` is the
+        annotation (``str``, ``int``, ``float``, ``bool``, ``dict``, ``list``).
+
+    Raises
+    ------
+    ParameterError
+        If the notebook has no cell tagged ``parameters``.
+    """
+    import papermill
+
+    path = _resolve_notebook(notebook)
+    found = papermill.inspect_notebook(str(path))
+    if not found:
+        raise ParameterError(f"{path.name} has no cell tagged 'parameters'")
+    result = {}
+    for name, info in found.items():
+        try:
+            default = ast.literal_eval(info["default"])
+        except (ValueError, SyntaxError):
+            default = info["default"]
+        result[name] = {
+            "type": info["inferred_type_name"],
+            "default": default,
+            "help": info["help"],
+        }
+    return result
+
+
+def check_parameters(notebook: str | Path, parameters: Mapping[str, Any]) -> dict[str, Any]:
+    """Check parameter names and types against a notebook's ``parameters`` cell.
+
+    Parameters
+    ----------
+    notebook : str or pathlib.Path
+        The source notebook.
+    parameters : mapping
+        Values to inject; names must be declared by the notebook.
+
+    Returns
+    -------
+    dict
+        The parameters, with integers given for ``float`` parameters converted to float.
+
+    Raises
+    ------
+    ParameterError
+        Naming every unknown parameter (with close matches) and every value of the wrong type.
+    """
+    declared = notebook_parameters(notebook)
+    problems = []
+    checked: dict[str, Any] = {}
+    for name, value in parameters.items():
+        if name not in declared:
+            close = difflib.get_close_matches(name, list(declared), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            problems.append(f"unknown parameter {name!r}{hint}")
+            continue
+        kind = declared[name]["type"]
+        allowed = _TYPES.get(kind)
+        bad_bool = isinstance(value, bool) and kind in ("int", "float")
+        if allowed is not None and (bad_bool or not isinstance(value, allowed)):
+            problems.append(
+                f"parameter {name!r} must be {kind}, got {type(value).__name__} {value!r}"
+            )
+            continue
+        checked[name] = float(value) if kind == "float" else value
+    if problems:
+        listing = ", ".join(f"{n}: {d['type']}" for n, d in declared.items())
+        raise ParameterError(
+            f"{Path(notebook).name}: " + "; ".join(problems) + f". Its parameters are: {listing}."
+        )
+    return checked
+
+
+def load_parameter_set(path: str | Path) -> dict[str, Any]:
+    """Read a parameter set (``params/<set>.yaml``): a mapping of parameter names to values.
+
+    Raises
+    ------
+    ParameterError
+        If the file is not a YAML mapping with string keys.
+    """
+    file = Path(path)
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ParameterError(f"{file}: not valid YAML: {exc}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
+        raise ParameterError(f"{file}: a parameter set must be a mapping of names to values")
+    return data
+
+
+def run_notebook(
+    notebook: str | Path,
+    output_path: str | Path,
+    *,
+    parameters: Mapping[str, Any] | None = None,
+    kernel_name: str = "python3",
+    timeout_s: int = 600,
+    cwd: str | Path | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Path:
+    """Execute a notebook headlessly with checked parameters.
+
+    Parameters
+    ----------
+    notebook : str or pathlib.Path
+        The source notebook (a name such as ``"weekly_brief"`` means ``notebooks/<name>.ipynb``).
+    output_path : str or pathlib.Path
+        Where the executed notebook goes (folders are created).
+    parameters : mapping, optional
+        Parameter values; checked with :func:`check_parameters` first.
+    kernel_name : str
+        Jupyter kernel; ``python3`` is the environment papermill runs in.
+    timeout_s : int
+        Longest time one cell may run [s].
+    cwd : str or pathlib.Path, optional
+        Working folder of the kernel; default the notebook's folder.
+    env : mapping, optional
+        Environment variables the kernel gets on top of this process's (e.g. the
+        ``DATABASE_URL`` to read: settings and secrets reach a kernel this way, never as
+        parameters, which are written into the executed notebook).
+
+    Returns
+    -------
+    pathlib.Path
+        The executed notebook.
+
+    Raises
+    ------
+    ParameterError
+        Before anything runs, for unknown or mistyped parameters.
+    NotebookRunError
+        If a cell raised; the executed notebook is kept as ``<output>.failed.ipynb``.
+    """
+    import papermill
+
+    source = _resolve_notebook(notebook)
+    checked = check_parameters(source, parameters or {})
+    output = Path(output_path)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    partial = output.with_name(output.stem + ".partial.ipynb")
+    failed = output.with_name(output.stem + ".failed.ipynb")
+    failed.unlink(missing_ok=True)
+    try:
+        with _environment(env or {}):
+            papermill.execute_notebook(
+                str(source),
+                str(partial),
+                parameters=checked,
+                kernel_name=kernel_name,
+                progress_bar=False,
+                log_output=False,
+                # the executed notebook is written once at the end (also when a cell fails), not
+                # after every cell: a brief's charts make each intermediate save cost
+                request_save_on_cell_execute=False,
+                cwd=str(cwd or source.parent),
+                execution_timeout=timeout_s,
+                # The kernel's own start/stop chatter (loopback transport notes, the interrupt at
+                # shutdown) is not for operators; cell errors still come back as NotebookRunError.
+                extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+            )
+    except papermill.PapermillExecutionError as exc:
+        os.replace(partial, failed)
+        raise NotebookRunError(
+            f"{source.name} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}. "
+            f"The executed notebook is saved as {failed}.",
+            kernel_error=str(exc.ename),
+        ) from None
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    os.replace(partial, output)
+    return output
+
+
+@contextlib.contextmanager
+def _environment(variables: Mapping[str, str]) -> Iterator[None]:
+    """Set environment variables for a kernel started inside the block, then restore them."""
+    saved = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _resolve_notebook(notebook: str | Path) -> Path:
+    path = Path(notebook)
+    if path.suffix != ".ipynb" and not path.exists():
+        path = NOTEBOOKS_DIR / f"{path.name}.ipynb"
+    if not path.is_file():
+        known = ", ".join(sorted(p.stem for p in NOTEBOOKS_DIR.glob("*.ipynb")))
+        raise ParameterError(f"notebook {notebook} not found; the notebooks are: {known}")
+    return path
+
+
+def render_html(
+    executed: str | Path, html_path: str | Path | None = None, *, title: str | None = None
+) -> Path:
+    """Render an executed notebook to self-contained HTML without code, with the argo template.
+
+    Parameters
+    ----------
+    executed : str or pathlib.Path
+        The executed notebook.
+    html_path : str or pathlib.Path, optional
+        Output file; default beside the notebook with ``.html``.
+    title : str, optional
+        Document title; default the notebook's first heading.
+
+    Returns
+    -------
+    pathlib.Path
+        The HTML file. Images are embedded as data URIs; it loads nothing from the network.
+    """
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    source = Path(executed)
+    target = Path(html_path) if html_path is not None else source.with_suffix(".html")
+    nb = nbformat.read(source, as_version=4)
+    if title:
+        nb.metadata["title"] = title
+    elif "title" not in nb.metadata:
+        nb.metadata["title"] = _first_heading(nb) or source.stem
+    exporter = HTMLExporter(
+        template_name="argo",
+        extra_template_basedirs=[str(TEMPLATES_DIR)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        embed_images=True,
+    )
+    from argo_lib.render.theme import css_variables
+
+    body, _ = exporter.from_notebook_node(nb, resources={"argo_theme_css": css_variables()})
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.write_text(body, encoding="utf-8")
+    os.replace(tmp, target)
+    return target
+
+
+def _first_heading(nb) -> str | None:
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return None

@@ -1,0 +1,160 @@
+"""Output folders written whole, then published in one step: never a mix of two runs.
+
+A run that writes official outputs (``outputs/<site>/<ISO week>/``) writes every file into a
+hidden sibling folder first (``.<week>.partial-<token>``) and only then renames that folder into
+place, replacing the previous run's folder. A reader or a mailer therefore sees either the whole
+previous run or the whole new one; a run that fails or is killed leaves the published folder
+untouched (a failed run is kept beside it as ``<week>.failed`` for diagnosis).
+
+A folder is only ever replaced when it holds nothing but a run's own files: pointing a run at
+``outputs/`` or at a folder of other work is refused, so a typo cannot delete anything.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from argo_lib.errors import UsageError
+
+__all__ = [
+    "OutputFolderError",
+    "check_replaceable",
+    "failed_folder",
+    "replace_folder",
+    "staged_folder",
+]
+
+Allowed = Callable[[str], bool]
+"""Tells whether a file name is one of a run's own files."""
+
+
+class OutputFolderError(UsageError):
+    """An output folder cannot be used: it holds other files, or is a file (exit 2)."""
+
+
+def check_replaceable(target: Path, *, allowed: Allowed) -> None:
+    """Check that ``target`` may be replaced by a new run: absent, or holding only run files.
+
+    Parameters
+    ----------
+    target : pathlib.Path
+        The published folder.
+    allowed : callable
+        ``allowed(name)`` is true for a file name a run writes (e.g. ``weekly_brief.json``).
+
+    Raises
+    ------
+    OutputFolderError
+        If ``target`` is a file, or holds a folder or a file that no run writes; the message
+        names up to five of them.
+    """
+    if not target.exists():
+        return
+    if not target.is_dir():
+        raise OutputFolderError(f"the output folder {target} is a file; give a folder")
+    foreign = sorted(p.name for p in target.iterdir() if p.is_dir() or not allowed(p.name))
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (", ..." if len(foreign) > 5 else "")
+        raise OutputFolderError(
+            f"the output folder {target} holds files that no run wrote ({shown}); a run replaces "
+            "its whole folder, so give an empty folder or one of a previous run"
+        )
+
+
+def replace_folder(staged: Path, target: Path, *, allowed: Allowed) -> Path:
+    """Publish a fully written folder at ``target``, replacing the previous run's folder.
+
+    Parameters
+    ----------
+    staged : pathlib.Path
+        The new folder, on the same file system as ``target`` (e.g. from
+        :func:`staged_folder`).
+    target : pathlib.Path
+        Where it is published.
+    allowed : callable
+        See :func:`check_replaceable`.
+
+    Returns
+    -------
+    pathlib.Path
+        ``target``.
+
+    Raises
+    ------
+    OutputFolderError
+        If ``target`` holds files that no run wrote (nothing is changed).
+    """
+    check_replaceable(target, allowed=allowed)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.exists():
+        os.rename(staged, target)
+        return target
+    old = target.with_name(f".{target.name}.old-{secrets.token_hex(4)}")
+    os.rename(target, old)
+    try:
+        os.rename(staged, target)
+    except BaseException:
+        os.rename(old, target)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+    return target
+
+
+@contextlib.contextmanager
+def staged_folder(target: Path, *, allowed: Allowed) -> Iterator[Path]:
+    """Write a run's files into a fresh hidden folder, published at ``target`` on success.
+
+    ``target`` is checked before any work (:func:`check_replaceable`). When the block raises,
+    the partial folder becomes ``<target>.failed`` (replacing an older one) and ``target`` is
+    left as it was; on success an older ``<target>.failed`` is removed.
+
+    Parameters
+    ----------
+    target : pathlib.Path
+        Where the run's folder is published.
+    allowed : callable
+        See :func:`check_replaceable`.
+
+    Yields
+    ------
+    pathlib.Path
+        The empty staging folder (a hidden sibling of ``target``).
+
+    Raises
+    ------
+    OutputFolderError
+        If ``target`` may not be replaced.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> with staged_folder(root / "2026-W47", allowed=lambda name: name.endswith(".json")) as work:
+    ...     _ = (work / "brief.json").write_text("{}")
+    >>> sorted(p.name for p in root.iterdir()), sorted(p.name for p in (root / "2026-W47").iterdir())
+    (['2026-W47'], ['brief.json'])
+    >>> shutil.rmtree(root)
+    """
+    check_replaceable(target, allowed=allowed)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    work = target.with_name(f".{target.name}.partial-{secrets.token_hex(4)}")
+    work.mkdir()
+    try:
+        yield work
+    except BaseException:
+        failed = failed_folder(target)
+        shutil.rmtree(failed, ignore_errors=True)
+        os.rename(work, failed)
+        raise
+    replace_folder(work, target, allowed=allowed)
+    shutil.rmtree(failed_folder(target), ignore_errors=True)  # an older failure is obsolete
+
+
+def failed_folder(target: Path) -> Path:
+    """Where :func:`staged_folder` keeps the files of a failed run: ``<target>.failed``."""
+    return target.with_name(f"{target.name}.failed")

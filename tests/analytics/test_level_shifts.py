@@ -1,0 +1,30 @@
+"""Level shifts: an injected +30 % shift is found at its start, once."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from simulated import (
+    CASES,
+    IDS,
+    KITCHEN_MAIN,
+    START_TOL_INTERVALS,
+    case,
+    fault_label,
+)
+
+
+@pytest.mark.parametrize(("week", "resolution_s"), CASES, ids=IDS)
+def test_level_shift_of_30_percent(week, resolution_s):
+    sim, analysis = case(week, resolution_s)
+    label = fault_label(sim, "level_shift")
+    shifts = analysis.level_shifts[analysis.level_shifts["channel_id"] == KITCHEN_MAIN]
+    assert len(shifts) == 1
+    shift = shifts.iloc[0]
+    assert shift["direction"] == "up"
+    assert shift["shift_pct"] == pytest.approx(30.0, rel=0.2)
+    error = abs(shift["start"] - label["start"]) / pd.Timedelta(seconds=resolution_s)
+    assert error <= START_TOL_INTERVALS
+    assert shift["excess_kwh"] == pytest.approx(label["expected_kwh"], rel=0.2)
+    # the shifted channel is not flagged again as unusual consumption
+    assert KITCHEN_MAIN not in set(analysis.anomalies["channel_id"])

@@ -1,0 +1,42 @@
+"""The brief's sections as HTML for the notebook and its report, from the brief JSON only."""
+
+from __future__ import annotations
+
+from argo_lib.render import views
+
+
+def test_views_render_the_brief_numbers(demo_doc):
+    banner = views.status_banner(demo_doc)
+    assert "argo-banner--action_required" in banner and "2026-W47" in banner
+    table = views.after_hours_table(demo_doc)
+    first = demo_doc["sections"]["afterHoursWaste"]["topMeters"][0]
+    assert first["channelName"] in table and f"{first['impact']['excessKwh']:,.1f}" in table
+    summary = views.executive_summary(demo_doc)
+    assert f"{demo_doc['summary']['totalPotentialSavings']['weeklyKwh']:,.0f} kWh" in summary
+    assert (
+        views.quick_wins_table(demo_doc).count("<tr>") == len(demo_doc["sections"]["quickWins"]) + 1
+    )
+
+
+def test_empty_sections_say_so(demo_doc):
+    empty = dict(
+        demo_doc,
+        sections=dict(
+            demo_doc["sections"], spikes={"summary": {}, "topSpikes": [], "byChannel": []}
+        ),
+    )
+    assert views.spikes_table(empty) == "<p class='argo-note'>No demand spikes this week.</p>"
+
+
+def test_the_report_and_the_e_mail_show_the_same_headline_figures(demo_doc):
+    from argo_lib.render.email import render_email_bodies
+
+    kpis = views.headline_kpis(demo_doc)
+    html, text = render_email_bodies(demo_doc)
+    summary = views.executive_summary(demo_doc)
+    for value, label in kpis:
+        assert value in summary and label in summary
+        assert value in html and label in html
+    savings = demo_doc["summary"]["totalPotentialSavings"]
+    assert kpis[0][0] == f"{savings['weeklyKwh']:,.0f} kWh"
+    assert kpis[1][0] == f"${savings['weeklyCost']:,.2f}"
