@@ -161,7 +161,8 @@ def plot_channel_small_multiples(
                 loc="left",
                 pad=2,
             )
-            time_axis(ax, analysis, short=width < 2.6)
+            labels = "full" if width >= 2.9 else ("day" if width >= 2.0 else "letters")
+            time_axis(ax, analysis, labels=labels, ticks=k == 0)  # the x axis is shared
             if k >= n - ncols:  # the lowest panel of its column shows the days
                 ax.tick_params(axis="x", which="both", labelbottom=True)
                 ax.set_xlabel(f"Local time ({tz_name(analysis)})", fontsize=7.5)

@@ -224,19 +224,38 @@ def week_label(period: Any) -> str:
     return fmt.week_range(period.start, period.end)
 
 
-def time_axis(ax: Axes, analysis: Any, *, short: bool = False) -> None:
-    """Local-day ticks on an elapsed-hours axis: lines at midnight, day names at noon."""
-    period = analysis.period
-    midnights = local_midnights(period)
-    edges = np.clip(hours_since(midnights, period), 0.0, period.hours)
-    ax.set_xlim(0.0, period.hours)
-    ax.set_xticks(edges)
-    ax.set_xticklabels([])
+def time_axis(ax: Axes, analysis: Any, *, labels: str = "full", ticks: bool = True) -> None:
+    """Local-day ticks on an elapsed-hours axis: lines at midnight, day names at noon.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        The axes.
+    analysis : SiteWeekAnalysis
+        Gives the week (``analysis.period``).
+    labels : str
+        Day labels: ``"full"`` (``Mon 16``), ``"day"`` (``Mon``) or ``"letters"`` (``Mo``),
+        shorter for narrower panels.
+    ticks : bool
+        Set the limits, tick positions and labels. Axes that share their x axis share these:
+        set them once, and style each axes with ``ticks=False`` (setting them on each of n
+        shared axes costs n² tick updates).
+    """
+    if ticks:
+        period = analysis.period
+        midnights = local_midnights(period)
+        edges = np.clip(hours_since(midnights, period), 0.0, period.hours)
+        ax.set_xlim(0.0, period.hours)
+        ax.set_xticks(edges)
+        ax.set_xticklabels([])
+        centres = (edges[:-1] + edges[1:]) / 2.0
+        ax.set_xticks(centres, minor=True)
+        form = {"full": "{d:%a} {d.day}", "day": "{d:%a}", "letters": "{d:%a}"}[labels]
+        day_labels = [
+            form.format(d=d)[: 2 if labels == "letters" else None] for d in midnights[:-1]
+        ]
+        ax.set_xticklabels(day_labels, minor=True)
     ax.tick_params(axis="x", which="major", length=3.0)
-    centres = (edges[:-1] + edges[1:]) / 2.0
-    ax.set_xticks(centres, minor=True)
-    day_labels = [f"{d:%a}"[:2] if short else f"{d:%a} {d.day}" for d in midnights[:-1]]
-    ax.set_xticklabels(day_labels, minor=True)
     ax.tick_params(axis="x", which="minor", length=0, pad=3)
     ax.grid(True, axis="x", which="major", color=PALETTE["grid"], linewidth=0.6)
     ax.set_axisbelow(True)
