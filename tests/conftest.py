@@ -15,16 +15,20 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import numpy as np
 import pandas as pd
 import pytest
+import requests
 import sqlalchemy as sa
 
 from argo_lib import db
+from argo_lib.eniscope.transport import SessionTransport
 from argo_lib.pgtemp import TemporaryPostgres
 
 # Tolerances, named for why they are what they are.
@@ -147,6 +151,90 @@ def demo_doc(tmp_path_factory):
     )
     engine.dispose()
     return doc
+
+
+# --------------------------------------------------------------------------------------------
+# Eniscope: a transport that records what it sends and fails on cue, without waiting
+# --------------------------------------------------------------------------------------------
+
+GATE_TIMEOUT_S = 10.0  # safety net only: a client that never reaches the concurrency fails then
+
+
+class FaultyTransport(SessionTransport):
+    """The real Eniscope transport (HTTP to the fake server) that records requests and fails on cue.
+
+    ``fail(path, error, times=n)`` raises ``error`` (a ``requests`` exception class) instead of
+    sending the next ``n`` requests whose URL path contains ``path``: a read timeout or a refused
+    connection happens at once, without a socket waiting for it. ``hold(n)`` keeps the first ``n``
+    requests that go to the server waiting until all ``n`` are in flight, so a concurrency test
+    does not depend on how fast the server answers.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(pool_maxsize=8)
+        self.sent: list[tuple[str, dict[str, str]]] = []
+        self.tokens: list[str] = []
+        self.raised: list[tuple[str, str]] = []
+        self.peak = 0
+        self._in_flight = 0
+        self._faults: list[list] = []  # [path, error class, times left]
+        self._gate: threading.Barrier | None = None
+        self._to_hold = 0
+        self._lock = threading.Lock()
+
+    def fail(self, path: str, error: type[Exception] = requests.ReadTimeout, *, times: int = 1):
+        self._faults.append([path, error, times])
+
+    def hold(self, n: int) -> None:
+        self._gate = threading.Barrier(n, timeout=GATE_TIMEOUT_S)
+        self._to_hold = n
+
+    def get(self, url, *, headers, timeout):
+        path = urlsplit(url).path
+        with self._lock:
+            self.sent.append((url, dict(headers)))
+            error = self._take_fault(path)
+            if error is None:
+                self._in_flight += 1
+                self.peak = max(self.peak, self._in_flight)
+                gate = self._gate if self._to_hold else None
+                self._to_hold = max(0, self._to_hold - 1)
+        if error is not None:
+            self.raised.append((path, error.__name__))
+            raise error(f"injected by the test for {path}")
+        try:
+            if gate is not None:
+                gate.wait()
+            response = super().get(url, headers=headers, timeout=timeout)
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+        token = response.headers.get("X-Eniscope-Token")
+        if token:
+            with self._lock:
+                self.tokens.append(token)
+        return response
+
+    def _take_fault(self, path: str) -> type[Exception] | None:
+        for fault in self._faults:
+            if fault[0] in path and fault[2] > 0:
+                fault[2] -= 1
+                return fault[1]
+        return None
+
+
+@pytest.fixture
+def make_transport() -> Iterator:
+    """Factory of :class:`FaultyTransport` objects, closed after the test."""
+    made: list[FaultyTransport] = []
+
+    def make() -> FaultyTransport:
+        made.append(FaultyTransport())
+        return made[-1]
+
+    yield make
+    for transport in made:
+        transport.close()
 
 
 # --------------------------------------------------------------------------------------------

@@ -374,14 +374,30 @@ def test_a_failing_channel_does_not_stop_the_others(engine, fake, clock):
     assert_same_readings(stored_readings(engine), source_readings(fake, clock))
 
 
-def test_timeouts_and_malformed_json_are_retried_then_fail_only_their_channel(engine, fake, clock):
+def test_timeouts_and_malformed_json_are_retried_then_fail_only_their_channel(
+    engine, fake, clock, make_transport
+):
+    # 162285: a read timeout, raised by the transport at once (no socket waits for it), then a
+    # truncated body, then its data; 162320: three bodies that are not JSON, so only it fails.
+    transport = make_transport()
+    transport.fail("/readings/162285")  # requests.ReadTimeout, once
     fake.enqueue(
-        ScriptedResponse(status=200, delay_s=1.0, path_prefix="/readings/162285"),
         ScriptedResponse(status=200, corrupt="truncated", path_prefix="/readings/162285"),
         *[ScriptedResponse(status=200, corrupt="non_json", path_prefix="/readings/162320")] * 3,
     )
-    with make_client(fake, clock, max_concurrency=1, read_timeout_s=0.3) as client:
+    config = EniscopeConfig(
+        base_url=fake.url,
+        api_key=DEFAULT_API_KEY,
+        email=DEFAULT_EMAIL,
+        password=DEFAULT_PASSWORD,
+        min_interval_s=0.0,
+        max_concurrency=1,
+    )
+    with EniscopeClient(
+        config, transport=transport, sleep=clock.sleep, clock=clock.monotonic, wall_clock=clock.time
+    ) as client:
         result = sync(engine, client)
+    assert transport.raised == [("/readings/162285", "ReadTimeout")]
     channels = result.channels.set_index("channel_id")
     assert result.status == "partial"
     assert channels.loc[162285, "status"] == "ok" and channels.loc[162285, "written"] == 48

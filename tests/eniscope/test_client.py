@@ -1,18 +1,17 @@
-"""The Eniscope client: pure parsers on recorded payloads, and the client against the fake server.
+"""The Eniscope client against the fake server: auth, paths, pagination, readings, retries, secrets.
 
-Every client test runs over real loopback HTTP against :mod:`argo_lib.fake_eniscope`. Sleeps go
-to a :class:`ManualClock` shared with the fake, so backoff and pacing take no real time while the
-fake's rate-limit windows and token lifetimes still see time pass.
+Every test runs over real loopback HTTP against :mod:`argo_lib.fake_eniscope`, through the
+recording transport of ``make_client`` (``client.transport``). Nothing waits in real time: sleeps
+go to the shared :class:`ManualClock`, and timeouts and refused connections are raised by the
+transport instead of being waited for.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import random
 import socket
 import threading
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -36,28 +35,15 @@ from argo_lib.eniscope import (
     PreconditionFailedError,
     RateLimited,
     ServerError,
+    SessionTransport,
     SubscriptionExpiredError,
+    TooManyPagesError,
     TransportError,
-    backoff_delay,
-    basic_authorization,
-    build_query,
-    decode_payload,
-    md5_hex,
-    parse_channels,
-    parse_devices,
-    parse_meters,
-    parse_organizations,
-    parse_readings,
-    parse_retry_after,
-    redact_headers,
-    unwrap_list,
 )
 from argo_lib.fake_eniscope import (
     DEFAULT_API_KEY,
     DEFAULT_EMAIL,
     DEFAULT_PASSWORD,
-    FakeEniscope,
-    ManualClock,
     RateLimit,
     ScriptedResponse,
 )
@@ -67,96 +53,14 @@ ENERGY_ATOL_KWH = 1e-9  # Wh → kWh of exact inputs: only float rounding may di
 JITTER = (0.8, 1.2)  # spec section 7: every backoff delay is multiplied by U(0.8, 1.2)
 HTTP_DATE_ATOL_S = 1.0  # HTTP-dates have whole-second resolution
 
-DATA = Path(__file__).parent / "data" / "eniscope"
 TZ = "America/New_York"
-NOW = "2026-12-01T12:00:00Z"
 DAY_START = pd.Timestamp("2025-12-01", tz=TZ)
 DAY_END = pd.Timestamp("2025-12-02", tz=TZ)
-MD5 = "31435008693ce6976f45dedc5532e2c1"
-BASIC = "Basic YXBpQHNvbWVvcmcuY29tOjMxNDM1MDA4NjkzY2U2OTc2ZjQ1ZGVkYzU1MzJlMmMx"
 WILSON = (162119, 162120, 162121, 162122, 162123, 162285, 162319, 162320)
 
 
-def load(name: str):
-    return decode_payload((DATA / name).read_bytes())
-
-
-# --------------------------------------------------------------------------------------------
-# Fixtures
-# --------------------------------------------------------------------------------------------
-
-
-class RecordingSession(requests.Session):
-    """A real session that remembers what was sent and which tokens came back (tests only)."""
-
-    def __init__(self):
-        super().__init__()
-        self.sent: list[tuple[str, dict[str, str]]] = []
-        self.tokens: list[str] = []
-        self.in_flight = 0
-        self.peak = 0
-        self._lock = threading.Lock()
-
-    def request(self, method, url, *args, **kwargs):
-        with self._lock:
-            self.sent.append((url, dict(kwargs.get("headers") or {})))
-            self.in_flight += 1
-            self.peak = max(self.peak, self.in_flight)
-        try:
-            response = super().request(method, url, *args, **kwargs)
-        finally:
-            with self._lock:
-                self.in_flight -= 1
-        token = response.headers.get("X-Eniscope-Token")
-        if token:
-            self.tokens.append(token)
-        return response
-
-
-@pytest.fixture
-def clock():
-    return ManualClock(NOW)
-
-
-@pytest.fixture
-def fake(clock):
-    server = FakeEniscope(clock=clock.now)
-    with server:
-        yield server
-
-
-@pytest.fixture
-def make_client(fake, clock):
-    made = []
-
-    def make(**options):
-        session = RecordingSession()
-        config = EniscopeConfig(
-            base_url=options.pop("base_url", fake.url),
-            api_key=options.pop("api_key", DEFAULT_API_KEY),
-            email=options.pop("email", DEFAULT_EMAIL),
-            password=options.pop("password", DEFAULT_PASSWORD),
-            min_interval_s=options.pop("min_interval_s", 0.0),
-            **options,
-        )
-        client = EniscopeClient(
-            config,
-            session=session,
-            sleep=clock.sleep,
-            clock=clock.monotonic,
-            wall_clock=clock.time,
-            rng=random.Random(0),
-        )
-        made.append(client)
-        return client
-
-    yield make
-    for client in made:
-        client.close()
-
-
 def sent(client: EniscopeClient) -> list[tuple[str, dict[str, str]]]:
-    return client._session.sent
+    return client.transport.sent
 
 
 def in_jitter(value: float, base: float) -> bool:
@@ -164,308 +68,17 @@ def in_jitter(value: float, base: float) -> bool:
 
 
 # --------------------------------------------------------------------------------------------
-# Credentials and pure helpers
-# --------------------------------------------------------------------------------------------
-
-
-def test_spec_test_vector():
-    assert md5_hex("thisismypassword") == MD5
-    assert basic_authorization("api@someorg.com", "thisismypassword") == BASIC
-
-
-@pytest.mark.parametrize(
-    "password",
-    ["  thisismypassword", "thisismypassword\n", "\tthisismypassword "],
-    ids=["leading", "newline", "tab-and-space"],
-)
-def test_password_is_stripped_before_hashing(password):
-    assert md5_hex(password) == MD5
-
-
-@pytest.mark.parametrize("password", ["", "   ", None], ids=["empty", "blank", "none"])
-def test_empty_password_is_a_config_error(password):
-    with pytest.raises(EniscopeConfigError, match="ENISCOPE_PASSWORD"):
-        md5_hex(password)
-
-
-def test_build_query_keeps_brackets_literal():
-    query = build_query([("fields[]", "E"), ("fields[]", "PF1"), ("daterange[]", 1764565200)])
-    assert query == "fields[]=E&fields[]=PF1&daterange[]=1764565200"
-    assert "%5B" not in query
-    assert build_query([("name", "*Kitchen Main*")]) == "name=%2AKitchen%20Main%2A"
-
-
-@pytest.mark.parametrize(
-    "name", ["Authorization", "authorization", "X-Eniscope-API", "x-eniscope-token"], ids=str
-)
-def test_redact_headers(name):
-    redacted = redact_headers({name: "secret-value", "Accept": "application/json"})
-    assert redacted == {name: "[REDACTED]", "Accept": "application/json"}
-
-
-@pytest.mark.parametrize(
-    ("header", "now", "expected"),
-    [
-        ("30", 0.0, 30.0),
-        ("0", 0.0, 0.0),
-        ("Thu, 01 Jan 1970 00:01:00 GMT", 20.0, 40.0),
-        ("Thu, 01 Jan 1970 00:01:00 GMT", 90.0, 0.0),
-        ("later", 0.0, None),
-        (None, 0.0, None),
-    ],
-    ids=["seconds", "zero", "http-date", "date-in-past", "garbage", "absent"],
-)
-def test_parse_retry_after(header, now, expected):
-    assert parse_retry_after(header, now=now) == expected
-
-
-def test_backoff_schedules_without_jitter():
-    rate = [backoff_delay(n, base_s=8.0, cap_s=60.0, jitter=(1, 1)) for n in range(1, 6)]
-    assert rate == [8.0, 16.0, 32.0, 60.0, 60.0]
-    server = [backoff_delay(n, base_s=4.0, jitter=(1, 1)) for n in (1, 2)]
-    assert server == [4.0, 8.0]
-
-
-def test_backoff_jitter_stays_in_bounds():
-    rng = random.Random(1)
-    delays = [backoff_delay(1, base_s=8.0, rng=rng) for _ in range(200)]
-    assert all(in_jitter(d, 8.0) for d in delays)
-    assert max(delays) - min(delays) > 2.0  # it really jitters
-
-
-@pytest.mark.parametrize(
-    ("payload", "expected"),
-    [
-        ([{"a": 1}], [{"a": 1}]),
-        ({"channels": [{"a": 1}], "meta": {}}, [{"a": 1}]),
-        ({"result": [{"a": 2}]}, [{"a": 2}]),
-        ({"data": [{"a": 3}]}, [{"a": 3}]),
-        ({"items": [{"a": 4}]}, [{"a": 4}]),
-        ({"channels": None, "meta": {}}, []),
-        ({"channels": [], "result": [{"a": 5}]}, []),
-    ],
-    ids=["bare", "plural", "result", "data", "items", "null", "plural-first"],
-)
-def test_unwrap_list(payload, expected):
-    assert unwrap_list(payload, "channels") == expected
-
-
-@pytest.mark.parametrize("payload", [{"error": "x"}, "text", 5], ids=["no-list", "string", "int"])
-def test_unwrap_list_rejects_unknown_shapes(payload):
-    with pytest.raises(InvalidResponseError, match="channels"):
-        unwrap_list(payload, "channels")
-
-
-# --------------------------------------------------------------------------------------------
-# Metadata parsers on recorded payloads
-# --------------------------------------------------------------------------------------------
-
-
-def test_parse_organizations():
-    orgs = parse_organizations(load("organizations.json"))
-    assert orgs["organization_id"].tolist() == [23271, 18000]
-    assert orgs["organization_id"].dtype == "int64"
-    wilson = orgs.set_index("organization_id").loc[23271]
-    assert wilson["organization_name"] == "Wilson Center"
-    assert wilson["timezone"] == TZ
-    assert wilson["parent_id"] == 18000
-    assert wilson["created"] == pd.Timestamp(1659361785, unit="s", tz="UTC")
-    assert str(orgs["created"].dtype) == "datetime64[us, UTC]"
-    assert pd.isna(orgs.loc[1, "modified"]) and pd.isna(orgs.loc[1, "parent_id"])
-    assert "links" not in orgs.columns
-    assert "default_email_address" not in orgs.columns
-
-
-def test_parse_channels_ids_names_and_types(caplog):
-    caplog.set_level(logging.WARNING, logger="argo_lib.eniscope")
-    channels = parse_channels(load("channels.json")).set_index("channel_id")
-    # dataChannelId wins over channelId; then channelId; then id; a record without any is dropped
-    assert channels.index.tolist() == [162285, 162120, 162277]
-    assert "without a usable id" in caplog.text
-    assert channels.loc[162120, "channel_name"] == "RTU-3_WCDS_Wilson Ctr"  # from "name"
-    assert channels.loc[162285, "device_id"] == 70001
-    assert channels.loc[162120, "device_id"] == 70005  # numbers accepted too
-    assert channels.loc[162285, "in_tsdb"] and not channels.loc[162120, "in_tsdb"]
-    assert pd.isna(channels.loc[162285, "tariff_id"]) and channels.loc[162120, "tariff_id"] == 42
-    assert channels.loc[162285, "meter_id"] == 80001 and pd.isna(channels.loc[162277, "meter_id"])
-    assert channels.loc[162277, "status"] == 0
-    assert channels.loc[162120, "registered"] == pd.Timestamp(1746132592, unit="s", tz="UTC")
-    assert channels.loc[162285, "uuid"] == "44B7D0E9B3C00001"
-
-
-def test_parse_devices_accepts_numbers():
-    devices = parse_devices(load("devices.json")).set_index("device_id")
-    assert devices.index.tolist() == [500, 70001]
-    assert devices.loc[500, "status"] == 1 and devices.loc[500, "device_type_id"] == 20
-    assert not devices.loc[500, "is_metering_point"] and devices.loc[70001, "is_metering_point"]
-    assert devices.loc[70001, "parent_id"] == 500
-    assert pd.isna(devices.loc[500, "renewed"])
-
-
-def test_parse_meters_flattens_interface():
-    meters = parse_meters(load("meters.json"))
-    row = meters.iloc[0]
-    assert row["meter_id"] == 80001 and row["channel_count"] == 3
-    assert row["ct"] == 3000.0 and row["vs"] == 415.0
-    assert row["interface_name"] == "CT input" and row["device_type_interface_id"] == 7
-
-
-def test_parse_single_object():
-    channel = parse_channels({"dataChannelId": "162285", "channelName": "CDPK"})
-    assert channel["channel_id"].tolist() == [162285]
-
-
-# --------------------------------------------------------------------------------------------
-# Readings parser on recorded payloads
-# --------------------------------------------------------------------------------------------
-
-
-def test_parse_readings_hourly_day():
-    payload = load("readings_hourly_day.json")
-    readings, rejected = parse_readings(payload, channel_id=162285, resolution_s=3600)
-    assert len(readings) == 24 and rejected.empty
-    assert list(readings.columns[:4]) == ["timestamp", "channel_id", "energy_kwh", "power_kw"]
-    assert {"voltage_v", "current_a", "power_factor", "frequency_hz", "energy_kwh_p1"} <= set(
-        readings.columns
-    )
-    assert "reactive_power_kvar" not in readings.columns  # not in the payload
-    first = readings.iloc[0]
-    assert first["timestamp"] == pd.Timestamp("2025-12-01 05:00", tz="UTC")  # 00:00 local
-    assert first["timestamp"].tz_convert(TZ) == DAY_START
-    assert first["energy_kwh"] == pytest.approx(1.29008, abs=ENERGY_ATOL_KWH)
-    assert first["power_kw"] == pytest.approx(1.29012, abs=ENERGY_ATOL_KWH)
-    assert first["voltage_v"] == pytest.approx(120.31)  # volts stay volts
-    assert first["current_a"] == pytest.approx(5.84)
-    expected_kwh = np.array([r["E"] for r in payload["records"]]) / 1000
-    np.testing.assert_allclose(readings["energy_kwh"], expected_kwh, atol=ENERGY_ATOL_KWH)
-    assert readings["channel_id"].dtype == "int64" and (readings["channel_id"] == 162285).all()
-    assert str(readings["timestamp"].dtype) == "datetime64[us, UTC]"
-    assert readings.attrs["resolution_s"] == 3600
-    # sanity check of spec 4.5: E [Wh] ≈ mean P [W] × 1 h
-    np.testing.assert_allclose(readings["energy_kwh"], readings["power_kw"], atol=1e-3)
-
-
-@pytest.mark.parametrize(
-    ("name", "hours"),
-    [("readings_dst_fall_day.json", 25), ("readings_dst_spring_day.json", 23)],
-    ids=["fall-back", "spring-forward"],
-)
-def test_parse_readings_dst_days(name, hours):
-    readings, _ = parse_readings(load(name), channel_id=162285, resolution_s=3600)
-    assert len(readings) == hours
-    local = readings["timestamp"].dt.tz_convert(TZ)
-    assert (local.dt.date == local.dt.date.iloc[0]).all()  # one site-local day
-    assert readings["timestamp"].diff().dropna().eq(pd.Timedelta(hours=1)).all()
-
-
-def test_parse_readings_malformed():
-    readings, rejected = parse_readings(
-        load("readings_malformed.json"), channel_id=162285, resolution_s=3600
-    )
-    hours = [5, 6, 7, 8, 9, 10, 11, 12]
-    assert readings["timestamp"].tolist() == [
-        pd.Timestamp(f"2025-12-01 {h:02d}:00", tz="UTC") for h in hours
-    ]
-    by_hour = readings.set_index(readings["timestamp"].dt.hour)
-    # numeric strings and "ts" as a string are accepted
-    assert by_hour.loc[5, "energy_kwh"] == pytest.approx(1.29008, abs=ENERGY_ATOL_KWH)
-    assert by_hour.loc[5, "power_factor"] == pytest.approx(0.60)
-    assert by_hour.loc[5, "cost"] == pytest.approx(0.15)  # "Cost" spelling
-    # null stays NaN and is not a rejection; a real zero stays zero
-    assert np.isnan(by_hour.loc[6, "energy_kwh"]) and np.isnan(by_hour.loc[6, "power_kw"])
-    assert by_hour.loc[8, "energy_kwh"] == 0.0 and by_hour.loc[8, "power_kw"] == 0.0
-    # duplicates: last wins (the second 09:00 record, which has no cost)
-    assert by_hour.loc[9, "energy_kwh"] == pytest.approx(1.60025, abs=ENERGY_ATOL_KWH)
-    assert np.isnan(by_hour.loc[9, "cost"])
-    # fallbacks: "t" when "ts" is null, "time"
-    assert by_hour.loc[10, "energy_kwh"] == pytest.approx(1.4)
-    assert by_hour.loc[12, "energy_kwh"] == pytest.approx(-0.005)  # range checks are ingestion's
-    assert "kW" not in readings.columns and "extra" not in readings.columns
-    # rejections: two unusable timestamps, six non-numeric or non-finite values
-    summary = rejected.groupby("field")["raw_value"].apply(sorted).to_dict()
-    assert summary == {
-        "timestamp": ["", "not-a-time"],
-        "energy_kwh": ["Infinity", "NaN"],
-        "power_kw": ["", "-Infinity"],
-        "voltage_v": ["NaN", "n/a"],
-    }
-    assert rejected.loc[rejected["field"] == "timestamp", "timestamp"].isna().all()
-    value_rows = rejected[rejected["field"] != "timestamp"]
-    assert set(value_rows["timestamp"].dt.hour) == {7, 11}
-    assert rejected["reason"].str.contains("not finite").sum() == 2
-    assert rejected["reason"].str.contains("record dropped").sum() == 2
-    assert (rejected["channel_id"] == 162285).all()
-    for column in ("energy_kwh", "power_kw", "voltage_v"):
-        assert np.isnan(by_hour.loc[11, column])
-
-
-def test_parse_readings_alternate_envelope_and_project_units():
-    readings, rejected = parse_readings(
-        load("readings_alternate_envelope.json"), channel_id=7, resolution_s=3600
-    )
-    assert rejected.empty
-    assert readings["energy_kwh"].tolist() == [0.5, 0.25]  # units say kWh already: no ÷ 1000
-    assert readings.loc[1, "apparent_power_kva"] == pytest.approx(0.3125)  # VA → kVA
-    assert readings.loc[1, "reactive_power_kvar"] == pytest.approx(0.25)
-
-
-def test_parse_readings_unexpected_unit_is_logged(caplog):
-    caplog.set_level(logging.WARNING, logger="argo_lib.eniscope")
-    payload = {"units": {"E": "BTU"}, "records": [{"ts": 0, "E": 1000.0}]}
-    readings, _ = parse_readings(payload, channel_id=1)
-    assert readings.loc[0, "energy_kwh"] == pytest.approx(1.0)
-    assert "BTU" in caplog.text
-
-
-@pytest.mark.parametrize(
-    "payload",
-    [load("readings_empty.json"), {"records": None}, [], {"readings": []}],
-    ids=["recorded", "null", "bare-list", "readings-key"],
-)
-def test_parse_readings_empty(payload):
-    readings, rejected = parse_readings(payload, channel_id=162285, resolution_s=3600)
-    assert readings.empty and rejected.empty
-    assert list(readings.columns) == ["timestamp", "channel_id", "energy_kwh", "power_kw"]
-    assert str(readings["timestamp"].dtype) == "datetime64[us, UTC]"
-    assert list(rejected.columns) == ["channel_id", "timestamp", "field", "raw_value", "reason"]
-
-
-@pytest.mark.parametrize(
-    "payload",
-    [{"error": "boom"}, {"records": "nope"}, "text"],
-    ids=["no-records", "records-not-list", "string"],
-)
-def test_parse_readings_rejects_unknown_payloads(payload):
-    with pytest.raises(InvalidResponseError):
-        parse_readings(payload, channel_id=1)
-
-
-def test_parse_readings_non_object_records_are_rejected():
-    readings, rejected = parse_readings({"records": [{"ts": 0, "E": 1.0}, 5, "x"]}, channel_id=1)
-    assert len(readings) == 1
-    assert rejected["field"].tolist() == ["record", "record"]
-
-
-def test_parse_readings_out_of_range_timestamp_is_rejected():
-    readings, rejected = parse_readings(
-        {"records": [{"ts": 1764565200000, "E": 1.0}, {"ts": -5, "E": 1.0}]}, channel_id=1
-    )
-    assert readings.empty
-    assert rejected["reason"].str.startswith("timestamp out of range").all()
-
-
-# --------------------------------------------------------------------------------------------
 # Configuration
 # --------------------------------------------------------------------------------------------
 
 
-def test_config_repr_hides_secrets():
+def test_config_repr_hides_secrets(spec_md5):
     config = EniscopeConfig(
         api_key=DEFAULT_API_KEY, email=DEFAULT_EMAIL, password=DEFAULT_PASSWORD,
         base_url="https://core.eniscope.com/",
     )  # fmt: skip
     text = repr(config) + str(config)
-    for secret in (DEFAULT_API_KEY, DEFAULT_EMAIL, DEFAULT_PASSWORD, MD5):
+    for secret in (DEFAULT_API_KEY, DEFAULT_EMAIL, DEFAULT_PASSWORD, spec_md5):
         assert secret not in text
     assert config.base_url == "https://core.eniscope.com"
     assert "core.eniscope.com" in text
@@ -489,6 +102,27 @@ def test_config_validation(field, value, message):
     options[field] = value
     with pytest.raises(EniscopeConfigError, match=message):
         EniscopeConfig(**options)
+
+
+def test_a_given_session_carries_the_requests(fake):
+    session = requests.Session()
+    config = EniscopeConfig(
+        base_url=fake.url, api_key=DEFAULT_API_KEY, email=DEFAULT_EMAIL, password=DEFAULT_PASSWORD
+    )
+    with EniscopeClient(config, session=session, sleep=lambda s: None) as client:
+        assert isinstance(client.transport, SessionTransport)
+        assert client.transport.session is session
+        assert len(client.login()) == 1
+
+
+def test_session_and_transport_are_exclusive(fake):
+    config = EniscopeConfig(
+        base_url=fake.url, api_key=DEFAULT_API_KEY, email=DEFAULT_EMAIL, password=DEFAULT_PASSWORD
+    )
+    transport = SessionTransport()
+    with pytest.raises(EniscopeConfigError, match="both a session and a transport"):
+        EniscopeClient(config, session=requests.Session(), transport=transport)
+    transport.close()
 
 
 def test_from_settings(fake):
@@ -516,18 +150,18 @@ def test_from_settings_without_credentials_says_what_to_set():
 # --------------------------------------------------------------------------------------------
 
 
-def test_login_sends_the_test_vector_then_reuses_the_token(make_client, fake):
+def test_login_sends_the_test_vector_then_reuses_the_token(make_client, fake, spec_basic):
     client = make_client()
     orgs = client.login()
     assert orgs["organization_id"].tolist() == [23271]
     client.get_channels(organization=23271)
     (_, first), (_, second) = sent(client)
-    assert first["Authorization"] == BASIC
+    assert first["Authorization"] == spec_basic
     assert first["X-Eniscope-API"] == DEFAULT_API_KEY
     assert first["Accept"] == "application/json"
     assert "X-Eniscope-Token" not in first
     assert "Authorization" not in second
-    assert second["X-Eniscope-Token"] == client._session.tokens[0]
+    assert second["X-Eniscope-Token"] == client.transport.tokens[0]
     assert [e.auth for e in fake.request_log] == ["basic", "token"]
     assert client.has_token
 
@@ -581,11 +215,11 @@ def test_token_expiry_by_time_with_419(make_client, fake, clock):
     assert result.requests == 2
 
 
-def test_always_basic(make_client, fake):
+def test_always_basic(make_client, fake, spec_basic):
     client = make_client(always_basic=True)
     client.login()
     client.get_channels(organization=23271)
-    assert all(h["Authorization"] == BASIC for _, h in sent(client))
+    assert all(h["Authorization"] == spec_basic for _, h in sent(client))
     assert all("X-Eniscope-Token" not in h for _, h in sent(client))
     assert {e.auth for e in fake.request_log} == {"basic"}
 
@@ -707,7 +341,7 @@ def test_pagination_without_meta_continues_until_short_page(make_client, fake):
 
 
 def test_pagination_hard_cap(make_client):
-    with pytest.raises(EniscopeError, match="max_pages"):
+    with pytest.raises(TooManyPagesError, match="max_pages"):
         make_client(page_limit=1, max_pages=3).get_channels(organization=23271)
 
 
@@ -936,18 +570,31 @@ def test_bad_2xx_body_gives_up(make_client, fake):
     assert len(fake.request_log) == 3
 
 
-def test_read_timeout_is_retried(make_client, fake):
-    fake.enqueue(ScriptedResponse(status=200, delay_s=1.0))
+def test_read_timeout_is_retried(make_client, fake, clock):
     client = make_client(read_timeout_s=0.25)
+    client.transport.fail("/organizations", requests.ReadTimeout)
     assert len(client.login()) == 1
-    assert len(fake.request_log) == 2
+    assert client.request_count == 2  # the timed-out request, then its retry
+    assert client.transport.raised == [("/organizations", "ReadTimeout")]
+    assert len(fake.request_log) == 1  # only the retry reached the server
+    assert len(clock.sleeps) == 1 and in_jitter(clock.sleeps[0], 4.0)
 
 
 def test_hanging_server_raises_transport_error(make_client, fake, clock):
-    fake.configure(hang_s=3.0)
+    client = make_client(read_timeout_s=0.2)
+    client.transport.fail("/readings/162285", requests.ReadTimeout, times=99)  # it never answers
     with pytest.raises(TransportError, match="read timed out after 0.2 s"):
-        make_client(read_timeout_s=0.2).get_readings(162285, start=DAY_START, end=DAY_END)
+        client.get_readings(162285, start=DAY_START, end=DAY_END)
     assert len(clock.sleeps) == 2
+    assert client.request_count == 3 and fake.request_log == []
+
+
+def test_connect_timeout_is_retried_then_raised(make_client, fake, clock):
+    client = make_client(connect_timeout_s=10.0)
+    client.transport.fail("/organizations", requests.ConnectTimeout, times=3)
+    with pytest.raises(TransportError, match="connect timed out after 10 s, 3 attempts"):
+        client.login()
+    assert [in_jitter(s, b) for s, b in zip(clock.sleeps, (4, 8), strict=True)] == [True] * 2
 
 
 def test_connection_refused_raises_transport_error(make_client, clock):
@@ -1021,9 +668,9 @@ def test_fetch_readings_reports_failures_and_continues(make_client, fake):
     assert "failure" in repr(results[1])
 
 
-def test_fetch_readings_empty_recent_windows(make_client, fake):
+def test_fetch_readings_empty_recent_windows(make_client, fake, clock):
     fake.configure(empty_recent_h=72)
-    today = pd.Timestamp(NOW).tz_convert(TZ).normalize()
+    today = clock.now().tz_convert(TZ).normalize()
     results = make_client().fetch_readings([(162285, today - pd.DateOffset(days=2), today)])
     assert results[0].status == "empty" and results[0].error is None
 
@@ -1035,12 +682,12 @@ def test_fetch_readings_raises_fatal_errors(make_client, fake):
 
 
 def test_fetch_readings_bounded_concurrency(make_client, fake):
-    fake.configure(delay_s=0.05)
     client = make_client(max_concurrency=3)
+    client.transport.hold(3)  # the first three requests wait until all three are in flight
     results = client.fetch_readings([(c, DAY_START, DAY_END) for c in WILSON])
     assert [r.channel_id for r in results] == list(WILSON)
     assert all(r.status == "success" and len(r.readings) == 24 for r in results)
-    assert 2 <= client._session.peak <= 3
+    assert client.transport.peak == 3  # reached, and never exceeded
 
 
 # --------------------------------------------------------------------------------------------
@@ -1048,7 +695,7 @@ def test_fetch_readings_bounded_concurrency(make_client, fake):
 # --------------------------------------------------------------------------------------------
 
 
-def test_secrets_never_reach_logs_errors_or_reprs(make_client, fake, caplog):
+def test_secrets_never_reach_logs_errors_or_reprs(make_client, fake, caplog, spec_md5, spec_basic):
     caplog.set_level(logging.DEBUG)
     texts = []
     client = make_client()
@@ -1056,7 +703,7 @@ def test_secrets_never_reach_logs_errors_or_reprs(make_client, fake, caplog):
     fake.enqueue(
         ScriptedResponse(status=429),
         ScriptedResponse(
-            status=500, body=f"echo {DEFAULT_API_KEY} {BASIC}", path_prefix="/readings"
+            status=500, body=f"echo {DEFAULT_API_KEY} {spec_basic}", path_prefix="/readings"
         ),
     )
     client.login()
@@ -1086,9 +733,16 @@ def test_secrets_never_reach_logs_errors_or_reprs(make_client, fake, caplog):
     ]
     texts.append(caplog.text)
     blob = "\n".join(texts)
-    tokens = client._session.tokens
+    tokens = client.transport.tokens
     assert len(tokens) >= 2  # the token was replaced mid-run
-    secrets = [DEFAULT_API_KEY, DEFAULT_PASSWORD, MD5, BASIC.split()[1], DEFAULT_EMAIL, *tokens]
+    secrets = [
+        DEFAULT_API_KEY,
+        DEFAULT_PASSWORD,
+        spec_md5,
+        spec_basic.split()[1],
+        DEFAULT_EMAIL,
+        *tokens,
+    ]
     for secret in secrets:
         assert secret not in blob
     assert "headers=" in caplog.text and "[REDACTED]" in caplog.text  # the debug dump exists
