@@ -1,6 +1,6 @@
 """Argo energy analytics workbook library.
 
-Modules are nouns (``config``, ``dates``, ``stats``, ``db``, ``simulate``, ``eniscope``,
+Modules are nouns (``config``, ``dates``, ``stats``, ``db``, ``sim``, ``eniscope``,
 ``ingest``, ``analytics``, ``brief``, ``plots``, ``report``); notebooks only call them.
 """
 

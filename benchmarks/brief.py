@@ -59,7 +59,8 @@ def main(argv: list[str] | None = None) -> int:
                 "ARGO_OUTPUTS_DIR": str(folder / "out"),
             }
         )
-        from argo_lib import db, demo
+        from argo_lib import db
+        from argo_lib.sim import demo
         from argo_lib.weekly_brief import run_weekly_brief
 
         demo.build_demo_database(db.get_engine(), weeks=10, end_week="2026-W47")

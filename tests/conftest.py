@@ -137,7 +137,7 @@ def prepare_golden_environment(folder: Path) -> dict[str, str]:
     The kernels inherit these variables: the embedded database is the golden demo file, outputs
     go to ``folder``, and a developer's ``.env`` DATABASE_URL is overridden.
     """
-    from argo_lib import demo
+    from argo_lib.sim import demo
 
     folder.mkdir(parents=True, exist_ok=True)
     sqlite = folder / "golden.sqlite"

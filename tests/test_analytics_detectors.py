@@ -13,9 +13,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from argo_lib import dates, simulate
+from argo_lib import dates
 from argo_lib.analytics import analyse_site_week
 from argo_lib.config import ChannelConfig, SiteSettings
+from argo_lib.sim import WILSON_CHANNELS, WILSON_ORGANIZATION_ID, Fault, simulate_readings
 from argo_lib.thresholds import apply_overrides
 
 TZ = "America/New_York"
@@ -23,17 +24,17 @@ INJECTED_RTOL = 0.05  # an analytic must report an injected quantity within ±5 
 SCHEDULE_RTOL = 0.15  # the ramp intervals of an extended schedule sit below the margin
 START_TOL_INTERVALS = 2  # spec D: start within 2 intervals of the labelled start
 SITE = SiteSettings(
-    site_id=simulate.WILSON_ORGANIZATION_ID,
+    site_id=WILSON_ORGANIZATION_ID,
     name="Wilson Center",
     timezone=TZ,
     holiday_country="US",
-    channels=tuple(ChannelConfig(c.channel_id, c.name) for c in simulate.WILSON_CHANNELS),
+    channels=tuple(ChannelConfig(c.channel_id, c.name) for c in WILSON_CHANNELS),
 )
 KITCHEN_SMALL, KITCHEN_MAIN, RTU2, RTU3, RTU1 = 162319, 162285, 162119, 162120, 162320
 WEEKS = ["2025-W41", "2026-W10"]  # a mild October week; the spring-forward week (167 h)
 
 
-def _faults(week: str) -> list[simulate.Fault]:
+def _faults(week: str) -> list[Fault]:
     period = dates.report_week(week, tz=TZ)
 
     def at(day: int, hour: float) -> pd.Timestamp:
@@ -42,11 +43,11 @@ def _faults(week: str) -> list[simulate.Fault]:
 
     return [
         # 40 kWh after hours: Tue 18:00 to Fri 07:00 is three 13-hour nights (39 h)
-        simulate.Fault(KITCHEN_SMALL, "after_hours", at(1, 18), at(4, 7), size=40 / 39),
-        simulate.Fault(RTU2, "spike", at(2, 14), at(2, 15), size=12.0),
-        simulate.Fault(RTU3, "stuck", at(1, 10), at(1, 16)),
-        simulate.Fault(KITCHEN_MAIN, "level_shift", at(3, 12), None, size=0.3, unit="fraction"),
-        simulate.Fault(RTU1, "schedule_change", at(0, 0), at(4, 0), size=2.0, unit="h"),
+        Fault(KITCHEN_SMALL, "after_hours", at(1, 18), at(4, 7), size=40 / 39),
+        Fault(RTU2, "spike", at(2, 14), at(2, 15), size=12.0),
+        Fault(RTU3, "stuck", at(1, 10), at(1, 16)),
+        Fault(KITCHEN_MAIN, "level_shift", at(3, 12), None, size=0.3, unit="fraction"),
+        Fault(RTU1, "schedule_change", at(0, 0), at(4, 0), size=2.0, unit="h"),
     ]
 
 
@@ -54,7 +55,7 @@ def _faults(week: str) -> list[simulate.Fault]:
 def _case(week: str, resolution_s: int, faulty: bool = True):
     period = dates.report_week(week, tz=TZ)
     base = dates.baseline_period(period)
-    sim = simulate.simulate_readings(
+    sim = simulate_readings(
         start=base.start,
         end=period.end,
         resolution_s=resolution_s,

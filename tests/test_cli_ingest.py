@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from argo_lib import cli, db, fake_eniscope
+from argo_lib import cli, db
+from argo_lib.sim import fake_eniscope
 
 DATA = Path(__file__).parent / "data" / "csv"
 FAKE = ["--fake", "--as-of", "2025-12-10T12:00:00Z", "--no-progress"]
@@ -70,7 +71,7 @@ def test_fake_eniscope_command_serves_until_interrupted(monkeypatch, capsys):
         answers.append(requests.get(f"{url}/organizations", headers=headers, timeout=5))
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(fake_eniscope, "_wait_forever", one_request)
+    monkeypatch.setattr(fake_eniscope.server, "_wait_forever", one_request)
     assert cli.main(["fake-eniscope", "--port", "0", "--now", "2025-12-10T12:00:00Z"]) == 0
     assert answers[0].status_code == 200
     assert answers[0].json()["organizations"][0]["organizationId"] == "23271"

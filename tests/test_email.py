@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 from aiosmtpd.controller import Controller
 
-from argo_lib import brief, config, dates, db, demo, report, views
+from argo_lib import brief, config, dates, db, report, views
 from argo_lib.analytics import analyse_site_week
+from argo_lib.sim import demo
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64  # enough of a PNG for MIME handling
 

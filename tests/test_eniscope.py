@@ -1,6 +1,6 @@
 """The Eniscope client: pure parsers on recorded payloads, and the client against the fake server.
 
-Every client test runs over real loopback HTTP against :mod:`argo_lib.fake_eniscope`. Sleeps go
+Every client test runs over real loopback HTTP against :mod:`argo_lib.sim.fake_eniscope`. Sleeps go
 to a :class:`ManualClock` shared with the fake, so backoff and pacing take no real time while the
 fake's rate-limit windows and token lifetimes still see time pass.
 """
@@ -19,7 +19,6 @@ import pandas as pd
 import pytest
 import requests
 
-from argo_lib import simulate
 from argo_lib.config import Settings
 from argo_lib.eniscope import (
     DEFAULT_FIELD_CODES,
@@ -52,7 +51,8 @@ from argo_lib.eniscope import (
     redact_headers,
     unwrap_list,
 )
-from argo_lib.fake_eniscope import (
+from argo_lib.sim import simulate_readings
+from argo_lib.sim.fake_eniscope import (
     DEFAULT_API_KEY,
     DEFAULT_EMAIL,
     DEFAULT_PASSWORD,
@@ -753,7 +753,7 @@ def test_readings_always_include_energy_and_power(make_client, fake):
 
 def test_readings_match_the_simulator_in_project_units(make_client):
     result = make_client().get_readings(162285, start=DAY_START, end=DAY_END)
-    sim = simulate.simulate_readings(
+    sim = simulate_readings(
         start=DAY_START, end=DAY_END, resolution_s=3600, channels=[162285], fields="all"
     ).readings
     readings = result.readings

@@ -16,7 +16,8 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from argo_lib import analytics, config, dates, demo, plots, simulate
+from argo_lib import analytics, config, dates, plots
+from argo_lib.sim import build_site_frame, demo, simulate_readings
 
 ENERGY_ATOL_KWH = 1e-6  # sums of the same interval energies in another order
 POWER_ATOL_KW = 1e-9  # values copied from the readings, not computed
@@ -29,7 +30,7 @@ def _week(label: str, *, faults: bool = True, resolution_s: int = 900, site=None
     site = site or config.load_site("23271")
     period = dates.report_week(label, tz=site.tz)
     baseline = dates.baseline_period(period, weeks=4)
-    sim = simulate.simulate_readings(
+    sim = simulate_readings(
         start=baseline.start,
         end=period.end,
         resolution_s=resolution_s,
@@ -306,7 +307,7 @@ def test_small_multiples_keep_a_channel_without_readings(demo_week):
     site, period = analysis.site, analysis.period
     silent = (readings["channel_id"] == 162319) & (readings["timestamp"] >= period.start)
     kept = readings[~silent]
-    meta = simulate.build_site_frame()
+    meta = build_site_frame()
     names = meta.loc[meta["group"] == "wilson", ["channel_id", "channel_name"]]  # Eniscope names
     assert names["channel_name"].str.contains("_WCDS_").any()
     quiet = analytics.analyse_site_week(kept, site=site, period=period, channels=names)

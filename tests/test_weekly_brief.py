@@ -16,7 +16,8 @@ import pytest
 import sqlalchemy as sa
 from conftest import GOLDEN_DIR, GOLDEN_PARAMETERS, IN_CI, INJECTED_RTOL, prepare_golden_environment
 
-from argo_lib import brief, config, db, demo, report
+from argo_lib import brief, config, db, report
+from argo_lib.sim import demo
 from argo_lib.weekly_brief import WeeklyBriefRun, run_weekly_brief
 
 AS_OF = pd.Timestamp("2026-11-26 09:00", tz="America/New_York")

@@ -1,25 +1,54 @@
 """The demo database: the simulated Wilson Center with labelled faults in its last week.
 
-``argo demo`` (and ``make run``) load it into the embedded default database so that a fresh
-clone runs every notebook offline. The data are deterministic for a seed and an end week; the
-faults injected in the last week are returned as labels, so every finding of the brief on the
-demo can be checked against what was injected.
+``argo demo`` loads it into a database so that a fresh clone runs every notebook offline. The
+data are deterministic for a seed and an end week; the faults injected in the last week are
+returned as labels, so every finding of the brief on the demo can be checked against what was
+injected. :func:`fake_server` serves the same site, seed and faults over the fake Eniscope API,
+so ``argo ingest --fake`` agrees with the demo.
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from argo_lib import db, simulate
-from argo_lib.config import SiteSettings, load_site
+from argo_lib import db
+from argo_lib.config import Settings, SiteSettings, load_site
 from argo_lib.dates import Period, baseline_period, report_week
+from argo_lib.errors import UsageError
+from argo_lib.sim.fake_eniscope import (
+    DEFAULT_API_KEY,
+    DEFAULT_EMAIL,
+    DEFAULT_PASSWORD,
+    SITE_TIMEZONE,
+    FakeEniscope,
+)
+from argo_lib.sim.faults import Fault
+from argo_lib.sim.readings import simulate_readings
+from argo_lib.sim.site import build_site_frame
 
-__all__ = ["DEMO_SITE_ID", "DemoResult", "build_demo_database", "demo_faults", "describe_demo"]
+__all__ = [
+    "DEMO_SEED",
+    "DEMO_SITE_ID",
+    "DEMO_SOURCE",
+    "DemoResult",
+    "build_demo_database",
+    "demo_faults",
+    "describe_demo",
+    "fake_server",
+]
 
 DEMO_SITE_ID = "23271"
+"""The site the demo loads: the Wilson Center."""
+DEMO_SEED = 7
+"""Default simulation seed of the demo, and of the fake server that agrees with it."""
+DEMO_SOURCE = "demo"
+"""``source`` of the demo's ingestion runs."""
 
 
 @dataclass(frozen=True)
@@ -54,7 +83,7 @@ class DemoResult:
     database: str
 
 
-def demo_faults(week: Period) -> tuple[simulate.Fault, ...]:
+def demo_faults(week: Period) -> tuple[Fault, ...]:
     """The faults injected in the demo's last week (site-local times).
 
     Parameters
@@ -64,7 +93,7 @@ def demo_faults(week: Period) -> tuple[simulate.Fault, ...]:
 
     Returns
     -------
-    tuple of simulate.Fault
+    tuple of argo_lib.sim.Fault
         AHU-2 left running after hours (+2.5 kW from Tuesday evening to Friday morning), a
         12 kW half-hour spike on the kitchen main panel on Wednesday noon, AHU-1A stuck for
         8 hours on Thursday night, a 6-hour communication gap on the small kitchen panel on
@@ -77,12 +106,17 @@ def demo_faults(week: Period) -> tuple[simulate.Fault, ...]:
         return local.tz_localize(week.tz)
 
     return (
-        simulate.Fault(162121, "after_hours", at(1, 18), at(4, 7), size=2.5),
-        simulate.Fault(162285, "spike", at(2, 12), at(2, 12.5), size=12.0),
-        simulate.Fault(162122, "stuck", at(3, 22), at(4, 6)),
-        simulate.Fault(162319, "gap", at(5, 3), at(5, 9)),
-        simulate.Fault(162120, "level_shift", at(4, 0), week.end, size=0.3, unit="fraction"),
+        Fault(162121, "after_hours", at(1, 18), at(4, 7), size=2.5),
+        Fault(162285, "spike", at(2, 12), at(2, 12.5), size=12.0),
+        Fault(162122, "stuck", at(3, 22), at(4, 6)),
+        Fault(162319, "gap", at(5, 3), at(5, 9)),
+        Fault(162120, "level_shift", at(4, 0), week.end, size=0.3, unit="fraction"),
     )
+
+
+def _demo_channels() -> pd.DataFrame:
+    meta = build_site_frame()
+    return meta[meta["group"] == "wilson"]
 
 
 def build_demo_database(
@@ -91,10 +125,12 @@ def build_demo_database(
     weeks: int = 10,
     end_week: str = "last",
     resolution_s: int = 900,
-    seed: int = 7,
+    seed: int = DEMO_SEED,
     as_of: pd.Timestamp | None = None,
 ) -> DemoResult:
     """Load the simulated Wilson Center into a database (upgrading its schema first).
+
+    Loading the demo again is idempotent.
 
     Parameters
     ----------
@@ -116,19 +152,25 @@ def build_demo_database(
 
     Raises
     ------
-    ValueError
-        For fewer than 2 weeks or an unsupported resolution.
+    UsageError
+        For fewer than 2 weeks, an unsupported resolution or an unknown week.
     """
     if weeks < 2:
-        raise ValueError(
+        raise UsageError(
             f"weeks must be at least 2 (a baseline week and a report week), got {weeks}"
         )
     if resolution_s not in (900, 3600):
-        raise ValueError(f"resolution_s must be 900 or 3600, got {resolution_s}")
+        raise UsageError(f"resolution_s must be 900 or 3600, got {resolution_s}")
     site = load_site(DEMO_SITE_ID)
-    last_week = report_week(end_week, tz=site.timezone, as_of=as_of)
+    try:
+        last_week = report_week(end_week, tz=site.timezone, as_of=as_of)
+    except UsageError:
+        raise
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     period = Period(baseline_period(last_week, weeks=weeks - 1).start, last_week.end)
-    sim = simulate.simulate_readings(
+    db.upgrade(engine)
+    sim = simulate_readings(
         start=period.start,
         end=period.end,
         resolution_s=resolution_s,
@@ -137,10 +179,8 @@ def build_demo_database(
         faults=demo_faults(last_week),
         fields="all",
     )
-    db.upgrade(engine)
     db.upsert_site(engine, site)
-    meta = simulate.build_site_frame()
-    meta = meta[meta["group"] == "wilson"]
+    meta = _demo_channels()
     db.upsert_devices(
         engine,
         pd.DataFrame(
@@ -175,7 +215,7 @@ def build_demo_database(
     )
     run_id = db.start_run(
         engine,
-        source="demo",
+        source=DEMO_SOURCE,
         site_id=site.site_id,
         period_start=period.start,
         period_end=period.end,
@@ -229,7 +269,18 @@ def _summarise(readings: pd.DataFrame, meta: pd.DataFrame, site: SiteSettings) -
 
 
 def describe_demo(result: DemoResult) -> str:
-    """A short plain-text report of what the demo database holds."""
+    """A short plain-text report of what the demo database holds.
+
+    Parameters
+    ----------
+    result : DemoResult
+        From :func:`build_demo_database`.
+
+    Returns
+    -------
+    str
+        The database, site and period, a table per channel, totals and the injected faults.
+    """
     summary = result.summary.copy()
     summary["first"] = summary["first"].dt.strftime("%Y-%m-%d %H:%M")
     summary["last"] = summary["last"].dt.strftime("%Y-%m-%d %H:%M")
@@ -248,3 +299,52 @@ def describe_demo(result: DemoResult) -> str:
         labels[column] = labels[column].dt.tz_convert(result.site.tz).dt.strftime("%a %m-%d %H:%M")
     lines.append(labels.round({"expected_kwh": 1}).to_string(index=False))
     return "\n".join(lines)
+
+
+@contextlib.contextmanager
+def fake_server(
+    *,
+    now: Any = None,
+    seed: int = DEMO_SEED,
+    site_faults: Sequence[Fault] | None = None,
+    **options: Any,
+) -> Iterator[Settings]:
+    """Serve the demo site over a loopback fake Eniscope API; yield settings pointing at it.
+
+    Parameters
+    ----------
+    now : datetime-like, optional
+        The fake's frozen "now" (tz-aware); default the real time when it starts.
+    seed : int
+        Simulator seed; default :data:`DEMO_SEED`, so a fake sync into the demo database
+        agrees with the demo's data.
+    site_faults : sequence of argo_lib.sim.Fault, optional
+        Data faults of the simulated site; default the demo's faults in the last complete week
+        before ``now``, so that the fake serves what the demo database holds.
+    **options
+        Other :class:`argo_lib.sim.fake_eniscope.FakeEniscope` options (``faults``,
+        ``lag_s``...).
+
+    Yields
+    ------
+    argo_lib.config.Settings
+        Only the Eniscope fields are set: the fake's URL and its public test credentials.
+
+    Raises
+    ------
+    UsageError
+        If ``now`` is timezone-naive.
+    """
+    clock = pd.Timestamp.now(tz="UTC") if now is None else pd.Timestamp(now)
+    if clock.tzinfo is None:
+        raise UsageError(f"now={now!r} is timezone-naive; give a zone, e.g. 2025-12-08T12:00Z")
+    if site_faults is None:
+        site_faults = demo_faults(report_week("last", tz=SITE_TIMEZONE, as_of=clock))
+    fake = FakeEniscope(clock=clock, seed=seed, site_faults=site_faults, **options)
+    with fake as url:
+        yield Settings(
+            eniscope_api_url=url,
+            eniscope_api_key=DEFAULT_API_KEY,
+            eniscope_email=DEFAULT_EMAIL,
+            eniscope_password=DEFAULT_PASSWORD,
+        )

@@ -12,14 +12,18 @@ import pandas as pd
 import pytest
 import requests
 
-from argo_lib import fake_eniscope, simulate
-from argo_lib.fake_eniscope import (
+from argo_lib.sim import CHANNEL_METADATA, Fault, simulate_readings
+from argo_lib.sim.fake_eniscope import (
     DEFAULT_API_KEY,
     FakeEniscope,
     Faults,
     ManualClock,
     RateLimit,
     ScriptedResponse,
+    channel_records,
+    device_records,
+    main,
+    server,
 )
 
 # Tolerances, named for why they are what they are.
@@ -257,7 +261,7 @@ def test_forced_status(fake, status):
 def test_channels_serve_the_full_site_as_strings(fake):
     body = get(fake, "/channels?organization=23271&limit=100").json()
     records = body["channels"]
-    assert len(records) == len(simulate.CHANNEL_METADATA) == 20
+    assert len(records) == len(CHANNEL_METADATA) == 20
     ids = {int(r["dataChannelId"]) for r in records}
     assert {162119, 162120, 162121, 162122, 162123, 162285, 162319, 162320} <= ids
     assert {162127, 162141, 162277, 158694, 159024} <= ids
@@ -427,13 +431,24 @@ def test_date_string_range_is_site_local_days(fake):
     assert len(body["records"]) == 48
 
 
+def test_channel_records_use_wire_format():
+    records = channel_records()
+    assert len(records) == 20
+    for rec in records:
+        assert isinstance(rec["dataChannelId"], str) and rec["dataChannelId"].isdigit()
+        assert rec["organizationId"] == "23271"
+        assert len(rec["uuId"]) == 16
+    devices = device_records()
+    assert {r["deviceId"] for r in records} <= {d["deviceId"] for d in devices}
+
+
 # --------------------------------------------------------------------------------------------
 # Readings: values
 # --------------------------------------------------------------------------------------------
 
 
 def _sim(channel, start, end, res):
-    sim = simulate.simulate_readings(
+    sim = simulate_readings(
         start=start, end=end, resolution_s=res, channels=[channel], fields="all"
     )
     return sim.readings
@@ -749,7 +764,7 @@ def test_duplicates_and_out_of_order(fake):
 
 def test_site_faults_come_from_the_simulator(clock):
     start = pd.Timestamp(DAY[0], unit="s", tz="UTC")
-    gap = simulate.Fault(
+    gap = Fault(
         channel_id=162285,
         kind="gap",
         start=start + pd.Timedelta(hours=3),
@@ -817,20 +832,20 @@ def test_main_serves_until_interrupted(monkeypatch, capsys):
         ).status_code
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(fake_eniscope, "_wait_forever", fake_wait)
-    assert fake_eniscope.main(["--port", "0", "--now", NOW]) == 0
+    monkeypatch.setattr(server, "_wait_forever", fake_wait)
+    assert main(["--port", "0", "--now", NOW]) == 0
     assert seen["status"] == 200
     out = capsys.readouterr().out
     assert "ENISCOPE_API_URL=http://127.0.0.1:" in out
 
 
 def test_main_refuses_public_host(capsys):
-    assert fake_eniscope.main(["--host", "0.0.0.0"]) == 2
+    assert main(["--host", "0.0.0.0"]) == 2
     assert "loopback" in capsys.readouterr().err
 
 
 def test_main_help_names_port(capsys):
     with pytest.raises(SystemExit) as exit_info:
-        fake_eniscope.main(["--help"])
+        main(["--help"])
     assert exit_info.value.code == 0
     assert "--port" in capsys.readouterr().out

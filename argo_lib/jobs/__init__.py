@@ -1,0 +1,1 @@
+"""The run paths: one module per job (ingest, weekly brief, ...)."""
