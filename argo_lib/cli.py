@@ -287,7 +287,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="build the demo database from the simulated site",
         description=(
             "Load the simulated Wilson Center (8 channels, labelled faults in the last week) into "
-            "the database: WEEKS weeks ending with END_WEEK."
+            "the database: WEEKS weeks ending with END_WEEK. Refuses a database that holds data "
+            "of site 23271 the demo did not write (an ingestion, a CSV import): use a database of "
+            "its own, e.g. --database-url sqlite:///data/demo.sqlite. Re-running it over its own "
+            "data is safe."
         ),
     )
     _add_database_option(demo)

@@ -741,7 +741,9 @@ def import_weather_csv(
     """Load a CSV file of outdoor air temperature into the ``weather`` table of a site.
 
     The temperature-aware baseline of the weekly brief uses it when it covers the baseline and
-    the report week. Re-importing the same file changes nothing (upsert on site and time).
+    the report week. Re-importing the same file changes nothing (upsert on site and time). The
+    import is logged as an ingestion run with source ``weather-csv:<file name>``, so the run log
+    knows where the site's temperatures came from.
 
     Parameters
     ----------
@@ -762,9 +764,27 @@ def import_weather_csv(
     Raises
     ------
     CsvError
-        Naming the line and column of a bad value (nothing is written).
+        Naming the line and column of a bad value (nothing is written or logged).
     """
     settings = resolve_site(site)
+    path = Path(path)
     frame = read_weather_csv(path, tz=tz)
-    db.upsert_site(engine, settings)
-    return db.upsert_weather(engine, frame, site_id=settings.site_id)
+    stamps = frame["timestamp"].dropna().drop_duplicates().sort_values()
+    step = stamps.diff().median() if len(stamps) > 1 else pd.NaT
+    step = pd.Timedelta(hours=1) if pd.isna(step) else step  # one reading: an hour's worth
+    run_id = db.start_run(
+        engine,
+        source=f"weather-csv:{path.name}",
+        site_id=settings.site_id,
+        period_start=stamps.min() if len(stamps) else None,
+        period_end=stamps.max() + step if len(stamps) else None,
+        parameters={"file": str(path), "tz": None if tz is None else str(tz)},
+    )
+    try:
+        db.upsert_site(engine, settings)
+        written = db.upsert_weather(engine, frame, site_id=settings.site_id)
+    except BaseException as exc:
+        db.finish_run(engine, run_id, status="failed", error=summarise_error(exc))
+        raise
+    db.finish_run(engine, run_id, status="ok", rows_received=len(frame), rows_written=written)
+    return written

@@ -5,6 +5,10 @@ data are deterministic for a seed and an end week; the faults injected in the la
 returned as labels, so every finding of the brief on the demo can be checked against what was
 injected. :func:`fake_server` serves the same site, seed and faults over the fake Eniscope API,
 so ``argo ingest --fake`` agrees with the demo.
+
+The demo never overwrites real data: :func:`build_demo_database` refuses a database that holds
+data of the demo site it did not write itself (:func:`find_non_demo_data`), and re-running it
+over its own data is idempotent.
 """
 
 from __future__ import annotations
@@ -37,10 +41,12 @@ __all__ = [
     "DEMO_SITE_ID",
     "DEMO_SOURCE",
     "DemoResult",
+    "DemoTargetError",
     "build_demo_database",
     "demo_faults",
     "describe_demo",
     "fake_server",
+    "find_non_demo_data",
 ]
 
 DEMO_SITE_ID = "23271"
@@ -48,7 +54,11 @@ DEMO_SITE_ID = "23271"
 DEMO_SEED = 7
 """Default simulation seed of the demo, and of the fake server that agrees with it."""
 DEMO_SOURCE = "demo"
-"""``source`` of the demo's ingestion runs."""
+"""``source`` of the demo's ingestion runs; data written by any other source is real."""
+
+
+class DemoTargetError(UsageError):
+    """The database holds data the demo did not write; the demo refuses to overwrite it."""
 
 
 @dataclass(frozen=True)
@@ -119,6 +129,88 @@ def _demo_channels() -> pd.DataFrame:
     return meta[meta["group"] == "wilson"]
 
 
+def find_non_demo_data(engine: Engine, *, site_id: str = DEMO_SITE_ID) -> list[str]:
+    """Evidence that a database holds data of the demo site that the demo did not write.
+
+    The ingestion run log records each run's source. Data are real (not the demo's) when any
+    of these holds:
+
+    - a run of the site from another source than :data:`DEMO_SOURCE` wrote rows, or never
+      finished (killed or in progress: what it wrote is unknown);
+    - the site has channels the demo does not write (an Eniscope sync lists all 20), or a demo
+      channel belongs to another site;
+    - the site has readings outside every demo run's period (or any readings, and no demo run).
+
+    Parameters
+    ----------
+    engine : sqlalchemy.engine.Engine
+        An upgraded workbook database.
+    site_id : str
+        The demo's site.
+
+    Returns
+    -------
+    list of str
+        One short reason per kind of evidence; empty for an empty database or one that holds
+        only demo data.
+    """
+    reasons = []
+    sources = db.read_run_sources(engine, site_id=site_id)
+    demo = sources[sources["source"] == DEMO_SOURCE]
+    other = sources[
+        (sources["source"] != DEMO_SOURCE)
+        & ((sources["rows_written"] > 0) | (sources["unfinished"] > 0))
+    ]
+    reasons += [
+        f"{r.runs} ingestion run(s) from {r.source!r} wrote {r.rows_written:,} rows"
+        + (f" ({r.unfinished} never finished)" if r.unfinished else "")
+        for r in other.itertuples()
+    ]
+    demo_ids = set(_demo_channels()["channel_id"].astype(int))
+    channels = db.read_channels(engine)
+    mine = channels[channels["site_id"] == str(site_id)]
+    foreign = sorted(set(mine["channel_id"].astype(int)) - demo_ids)
+    if foreign:
+        shown = ", ".join(str(c) for c in foreign[:5]) + (", ..." if len(foreign) > 5 else "")
+        reasons.append(f"{len(foreign)} channel(s) the demo does not write ({shown})")
+    elsewhere = channels[
+        channels["channel_id"].isin(list(demo_ids)) & (channels["site_id"] != str(site_id))
+    ]
+    if len(elsewhere):
+        reasons.append(
+            f"demo channels {sorted(elsewhere['channel_id'].astype(int))} belong to site(s) "
+            f"{sorted(set(elsewhere['site_id']))}"
+        )
+    extents = db.last_reading_times(engine, site_id=site_id)
+    if len(extents):
+        if demo.empty:
+            outside = extents
+        else:
+            start, end = demo["period_start"].min(), demo["period_end"].max()
+            outside = extents[
+                (extents["first_timestamp"] < start) | (extents["last_timestamp"] >= end)
+            ]
+        if len(outside):
+            reasons.append(
+                f"{len(outside)} channel(s) with readings that no demo run wrote (stored from "
+                f"{outside['first_timestamp'].min():%Y-%m-%d} to "
+                f"{outside['last_timestamp'].max():%Y-%m-%d})"
+            )
+    return reasons
+
+
+def _refuse_non_demo_data(engine: Engine, site_id: str) -> None:
+    reasons = find_non_demo_data(engine, site_id=site_id)
+    if reasons:
+        raise DemoTargetError(
+            f"{db.describe_database(engine)} holds data of site {site_id} that the demo did not "
+            f"write: {'; '.join(reasons)}. The demo would overwrite it with simulated readings, "
+            "so nothing was written. Use the embedded demo database instead: "
+            "`argo demo --database-url sqlite:///data/demo.sqlite` (then run other commands "
+            "with DATABASE_URL=sqlite:///data/demo.sqlite), or an empty database."
+        )
+
+
 def build_demo_database(
     engine: Engine,
     *,
@@ -130,7 +222,9 @@ def build_demo_database(
 ) -> DemoResult:
     """Load the simulated Wilson Center into a database (upgrading its schema first).
 
-    Loading the demo again is idempotent.
+    Refuses, before writing anything but the schema, a database that holds data of the site
+    that the demo did not write (:func:`find_non_demo_data`). Loading the demo again into a
+    database that holds only demo data is idempotent.
 
     Parameters
     ----------
@@ -154,6 +248,8 @@ def build_demo_database(
     ------
     UsageError
         For fewer than 2 weeks, an unsupported resolution or an unknown week.
+    DemoTargetError
+        If the database holds data of the site that the demo did not write; nothing is written.
     """
     if weeks < 2:
         raise UsageError(
@@ -170,6 +266,7 @@ def build_demo_database(
         raise UsageError(str(exc)) from None
     period = Period(baseline_period(last_week, weeks=weeks - 1).start, last_week.end)
     db.upgrade(engine)
+    _refuse_non_demo_data(engine, site.site_id)
     sim = simulate_readings(
         start=period.start,
         end=period.end,

@@ -233,6 +233,9 @@ def test_weather_csv_import_round_trip_and_is_idempotent(engine, tmp_path):
         )
     back = db.read_weather(engine, site_id="23271")
     assert len(back) == 3 and back["temperature_c"].iloc[0] == pytest.approx(10.0)
+    runs = db.read_runs(engine, site_id="23271")  # each import is logged with its source
+    assert runs["source"].tolist() == ["weather-csv:weather.csv"] * 2
+    assert runs["status"].tolist() == ["ok", "ok"] and runs["rows_written"].tolist() == [3, 3]
 
 
 def _ambiguous(tmp_path):
