@@ -37,7 +37,11 @@ def test_ingest_without_credentials_is_a_usage_error(tmp_path, monkeypatch, caps
     url = f"sqlite:///{tmp_path / 'a.sqlite'}"
     assert cli.main(["ingest", "--site", "23271", "--database-url", url, "--days", "1"]) == 2
     err = capsys.readouterr().err
-    assert "set ENISCOPE_API_KEY in the environment or .env" in err and "Traceback" not in err
+    assert (
+        "set ENISCOPE_API_KEY, ENISCOPE_EMAIL and ENISCOPE_PASSWORD in the environment or .env"
+        in err
+    )
+    assert "Traceback" not in err and err.count("\n") == 1
 
 
 def test_ingest_refuses_days_with_start(capsys):

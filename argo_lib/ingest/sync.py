@@ -76,11 +76,43 @@ from argo_lib.ingest.validate import (
     write_new_rejected,
 )
 
-__all__ = ["make_client", "sync_site"]
+__all__ = ["MissingCredentialsError", "check_credentials", "make_client", "sync_site"]
 
 logger = logging.getLogger(__name__)
 
 _LOG_FLUSH_WINDOWS = 64
+_CREDENTIALS = (
+    ("eniscope_api_key", "ENISCOPE_API_KEY"),
+    ("eniscope_email", "ENISCOPE_EMAIL"),
+    ("eniscope_password", "ENISCOPE_PASSWORD"),
+)
+
+
+class MissingCredentialsError(UsageError):
+    """Eniscope credentials are not configured; the message names every missing variable."""
+
+
+def check_credentials(settings: Settings) -> None:
+    """Check that the Eniscope credentials are all set, before any work.
+
+    Parameters
+    ----------
+    settings : argo_lib.config.Settings
+        The settings a client would be built from.
+
+    Raises
+    ------
+    MissingCredentialsError
+        Naming every missing variable at once (never a value).
+    """
+    missing = [env for attr, env in _CREDENTIALS if not (getattr(settings, attr, None) or "")]
+    if missing:
+        names = ", ".join(missing[:-1]) + (" and " if len(missing) > 1 else "") + missing[-1]
+        raise MissingCredentialsError(
+            f"Eniscope credentials are missing: set {names} in the environment or .env (see "
+            ".env.example), or sync offline from the fake server (`argo ingest --fake`, or "
+            "source: fake in the ingest notebook)"
+        )
 
 
 def make_client(
@@ -109,14 +141,18 @@ def make_client(
 
     Raises
     ------
+    MissingCredentialsError
+        If credentials are missing (the message names every variable to set).
     argo_lib.eniscope.EniscopeConfigError
-        If a credential is missing (the message names the variable to set).
+        For another invalid client setting.
     """
     chosen = resolve_profile(profile)
     merged = {**chosen.client_options(), **options}
     if skip_channels is not None:
         merged["skip_channels"] = frozenset(int(c) for c in skip_channels)
-    return EniscopeClient.from_settings(settings or get_settings(), **merged)
+    settings = settings or get_settings()
+    check_credentials(settings)
+    return EniscopeClient.from_settings(settings, **merged)
 
 
 def _sync_metadata(engine: Engine, client: EniscopeClient, site: SiteSettings) -> pd.DataFrame:

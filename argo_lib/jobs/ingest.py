@@ -40,7 +40,7 @@ from argo_lib.ingest.plan import (
     resolve_zone,
 )
 from argo_lib.ingest.runs import IngestResult
-from argo_lib.ingest.sync import make_client, sync_site
+from argo_lib.ingest.sync import check_credentials, make_client, sync_site
 
 __all__ = ["SOURCES", "IngestRun", "open_client", "run_ingest"]
 
@@ -113,6 +113,7 @@ class IngestRun:
         full: bool = False,
         database_url: str = "",
         as_of: str = "",
+        settings: Settings | None = None,
     ) -> IngestRun:
         """Check raw parameters ("" means unset) and resolve them.
 
@@ -144,6 +145,9 @@ class IngestRun:
             SQLAlchemy URL; empty means the default database.
         as_of : str
             "Now" as an ISO time with offset (for the fake server); empty means the real time.
+        settings : argo_lib.config.Settings, optional
+            For ``source="eniscope"``, the settings whose credentials are checked here, before
+            any work; default :func:`argo_lib.config.get_settings`.
 
         Returns
         -------
@@ -153,6 +157,8 @@ class IngestRun:
         ------
         UsageError
             Naming the parameter and how to fix it.
+        argo_lib.ingest.MissingCredentialsError
+            For ``source="eniscope"`` without credentials (naming every missing variable).
         """
         if source not in SOURCES:
             raise UsageError(f"source must be 'eniscope', 'fake' or 'csv', got {source!r}")
@@ -181,6 +187,8 @@ class IngestRun:
                 raise UsageError(f"csv_path {csv_path!r} is not a file")
         if tz:
             resolve_zone(tz)
+        if source == "eniscope":
+            check_credentials(settings or get_settings())
         period = resolve_period(
             tz=site_settings.tz,
             days=None if start else days,
@@ -249,7 +257,7 @@ def open_client(
     ------
     UsageError
         For a CSV run, which has no client.
-    argo_lib.eniscope.EniscopeConfigError
+    argo_lib.ingest.MissingCredentialsError
         For ``source="eniscope"`` without credentials.
     """
     if run.source not in ("eniscope", "fake"):

@@ -10,13 +10,14 @@ import pandas as pd
 import pytest
 
 from argo_lib import db, ingest, report
-from argo_lib.config import PROJECT_ROOT
+from argo_lib.config import PROJECT_ROOT, Settings
 from argo_lib.errors import UsageError
 from argo_lib.jobs.ingest import IngestRun, open_client, run_ingest
 
 TZ = "America/New_York"
 DATA = Path(__file__).parents[1] / "data" / "csv"
 AS_OF = "2025-12-10T12:00:00Z"
+CREDENTIALS = ("ENISCOPE_API_KEY", "ENISCOPE_EMAIL", "ENISCOPE_PASSWORD")
 
 
 @pytest.fixture
@@ -30,6 +31,13 @@ def notebook_database(tmp_path, monkeypatch):
     engine = db.get_engine(f"sqlite:///{tmp_path / 'nb.sqlite'}")
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def no_credentials(monkeypatch):
+    """No Eniscope credentials, whatever ``.env`` says (an empty variable wins and means unset)."""
+    for name in CREDENTIALS:
+        monkeypatch.setenv(name, "")
 
 
 @pytest.mark.parametrize(
@@ -70,6 +78,56 @@ def test_the_ingest_notebook_runs_headless_against_the_fake(tmp_path, notebook_d
     engine = notebook_database
     assert db.read_runs(engine).loc[0, "status"] == "ok"
     assert len(db.read_readings(engine, site_id="23271")) == 2 * (2 * 24 + 6)
+
+
+def test_the_offline_parameter_set_runs_the_notebook_without_credentials(
+    tmp_path, notebook_database, no_credentials
+):
+    # The README's offline command: params/ingest/wilson_center_fake.yaml (source: fake).
+    parameters = report.load_parameter_set(PROJECT_ROOT / "params/ingest/wilson_center_fake.yaml")
+    assert parameters["source"] == "fake"
+    out = report.run_notebook(
+        "ingest", tmp_path / "ingest.ipynb", parameters={**parameters, "as_of": AS_OF}
+    )
+    assert "fake-eniscope" in out.read_text()
+    runs = db.read_runs(notebook_database)
+    assert (runs.loc[0, "status"], runs.loc[0, "source"]) == ("ok", "fake-eniscope")
+    readings = db.read_readings(notebook_database, site_id="23271")
+    assert readings["channel_id"].nunique() == 8  # the site file's eight energy meters
+    assert len(readings) == 8 * (3 * 24 + 6)  # 3 local days + 06:00 on the 4th, hourly
+
+
+def test_the_api_parameter_set_without_credentials_fails_in_one_line(
+    tmp_path, notebook_database, no_credentials
+):
+    parameters = report.load_parameter_set(PROJECT_ROOT / "params/ingest/wilson_center.yaml")
+    assert parameters["source"] == "eniscope"
+    with pytest.raises(report.NotebookRunError) as info:
+        report.run_notebook("ingest", tmp_path / "ingest.ipynb", parameters=parameters)
+    message = str(info.value)
+    assert message.startswith("ingest.ipynb failed in cell 4: ")  # validate-parameters cell
+    assert (
+        "MissingCredentialsError: Eniscope credentials are missing: set ENISCOPE_API_KEY, "
+        "ENISCOPE_EMAIL and ENISCOPE_PASSWORD in the environment or .env"
+    ) in message
+    assert "\n" not in message and "Traceback" not in message
+    assert db.schema_version(notebook_database) is None  # nothing was written
+
+
+def test_missing_credentials_are_one_usage_error_naming_every_variable():
+    with pytest.raises(ingest.MissingCredentialsError) as info:
+        IngestRun.from_parameters(site="23271", source="eniscope", settings=Settings())
+    assert isinstance(info.value, UsageError)
+    assert str(info.value).startswith(
+        "Eniscope credentials are missing: set ENISCOPE_API_KEY, ENISCOPE_EMAIL and "
+        "ENISCOPE_PASSWORD in the environment or .env"
+    )
+    partial = Settings(eniscope_api_key="k", eniscope_email="e@example.org")
+    with pytest.raises(ingest.MissingCredentialsError, match="set ENISCOPE_PASSWORD in the"):
+        IngestRun.from_parameters(site="23271", source="eniscope", settings=partial)
+    full = Settings(eniscope_api_key="k", eniscope_email="e@example.org", eniscope_password="p")
+    run = IngestRun.from_parameters(site="23271", source="eniscope", settings=full)
+    assert run.profile.name == "polite" and "'p'" not in repr(run)
 
 
 def test_the_notebook_run_path_imports_a_csv_file(database_url):
