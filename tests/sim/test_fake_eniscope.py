@@ -1,10 +1,13 @@
-"""The fake Eniscope server over real loopback HTTP (API spec section 10), without the client."""
+"""The fake Eniscope server over real loopback HTTP (API spec section 10), without the client.
+
+Delays and hangs are recorded on a ManualClock passed as the server's ``sleep``: no test waits
+in real time.
+"""
 
 from __future__ import annotations
 
 import json
 import threading
-import time
 from email.utils import parsedate_to_datetime
 
 import numpy as np
@@ -29,7 +32,6 @@ from argo_lib.sim.fake_eniscope import (
 # Tolerances, named for why they are what they are.
 WIRE_RTOL = 1e-12  # W ↔ kW round trips through JSON floats: only float rounding may differ
 AGG_ATOL_WH = 1e-6  # sums and means of a handful of base intervals
-TIMING_SLACK_S = 0.15  # real-time delays: the server may answer a little late, never early
 
 BASIC = "Basic YXBpQHNvbWVvcmcuY29tOjMxNDM1MDA4NjkzY2U2OTc2ZjQ1ZGVkYzU1MzJlMmMx"  # spec test vector
 TZ = "America/New_York"
@@ -701,22 +703,37 @@ def test_persistent_body_fault(fake, kind):
         json.loads(response.content)
 
 
-def test_delay_and_hang_are_real_time(fake):
-    fake.configure(delay_s=0.2)
-    started = time.monotonic()
-    assert get(fake, "/organizations").status_code == 200
-    assert time.monotonic() - started >= 0.2
-    fake.configure(delay_s=0.0, hang_s=5.0)
-    with pytest.raises(requests.ReadTimeout):
-        requests.get(fake.url + "/organizations", headers=HEADERS, timeout=(2, 0.3))
+@pytest.fixture
+def timed(clock):
+    """A fake whose delays go to ``clock.sleeps`` instead of real time."""
+    server_ = FakeEniscope(clock=clock.now, sleep=clock.sleep)
+    with server_:
+        yield server_
 
 
-def test_jittered_delay_stays_within_bounds(fake):
-    fake.configure(delay_s=0.05, delay_jitter_s=0.1)
-    started = time.monotonic()
-    get(fake, "/organizations")
-    elapsed = time.monotonic() - started
-    assert 0.05 <= elapsed <= 0.15 + TIMING_SLACK_S
+def test_delay_and_hang_hold_the_answer_back(timed, clock):
+    timed.configure(delay_s=0.2)
+    assert get(timed, "/organizations").status_code == 200
+    assert clock.sleeps == [0.2]  # the answer waited 0.2 s before it was sent
+    timed.configure(delay_s=0.0, hang_s=5.0)
+    assert get(timed, "/organizations").status_code == 200
+    read_timeout_s = 0.3
+    assert clock.sleeps[1:] == [5.0] and clock.sleeps[1] > read_timeout_s  # a client times out
+
+
+def test_jittered_delay_stays_within_bounds(timed, clock):
+    timed.configure(delay_s=0.05, delay_jitter_s=0.1)
+    for _ in range(20):
+        get(timed, "/organizations")
+    assert all(0.05 <= s <= 0.15 for s in clock.sleeps) and len(clock.sleeps) == 20
+    assert len(set(clock.sleeps)) > 1  # jittered, not constant
+
+
+def test_scripted_delay_adds_to_the_configured_one(timed, clock):
+    timed.configure(delay_s=0.1)
+    timed.enqueue(ScriptedResponse(status=200, delay_s=1.0))
+    assert get(timed, "/organizations").status_code == 200
+    assert clock.sleeps == [pytest.approx(1.1)]
 
 
 def _raw(fake, **faults):

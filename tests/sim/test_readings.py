@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pandas as pd
 import pytest
 
@@ -17,9 +15,6 @@ WILSON_IDS = [162119, 162120, 162121, 162122, 162123, 162285, 162319, 162320]
 
 # Sums of exact per-interval values: only float rounding of the sum may differ.
 ENERGY_ATOL_KWH = 1e-9
-# The 8 channels × 10 weeks at 15 min must take well under a second (issue); typical ~0.02 s,
-# the bound leaves room for a loaded CI runner.
-TEN_WEEKS_MAX_S = 1.0
 
 
 @pytest.mark.parametrize("resolution_s", [900, 3600], ids=["15min", "hourly"])
@@ -130,8 +125,7 @@ def test_simulate_readings_rejects_bad_input(kwargs, message):
         simulate_readings(**kwargs)
 
 
-def test_ten_weeks_of_15min_is_fast(sim):
-    began = time.perf_counter()
+def test_ten_weeks_of_15min_have_every_interval(sim):
+    # How fast this is is measured by benchmarks/simulate.py, never asserted in a test.
     r = sim("2025-10-01", "2025-12-10").readings
-    assert time.perf_counter() - began < TEN_WEEKS_MAX_S
     assert len(r) == 8 * (70 * 24 + 1) * 4  # includes the 25-hour day of 2025-11-02

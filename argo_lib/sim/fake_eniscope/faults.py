@@ -138,7 +138,7 @@ class ScriptedResponse:
     corrupt : {"truncated", "non_json"} or None
         Damage the (real) 2xx body.
     delay_s : float
-        Wait this long before answering (real time) [s].
+        Wait this long before answering (through the server's ``sleep``: real time by default) [s].
     path_prefix : str, optional
         Only requests whose bare path starts with this (e.g. ``"/readings/162285"``) consume it.
     """
@@ -176,9 +176,10 @@ class Faults:
     force_status : int, optional
         Answer every authenticated request with this status (402 subscription expired, 412...).
     delay_s, delay_jitter_s : float
-        Real-time delay before each response, plus U(0, jitter) (seeded) [s].
+        Delay before each response, plus U(0, jitter) (seeded), through the server's ``sleep`` [s].
     hang_s : float
-        Real-time hang before each response, to exceed a client's read timeout [s].
+        Hang before each response, to exceed a client's read timeout, through the server's
+        ``sleep`` [s].
     malformed : frozenset of str
         Value faults from :data:`MALFORMED_KINDS` injected into readings.
     malformed_rate : float

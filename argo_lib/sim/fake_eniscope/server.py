@@ -178,6 +178,10 @@ class FakeEniscope:
     site_faults : sequence of argo_lib.sim.Fault
         Labelled data faults of the simulated site (gaps, spikes, stuck sensors...), as the
         detection benchmark injects them.
+    sleep : callable, optional
+        How the server waits before a delayed answer (``delay_s``, ``hang_s``, scripted delays):
+        ``sleep(seconds)``; a truthy result abandons the answer. Default: real time, cut short
+        by :meth:`stop`. Tests pass ``ManualClock.sleep`` to record delays without waiting.
 
     Attributes
     ----------
@@ -200,6 +204,7 @@ class FakeEniscope:
         password: str = DEFAULT_PASSWORD,
         faults: Faults | None = None,
         site_faults: Sequence[Fault] = (),
+        sleep: Callable[[float], Any] | None = None,
     ) -> None:
         if host == "localhost":
             host = "127.0.0.1"
@@ -241,6 +246,7 @@ class FakeEniscope:
         self._log: list[LoggedRequest] = []
         self._rng = random.Random(self.seed)
         self._stop = threading.Event()
+        self._sleep: Callable[[float], Any] = self._stop.wait if sleep is None else sleep
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -687,7 +693,7 @@ class _Handler(BaseHTTPRequestHandler):
                 "fake Eniscope: error handling %s %s", method, urlsplit(self.path).path
             )
             status, payload, extra, delay = 500, b'{"error":"fake server bug"}', {}, 0.0
-        if delay > 0 and app._stop.wait(delay):
+        if delay > 0 and app._sleep(delay):
             return
         try:
             self.send_response(status)
