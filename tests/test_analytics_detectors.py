@@ -1,6 +1,6 @@
 """Known injected quantities come back out of the analytics (simulated Wilson Center weeks).
 
-Each case simulates a baseline and a report week with labelled faults (``argo_lib.simulate``)
+Each case simulates a baseline and a report week with labelled faults (``argo_lib.sim``)
 and checks that every analytic reports the injected quantity within ±5 % (the issue's rule), on
 15-min and hourly data and in a DST week, and that a clean week has no findings.
 """
