@@ -71,7 +71,7 @@ def _cmd_db_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from argo_lib import demo
+    from argo_lib.sim import demo
 
     engine = _engine(args)
     result = demo.build_demo_database(
@@ -181,8 +181,9 @@ def _cmd_brief(args: argparse.Namespace) -> int:
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
     from argo_lib import ingest
+    from argo_lib.jobs.ingest import IngestRun, run_ingest
 
-    run = ingest.IngestRun.from_parameters(
+    run = IngestRun.from_parameters(
         site=args.site,
         source="fake" if args.fake else "eniscope",
         days=args.days if args.days is not None else ingest.DEFAULT_DAYS,
@@ -196,7 +197,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
         database_url=args.database_url or "",
         as_of=args.as_of or "",
     )
-    result = ingest.run_ingest(run, progress=args.progress)
+    result = run_ingest(run, progress=args.progress)
     print(result.summary())
     return result.exit_code
 
@@ -235,7 +236,7 @@ def _cmd_import_weather(args: argparse.Namespace) -> int:
 
 
 def _cmd_fake_eniscope(args: argparse.Namespace) -> int:
-    from argo_lib import fake_eniscope
+    from argo_lib.sim import fake_eniscope
 
     argv = ["--port", str(args.port), "--seed", str(args.seed), "--lag-hours", str(args.lag_hours)]
     argv += ["--delay", str(args.delay), "--error-rate", str(args.error_rate)]
@@ -306,7 +307,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="build the demo database from the simulated site",
         description=(
             "Load the simulated Wilson Center (8 channels, labelled faults in the last week) into "
-            "the database: WEEKS weeks ending with END_WEEK."
+            "the database: WEEKS weeks ending with END_WEEK. Refuses a database that holds data "
+            "of site 23271 the demo did not write (an ingestion, a CSV import): use a database of "
+            "its own, e.g. --database-url sqlite:///data/demo.sqlite. Re-running it over its own "
+            "data is safe."
         ),
     )
     _add_database_option(demo)

@@ -1179,6 +1179,49 @@ def read_runs(engine: Engine, *, site_id: str | None = None, limit: int = 20) ->
     return pd.DataFrame(rows, columns=[c.name for c in ingestion_runs.columns])
 
 
+def read_run_sources(engine: Engine, *, site_id: str) -> pd.DataFrame:
+    """What each source has loaded into a site, from the ingestion run log.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.engine.Engine
+    site_id : str
+        The site.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per ``source`` (``"eniscope"``, ``"fake-eniscope"``, ``"csv:<file>"``,
+        ``"demo"``...), sorted: ``runs``, ``unfinished`` (runs still marked ``running``: killed
+        or in progress, their counts unknown), ``rows_written`` (sum over the runs),
+        ``period_start`` (earliest) and ``period_end`` (latest, UTC).
+    """
+    c = ingestion_runs.c
+    stmt = (
+        sa.select(
+            c.source,
+            sa.func.count().label("runs"),
+            sa.func.sum(sa.case((c.status == "running", 1), else_=0)).label("unfinished"),
+            sa.func.sum(c.rows_written).label("rows_written"),
+            sa.func.min(c.period_start).label("period_start"),
+            sa.func.max(c.period_end).label("period_end"),
+        )
+        .where(c.site_id == str(site_id))
+        .group_by(c.source)
+        .order_by(c.source)
+    )
+    with _connect(engine, begin=False) as conn:
+        _require_schema(conn, engine)
+        rows = conn.execute(stmt).all()
+    columns = ["source", "runs", "unfinished", "rows_written", "period_start", "period_end"]
+    frame = pd.DataFrame(rows, columns=columns)
+    for column in ("runs", "unfinished", "rows_written"):
+        frame[column] = frame[column].fillna(0).astype("int64")
+    for column in ("period_start", "period_end"):
+        frame[column] = pd.to_datetime(frame[column], utc=True)
+    return frame
+
+
 WINDOW_COLUMNS = (
     "channel_id",
     "window_start",

@@ -31,9 +31,10 @@ import numpy as np
 import pandas as pd
 from readme_section import update_section
 
-from argo_lib import brief, dates, simulate
+from argo_lib import brief, dates
 from argo_lib.analytics import analyse_site_week
 from argo_lib.config import ChannelConfig, SiteSettings
+from argo_lib.sim import WILSON_CHANNELS, random_faults, simulate_readings, synthetic_channels
 
 TZ = "America/New_York"
 WEEK = "2025-W49"
@@ -55,13 +56,9 @@ def _site(channels) -> SiteSettings:
 def _data(n_channels: int | None, *, seed: int = 1):
     period = dates.report_week(WEEK, tz=TZ)
     base = dates.baseline_period(period)
-    chans = (
-        simulate.WILSON_CHANNELS
-        if n_channels is None
-        else simulate.synthetic_channels(n_channels, seed=seed)
-    )
-    faults = simulate.random_faults(period=period, channels=chans, seed=seed, per_family=1)
-    sim = simulate.simulate_readings(
+    chans = WILSON_CHANNELS if n_channels is None else synthetic_channels(n_channels, seed=seed)
+    faults = random_faults(period=period, channels=chans, seed=seed, per_family=1)
+    sim = simulate_readings(
         start=base.start,
         end=period.end,
         resolution_s=900,

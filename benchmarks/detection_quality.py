@@ -2,7 +2,7 @@
 
 Scores the detectors on seeded simulated site-weeks of the Wilson Center with labelled faults:
 report weeks drawn over a year (DST weeks always included), half at 15-min and half at hourly
-resolution; two in three weeks carry one fault of every family (``simulate.random_faults``), the
+resolution; two in three weeks carry one fault of every family (``argo_lib.sim.random_faults``), the
 others are clean. The baseline (four weeks before) is always clean.
 
 Scoring is event-level, as spec D says: a detected event matches a labelled fault of the same
@@ -43,12 +43,19 @@ import numpy as np
 import pandas as pd
 from readme_section import update_section
 
-from argo_lib import dates, simulate
+from argo_lib import dates
 from argo_lib.analytics import analyse_site_week
 from argo_lib.config import ChannelConfig, SiteSettings
+from argo_lib.sim import (
+    FAULT_KINDS,
+    WILSON_CHANNELS,
+    WILSON_ORGANIZATION_ID,
+    random_faults,
+    simulate_readings,
+)
 from argo_lib.thresholds import apply_overrides
 
-FAMILIES = simulate.FAULT_KINDS
+FAMILIES = FAULT_KINDS
 DETECTORS = ("new", "forest", "legacy")
 DEFAULT_SEEDS = (2024, 7)
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -71,11 +78,11 @@ ANOMALY_FAMILY = {
 }
 
 SITE = SiteSettings(
-    site_id=simulate.WILSON_ORGANIZATION_ID,
+    site_id=WILSON_ORGANIZATION_ID,
     name="Wilson Center",
     timezone="America/New_York",
     holiday_country="US",
-    channels=tuple(ChannelConfig(c.channel_id, c.name) for c in simulate.WILSON_CHANNELS),
+    channels=tuple(ChannelConfig(c.channel_id, c.name) for c in WILSON_CHANNELS),
 )
 DST_WEEKS = ("2025-W44", "2026-W10")  # fall back 2025-11-02, spring forward 2026-03-08
 
@@ -352,11 +359,11 @@ def run_case(
     period = dates.report_week(case.week, tz=SITE.timezone)
     baseline = dates.baseline_period(period)
     faults = (
-        simulate.random_faults(period=period, seed=case.seed, resolution_s=case.resolution_s)
+        random_faults(period=period, seed=case.seed, resolution_s=case.resolution_s)
         if case.faulty
         else ()
     )
-    sim = simulate.simulate_readings(
+    sim = simulate_readings(
         start=baseline.start,
         end=period.end,
         resolution_s=case.resolution_s,
@@ -367,13 +374,13 @@ def run_case(
     labels["start"] = labels["start"].dt.as_unit("ns")
     labels["end"] = labels["end"].dt.as_unit("ns")
     if len(labels):
-        clean = simulate.simulate_readings(
+        clean = simulate_readings(
             start=period.start, end=period.end, resolution_s=case.resolution_s, seed=case.seed
         ).readings
         labels["effective_start"] = effective_starts(sim.readings, clean, labels)
     else:
         labels["effective_start"] = labels["start"]
-    channels = [c.channel_id for c in simulate.WILSON_CHANNELS]
+    channels = [c.channel_id for c in WILSON_CHANNELS]
     results = {}
     for name in detectors:  # three detectors
         t0 = time.perf_counter()

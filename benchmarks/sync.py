@@ -34,8 +34,9 @@ import pandas as pd
 from readme_section import update_section
 
 from argo_lib import db, ingest
-from argo_lib.fake_eniscope import Faults
 from argo_lib.pgtemp import TemporaryPostgres
+from argo_lib.sim import demo
+from argo_lib.sim.fake_eniscope import Faults
 
 MARK_BEGIN = "<!-- sync-benchmark:begin -->"
 MARK_END = "<!-- sync-benchmark:end -->"
@@ -140,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[dict] = []
     faults = Faults(delay_s=args.latency_ms / 1000)
     with (
-        ingest.fake_server(now=NOW, faults=faults) as settings,
+        demo.fake_server(now=NOW, faults=faults) as settings,
         tempfile.TemporaryDirectory() as tmp,
     ):
         sqlite_url = f"sqlite:///{tmp}/sync.sqlite"

@@ -127,8 +127,9 @@ def wait_for(predicate, *, timeout: float = 10.0, interval: float = 0.05) -> boo
 @pytest.fixture(scope="session")
 def demo_doc(tmp_path_factory):
     """The brief JSON of the demo week 2026-W47 (5 weeks of the simulated site, fixed seed)."""
-    from argo_lib import brief, config, dates, demo
+    from argo_lib import brief, config, dates
     from argo_lib.analytics import analyse_site_week
+    from argo_lib.sim import demo
 
     url = f"sqlite:///{tmp_path_factory.mktemp('demo-doc') / 'demo.sqlite'}"
     engine = db.get_engine(url)
@@ -254,7 +255,7 @@ def prepare_golden_environment(folder: Path) -> dict[str, str]:
     The kernels inherit these variables: the embedded database is the golden demo file, outputs
     go to ``folder``, and a developer's ``.env`` DATABASE_URL is overridden.
     """
-    from argo_lib import demo
+    from argo_lib.sim import demo
 
     folder.mkdir(parents=True, exist_ok=True)
     sqlite = folder / "golden.sqlite"

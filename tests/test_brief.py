@@ -10,9 +10,10 @@ import re
 import pandas as pd
 import pytest
 
-from argo_lib import brief, dates, simulate
+from argo_lib import brief, dates
 from argo_lib.analytics import analyse_site_week
 from argo_lib.config import ChannelConfig, SiteSettings
+from argo_lib.sim import WILSON_CHANNELS, Fault, random_faults, simulate_readings
 
 TZ = "America/New_York"
 WEEK = dates.report_week("2025-W41", tz=TZ)
@@ -26,7 +27,7 @@ SITE = SiteSettings(
     city="Washington",
     country="US",
     holiday_country="US",
-    channels=tuple(ChannelConfig(c.channel_id, c.name) for c in simulate.WILSON_CHANNELS),
+    channels=tuple(ChannelConfig(c.channel_id, c.name) for c in WILSON_CHANNELS),
 )
 OFFSET = re.compile(r"[+-]\d{2}:\d{2}$")
 
@@ -40,10 +41,10 @@ def _brief(kind: str) -> dict:
     else:
         faults = []
         if kind == "faulty":
-            faults = simulate.random_faults(period=WEEK, seed=11, resolution_s=900)
+            faults = random_faults(period=WEEK, seed=11, resolution_s=900)
             faults = [
                 *(f for f in faults if f.channel_id != 162319),
-                simulate.Fault(
+                Fault(
                     162319,
                     "after_hours",
                     pd.Timestamp("2025-10-07 18:00", tz=TZ),
@@ -51,7 +52,7 @@ def _brief(kind: str) -> dict:
                     size=40 / 39,
                 ),
             ]
-        sim = simulate.simulate_readings(
+        sim = simulate_readings(
             start=base.start, end=WEEK.end, resolution_s=900, seed=3, faults=faults
         )
         temperature = sim.temperature if kind == "weather" else None

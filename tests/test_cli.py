@@ -5,12 +5,9 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import pandas as pd
 import pytest
 
-from argo_lib import cli, db, demo
-
-AS_OF = pd.Timestamp("2026-11-26 09:00", tz="America/New_York")
+from argo_lib import cli, db
 
 
 def _all_command_paths(parser, prefix=()):
@@ -52,34 +49,6 @@ def test_unreachable_database_is_one_clear_line(capsys):
     err = capsys.readouterr().err
     assert "cannot connect to PostgreSQL database 'energy' on 127.0.0.1:1" in err
     assert "topsecretpw" not in err and "Traceback" not in err
-
-
-def test_demo_database_holds_ten_weeks_with_labelled_faults(engine):
-    result = demo.build_demo_database(engine, end_week="2026-W47", as_of=AS_OF)
-    assert result.last_week.label == "2026-W47"
-    assert result.period.start == pd.Timestamp("2026-09-14", tz="America/New_York")
-    # 70 local days at 15 min, plus the extra hour of 2026-11-01 (fall back): 6724 per channel.
-    counts = result.summary.set_index("channel_id")["readings"]
-    assert counts.drop(162319).eq(70 * 96 + 4).all()
-    assert counts[162319] == 70 * 96 + 4 - 24  # the 6-hour gap on Saturday
-    labels = result.labels.set_index("kind")
-    assert labels.loc["after_hours", "expected_kwh"] == pytest.approx(
-        2.5 * 39, rel=1e-9
-    )  # 3 nights x 13 h
-    assert labels.loc["spike", "expected_kwh"] == pytest.approx(6.0)
-    site_mean_kw = result.summary["mean_kw"].sum()
-    assert 8.0 < site_mean_kw < 14.0  # the Wilson Center averages 10.7-12 kW
-    runs = db.read_runs(engine, site_id="23271")
-    assert runs.loc[0, "status"] == "ok" and runs.loc[0, "rows_written"] == counts.sum()
-
-
-def test_demo_is_idempotent_and_deterministic(engine):
-    first = demo.build_demo_database(engine, weeks=2, end_week="2026-W47", as_of=AS_OF)
-    before = db.read_readings(engine, site_id="23271", columns="all")
-    second = demo.build_demo_database(engine, weeks=2, end_week="2026-W47", as_of=AS_OF)
-    after = db.read_readings(engine, site_id="23271", columns="all")
-    pd.testing.assert_frame_equal(before, after, check_exact=True)
-    assert first.summary.equals(second.summary)
 
 
 def test_demo_command_prints_what_the_database_holds(tmp_path, capsys):

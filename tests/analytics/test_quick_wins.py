@@ -15,9 +15,10 @@ import pandas as pd
 import pytest
 from simulated import KITCHEN_SMALL, case
 
-from argo_lib import dates, simulate
+from argo_lib import dates
 from argo_lib.analytics import analyse_site_week, quick_wins
 from argo_lib.config import ChannelConfig, SiteSettings
+from argo_lib.sim import WILSON_CHANNELS, Fault, simulate_readings
 from argo_lib.thresholds import QuickWinThresholds
 
 TZ = "America/New_York"
@@ -29,7 +30,7 @@ SITE = SiteSettings(
     name="Wilson Center",
     timezone=TZ,
     holiday_country="US",
-    channels=tuple(ChannelConfig(c.channel_id, c.name) for c in simulate.WILSON_CHANNELS),
+    channels=tuple(ChannelConfig(c.channel_id, c.name) for c in WILSON_CHANNELS),
 )
 
 
@@ -39,9 +40,9 @@ def _analysis():
         return (WEEK.start.tz_localize(None) + pd.Timedelta(days=day, hours=hour)).tz_localize(TZ)
 
     # 40 kWh after hours: Tue 18:00 to Fri 07:00 (three 13-hour nights)
-    fault = simulate.Fault(KITCHEN, "after_hours", at(1, 18), at(4, 7), size=40 / 39)
+    fault = Fault(KITCHEN, "after_hours", at(1, 18), at(4, 7), size=40 / 39)
     base = dates.baseline_period(WEEK)
-    sim = simulate.simulate_readings(
+    sim = simulate_readings(
         start=base.start, end=WEEK.end, resolution_s=900, seed=3, faults=[fault]
     )
     return analyse_site_week(sim.readings, site=SITE, period=WEEK, temperature=sim.temperature)

@@ -9,15 +9,16 @@ import pandas as pd
 import pytest
 from simulated import CASES, IDS, KITCHEN_SMALL, RTU1, case
 
-from argo_lib import dates, simulate
+from argo_lib import dates
 from argo_lib.analytics import analyse_site_week, quick_wins, summary
 from argo_lib.config import ChannelConfig, SiteSettings, Tariff, TouPeriod
+from argo_lib.sim import WILSON_CHANNELS, Fault, simulate_readings
 
 TZ = "America/New_York"
 ENERGY_ATOL_KWH = 1e-6  # sums of exact inputs
 WEEK = dates.report_week("2025-W41", tz=TZ)
 BASE = dates.baseline_period(WEEK)
-WILSON = tuple(ChannelConfig(c.channel_id, c.name) for c in simulate.WILSON_CHANNELS)
+WILSON = tuple(ChannelConfig(c.channel_id, c.name) for c in WILSON_CHANNELS)
 SITE = SiteSettings(
     site_id="23271", name="Wilson Center", timezone=TZ, holiday_country="US", channels=WILSON
 )
@@ -25,7 +26,7 @@ SITE = SiteSettings(
 
 def _sim(resolution_s: int = 900, *, channels=None, faults=(), week=WEEK, seed: int = 3):
     base = dates.baseline_period(week)
-    return simulate.simulate_readings(
+    return simulate_readings(
         start=base.start,
         end=week.end,
         resolution_s=resolution_s,
@@ -130,7 +131,7 @@ def test_main_meter_defines_demand_and_its_charge():
 
 
 def test_after_hours_waste_is_priced_at_the_tou_rate_of_each_interval():
-    fault = simulate.Fault(
+    fault = Fault(
         162319,
         "after_hours",
         pd.Timestamp("2025-10-10 18:00", tz=TZ),
@@ -175,9 +176,9 @@ def test_holiday_counts_as_after_hours():
 
 def test_largest_anomaly_event_describes_the_win():
     # B7: "investigate unusual consumption" names the largest event, not the first
-    def block(day: str, hours: int, size: float) -> simulate.Fault:
+    def block(day: str, hours: int, size: float) -> Fault:
         start = pd.Timestamp(f"{day} 09:00", tz=TZ)
-        return simulate.Fault(
+        return Fault(
             162319, "level_shift", start, start + pd.Timedelta(hours=hours), size=size, unit="kW"
         )
 
@@ -194,7 +195,7 @@ def test_largest_anomaly_event_describes_the_win():
 
 def test_quick_wins_have_every_field_and_rank():
     faults = [
-        simulate.Fault(
+        Fault(
             162320,
             "after_hours",
             pd.Timestamp("2025-10-07 18:00", tz=TZ),

@@ -1,6 +1,6 @@
 """Fixtures of the Eniscope tests: the fake server on a manual clock, and clients that record.
 
-Client tests run over real loopback HTTP against :mod:`argo_lib.fake_eniscope`. Sleeps go to a
+Client tests run over real loopback HTTP against :mod:`argo_lib.sim.fake_eniscope`. Sleeps go to a
 :class:`ManualClock` shared with the fake, so backoff and pacing take no real time while the
 fake's rate-limit windows and token lifetimes still see time pass. Timeouts and connection errors
 are raised by the transport (``make_transport`` in ``tests/conftest.py``), never waited for.
@@ -13,7 +13,7 @@ import random
 import pytest
 
 from argo_lib.eniscope import EniscopeClient, EniscopeConfig
-from argo_lib.fake_eniscope import (
+from argo_lib.sim.fake_eniscope import (
     DEFAULT_API_KEY,
     DEFAULT_EMAIL,
     DEFAULT_PASSWORD,

@@ -1,6 +1,6 @@
 """The Eniscope client against the fake server: auth, paths, pagination, readings, retries, secrets.
 
-Every test runs over real loopback HTTP against :mod:`argo_lib.fake_eniscope`, through the
+Every test runs over real loopback HTTP against :mod:`argo_lib.sim.fake_eniscope`, through the
 recording transport of ``make_client`` (``client.transport``). Nothing waits in real time: sleeps
 go to the shared :class:`ManualClock`, and timeouts and refused connections are raised by the
 transport instead of being waited for.
@@ -18,7 +18,6 @@ import pandas as pd
 import pytest
 import requests
 
-from argo_lib import simulate
 from argo_lib.config import Settings
 from argo_lib.eniscope import (
     DEFAULT_FIELD_CODES,
@@ -40,7 +39,8 @@ from argo_lib.eniscope import (
     TooManyPagesError,
     TransportError,
 )
-from argo_lib.fake_eniscope import (
+from argo_lib.sim import simulate_readings
+from argo_lib.sim.fake_eniscope import (
     DEFAULT_API_KEY,
     DEFAULT_EMAIL,
     DEFAULT_PASSWORD,
@@ -387,7 +387,7 @@ def test_readings_always_include_energy_and_power(make_client, fake):
 
 def test_readings_match_the_simulator_in_project_units(make_client):
     result = make_client().get_readings(162285, start=DAY_START, end=DAY_END)
-    sim = simulate.simulate_readings(
+    sim = simulate_readings(
         start=DAY_START, end=DAY_END, resolution_s=3600, channels=[162285], fields="all"
     ).readings
     readings = result.readings

@@ -19,7 +19,7 @@ import pytest
 import sqlalchemy as sa
 from conftest import GOLDEN_DIR, GOLDEN_PARAMETERS, IN_CI, INJECTED_RTOL, prepare_golden_environment
 
-from argo_lib import brief, cli, config, db, demo
+from argo_lib import brief, cli, config, db
 from argo_lib.jobs.weekly_brief import (
     ARTEFACTS,
     BriefRequest,
@@ -30,6 +30,7 @@ from argo_lib.jobs.weekly_brief import (
 from argo_lib.report import email as mail
 from argo_lib.report.notebook import NOTEBOOKS_DIR, NotebookRunError, ParameterError, run_notebook
 from argo_lib.report.outputs import OutputFolderError
+from argo_lib.sim import demo
 
 AS_OF = pd.Timestamp("2026-11-26 09:00", tz="America/New_York")
 

@@ -17,9 +17,10 @@ import pytest
 from matplotlib.figure import Figure
 from simulated import simulated_week
 
-from argo_lib import analytics, config, dates, simulate
+from argo_lib import analytics, config, dates
 from argo_lib.analytics import baseline, grid, towt
 from argo_lib.render import plots, theme
+from argo_lib.sim import build_site_frame
 
 ENERGY_ATOL_KWH = 1e-6  # sums of the same interval energies in another order
 POWER_ATOL_KW = 1e-9  # values copied from the readings, not computed
@@ -249,7 +250,7 @@ def test_small_multiples_keep_a_channel_without_readings(demo_week):
     site, period = analysis.site, analysis.period
     silent = (readings["channel_id"] == 162319) & (readings["timestamp"] >= period.start)
     kept = readings[~silent]
-    meta = simulate.build_site_frame()
+    meta = build_site_frame()
     names = meta.loc[meta["group"] == "wilson", ["channel_id", "channel_name"]]  # Eniscope names
     assert names["channel_name"].str.contains("_WCDS_").any()
     quiet = analytics.analyse_site_week(kept, site=site, period=period, channels=names)

@@ -1,4 +1,5 @@
-"""CSV import of readings: long and wide tables, time zones, errors that name line and column."""
+"""CSV imports of readings (long and wide tables) and of weather: time zones, errors that name
+line and column, both backends."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 
 from argo_lib import db, ingest
 
-DATA = Path(__file__).parent / "data" / "csv"
+DATA = Path(__file__).parents[1] / "data" / "csv"
 TZ = "America/New_York"
 NOW = pd.Timestamp("2025-12-10T12:00Z")
 # Decimal text parsed to float, W scaled to kW by 0.001: only float rounding may differ.
@@ -197,23 +198,6 @@ def test_an_unknown_time_zone_is_a_clear_error():
         ingest.read_csv_readings(DATA / "wide.csv", tz="Mars/Olympus")
 
 
-def test_the_notebook_run_path_imports_a_csv_file(database_url):
-    run = ingest.IngestRun.from_parameters(
-        site="23271",
-        source="csv",
-        csv_path=str(DATA / "wide.csv"),
-        tz=TZ,
-        database_url=database_url,
-        as_of="2025-12-10T12:00:00Z",
-    )
-    result = ingest.run_ingest(run)
-    assert (result.status, result.rows_written, result.source) == ("ok", 8, "csv:wide.csv")
-    engine = db.get_engine(database_url)
-    coverage = ingest.read_daily_coverage(engine, site_id="23271", period=result.period)
-    assert coverage.to_numpy().tolist() == [[1.0], [1.0]]  # 4 of the 4 expected quarter hours
-    engine.dispose()
-
-
 def test_weather_csv_import_round_trip_and_is_idempotent(engine, tmp_path):
     from argo_lib import cli
 
@@ -249,6 +233,9 @@ def test_weather_csv_import_round_trip_and_is_idempotent(engine, tmp_path):
         )
     back = db.read_weather(engine, site_id="23271")
     assert len(back) == 3 and back["temperature_c"].iloc[0] == pytest.approx(10.0)
+    runs = db.read_runs(engine, site_id="23271")  # each import is logged with its source
+    assert runs["source"].tolist() == ["weather-csv:weather.csv"] * 2
+    assert runs["status"].tolist() == ["ok", "ok"] and runs["rows_written"].tolist() == [3, 3]
 
 
 def _ambiguous(tmp_path):

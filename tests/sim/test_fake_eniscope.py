@@ -1,10 +1,13 @@
-"""The fake Eniscope server over real loopback HTTP (API spec section 10), without the client."""
+"""The fake Eniscope server over real loopback HTTP (API spec section 10), without the client.
+
+Delays and hangs are recorded on a ManualClock passed as the server's ``sleep``: no test waits
+in real time.
+"""
 
 from __future__ import annotations
 
 import json
 import threading
-import time
 from email.utils import parsedate_to_datetime
 
 import numpy as np
@@ -12,20 +15,23 @@ import pandas as pd
 import pytest
 import requests
 
-from argo_lib import fake_eniscope, simulate
-from argo_lib.fake_eniscope import (
+from argo_lib.sim import CHANNEL_METADATA, Fault, simulate_readings
+from argo_lib.sim.fake_eniscope import (
     DEFAULT_API_KEY,
     FakeEniscope,
     Faults,
     ManualClock,
     RateLimit,
     ScriptedResponse,
+    channel_records,
+    device_records,
+    main,
+    server,
 )
 
 # Tolerances, named for why they are what they are.
 WIRE_RTOL = 1e-12  # W ↔ kW round trips through JSON floats: only float rounding may differ
 AGG_ATOL_WH = 1e-6  # sums and means of a handful of base intervals
-TIMING_SLACK_S = 0.15  # real-time delays: the server may answer a little late, never early
 
 BASIC = "Basic YXBpQHNvbWVvcmcuY29tOjMxNDM1MDA4NjkzY2U2OTc2ZjQ1ZGVkYzU1MzJlMmMx"  # spec test vector
 TZ = "America/New_York"
@@ -257,7 +263,7 @@ def test_forced_status(fake, status):
 def test_channels_serve_the_full_site_as_strings(fake):
     body = get(fake, "/channels?organization=23271&limit=100").json()
     records = body["channels"]
-    assert len(records) == len(simulate.CHANNEL_METADATA) == 20
+    assert len(records) == len(CHANNEL_METADATA) == 20
     ids = {int(r["dataChannelId"]) for r in records}
     assert {162119, 162120, 162121, 162122, 162123, 162285, 162319, 162320} <= ids
     assert {162127, 162141, 162277, 158694, 159024} <= ids
@@ -427,13 +433,24 @@ def test_date_string_range_is_site_local_days(fake):
     assert len(body["records"]) == 48
 
 
+def test_channel_records_use_wire_format():
+    records = channel_records()
+    assert len(records) == 20
+    for rec in records:
+        assert isinstance(rec["dataChannelId"], str) and rec["dataChannelId"].isdigit()
+        assert rec["organizationId"] == "23271"
+        assert len(rec["uuId"]) == 16
+    devices = device_records()
+    assert {r["deviceId"] for r in records} <= {d["deviceId"] for d in devices}
+
+
 # --------------------------------------------------------------------------------------------
 # Readings: values
 # --------------------------------------------------------------------------------------------
 
 
 def _sim(channel, start, end, res):
-    sim = simulate.simulate_readings(
+    sim = simulate_readings(
         start=start, end=end, resolution_s=res, channels=[channel], fields="all"
     )
     return sim.readings
@@ -686,22 +703,37 @@ def test_persistent_body_fault(fake, kind):
         json.loads(response.content)
 
 
-def test_delay_and_hang_are_real_time(fake):
-    fake.configure(delay_s=0.2)
-    started = time.monotonic()
-    assert get(fake, "/organizations").status_code == 200
-    assert time.monotonic() - started >= 0.2
-    fake.configure(delay_s=0.0, hang_s=5.0)
-    with pytest.raises(requests.ReadTimeout):
-        requests.get(fake.url + "/organizations", headers=HEADERS, timeout=(2, 0.3))
+@pytest.fixture
+def timed(clock):
+    """A fake whose delays go to ``clock.sleeps`` instead of real time."""
+    server_ = FakeEniscope(clock=clock.now, sleep=clock.sleep)
+    with server_:
+        yield server_
 
 
-def test_jittered_delay_stays_within_bounds(fake):
-    fake.configure(delay_s=0.05, delay_jitter_s=0.1)
-    started = time.monotonic()
-    get(fake, "/organizations")
-    elapsed = time.monotonic() - started
-    assert 0.05 <= elapsed <= 0.15 + TIMING_SLACK_S
+def test_delay_and_hang_hold_the_answer_back(timed, clock):
+    timed.configure(delay_s=0.2)
+    assert get(timed, "/organizations").status_code == 200
+    assert clock.sleeps == [0.2]  # the answer waited 0.2 s before it was sent
+    timed.configure(delay_s=0.0, hang_s=5.0)
+    assert get(timed, "/organizations").status_code == 200
+    read_timeout_s = 0.3
+    assert clock.sleeps[1:] == [5.0] and clock.sleeps[1] > read_timeout_s  # a client times out
+
+
+def test_jittered_delay_stays_within_bounds(timed, clock):
+    timed.configure(delay_s=0.05, delay_jitter_s=0.1)
+    for _ in range(20):
+        get(timed, "/organizations")
+    assert all(0.05 <= s <= 0.15 for s in clock.sleeps) and len(clock.sleeps) == 20
+    assert len(set(clock.sleeps)) > 1  # jittered, not constant
+
+
+def test_scripted_delay_adds_to_the_configured_one(timed, clock):
+    timed.configure(delay_s=0.1)
+    timed.enqueue(ScriptedResponse(status=200, delay_s=1.0))
+    assert get(timed, "/organizations").status_code == 200
+    assert clock.sleeps == [pytest.approx(1.1)]
 
 
 def _raw(fake, **faults):
@@ -749,7 +781,7 @@ def test_duplicates_and_out_of_order(fake):
 
 def test_site_faults_come_from_the_simulator(clock):
     start = pd.Timestamp(DAY[0], unit="s", tz="UTC")
-    gap = simulate.Fault(
+    gap = Fault(
         channel_id=162285,
         kind="gap",
         start=start + pd.Timedelta(hours=3),
@@ -817,20 +849,20 @@ def test_main_serves_until_interrupted(monkeypatch, capsys):
         ).status_code
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(fake_eniscope, "_wait_forever", fake_wait)
-    assert fake_eniscope.main(["--port", "0", "--now", NOW]) == 0
+    monkeypatch.setattr(server, "_wait_forever", fake_wait)
+    assert main(["--port", "0", "--now", NOW]) == 0
     assert seen["status"] == 200
     out = capsys.readouterr().out
     assert "ENISCOPE_API_URL=http://127.0.0.1:" in out
 
 
 def test_main_refuses_public_host(capsys):
-    assert fake_eniscope.main(["--host", "0.0.0.0"]) == 2
+    assert main(["--host", "0.0.0.0"]) == 2
     assert "loopback" in capsys.readouterr().err
 
 
 def test_main_help_names_port(capsys):
     with pytest.raises(SystemExit) as exit_info:
-        fake_eniscope.main(["--help"])
+        main(["--help"])
     assert exit_info.value.code == 0
     assert "--port" in capsys.readouterr().out

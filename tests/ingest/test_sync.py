@@ -1,18 +1,19 @@
-"""The ingestion pipeline against the fake Eniscope server, on both database backends."""
+"""Syncing a site from the fake Eniscope server, on both database backends."""
 
 from __future__ import annotations
 
 import random
 
-import numpy as np
 import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from argo_lib import db, ingest, simulate
+from argo_lib import db, ingest
 from argo_lib.dates import Period, expected_index
-from argo_lib.eniscope import EniscopeClient, EniscopeConfig, parse_channels
-from argo_lib.fake_eniscope import (
+from argo_lib.eniscope import EniscopeClient, EniscopeConfig
+from argo_lib.fields import READING_COLUMNS
+from argo_lib.sim import CHANNEL_METADATA
+from argo_lib.sim.fake_eniscope import (
     DEFAULT_API_KEY,
     DEFAULT_EMAIL,
     DEFAULT_PASSWORD,
@@ -21,7 +22,6 @@ from argo_lib.fake_eniscope import (
     RateLimit,
     ScriptedResponse,
 )
-from argo_lib.fields import READING_COLUMNS
 
 TZ = "America/New_York"
 NOW = pd.Timestamp("2025-12-10T12:00Z")
@@ -104,147 +104,6 @@ def assert_same_readings(stored, expected):
     pd.testing.assert_frame_equal(stored.reset_index(drop=True), expected, check_exact=True)
 
 
-# --------------------------------------------------------------------------------------------
-# Pure helpers
-# --------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("start", "end", "window_days", "hours"),
-    [
-        ("2025-11-01 12:00", "2025-11-04", 1, [12, 25, 24]),
-        ("2025-03-08", "2025-03-10", 1, [24, 23]),
-        ("2025-11-01", "2025-11-16", 7, [7 * 24 + 1, 7 * 24, 24]),
-        ("2025-12-01", "2025-12-01 06:30", 1, [6.5]),
-    ],
-    ids=["fall-back-partial-start", "spring-forward", "week-windows", "partial-day"],
-)
-def test_windows_follow_site_local_days(start, end, window_days, hours):
-    lo, hi = pd.Timestamp(start, tz=TZ), pd.Timestamp(end, tz=TZ)
-    windows = ingest.plan_windows(lo, hi, tz=TZ, window_days=window_days)
-    assert [(b - a) / pd.Timedelta(hours=1) for a, b in windows] == hours
-    assert windows[0][0] == lo and windows[-1][1] == hi
-    assert all(w[1] == n[0] for w, n in zip(windows[:-1], windows[1:], strict=True))
-    assert all(b.tz_convert(TZ).hour == 0 for _, b in windows[:-1])
-
-
-def test_non_energy_channels_are_recognised_from_metadata_and_configuration():
-    channels = parse_channels(simulate.channel_records(organization_id="23271"))
-    energy = ingest.classify_channels(channels, skip_channels=[158694])
-    by_id = dict(zip(channels["channel_id"], energy, strict=True))
-    assert not by_id[162127] and not by_id[162141] and not by_id[162277]  # virtual, air sense
-    assert not by_id[158694]  # configured
-    assert all(by_id[c.channel_id] for c in simulate.WILSON_CHANNELS)
-    assert sum(energy) == len(channels) - 4
-    # Unknown ids are judged by their metadata alone: nothing is keyed on an id.
-    renamed = channels.assign(channel_id=channels["channel_id"] + 1_000_000)
-    assert ingest.classify_channels(renamed).sum() == len(channels) - 3
-
-
-_T0 = pd.Timestamp("2025-12-01T05:00Z")
-
-
-@pytest.mark.parametrize(
-    ("column", "value", "reason"),
-    [
-        ("energy_kwh", -0.5, "energy_kwh outside [0, inf] kWh"),
-        ("power_kw", -0.1, "power_kw outside [0, 5000] kW"),
-        ("power_kw", 5000.5, "power_kw outside [0, 5000] kW"),
-        ("voltage_v", 49.0, "voltage_v outside [50, 600] V"),
-        ("voltage_v_p2", 601.0, "voltage_v_p2 outside [50, 600] V"),
-        ("power_factor_p3", 1.2, "power_factor_p3 outside [-1, 1]"),
-        ("frequency_hz", 70.0, "frequency_hz outside [55, 65] Hz"),
-        ("thd_current_pct", 501.0, "thd_current_pct outside [0, 500] %"),
-        ("neutral_current_a", -0.01, "neutral_current_a outside [0, inf] A"),
-    ],
-    ids=lambda v: str(v),
-)
-def test_an_impossible_value_keeps_its_row_out_with_the_reason(column, value, reason):
-    frame = pd.DataFrame(
-        {
-            "timestamp": [_T0, _T0 + pd.Timedelta(hours=1)],
-            "channel_id": 7,
-            "energy_kwh": [1.0, np.nan],
-            "power_kw": [1.0, 1.0],
-        }
-    )
-    frame[column] = [value, np.nan]
-    kept, rejected = ingest.validate_readings(frame)
-    assert kept["timestamp"].tolist() == [_T0 + pd.Timedelta(hours=1)]
-    assert np.isnan(kept["energy_kwh"].iloc[0])  # NULL stays NULL, never a reason
-    assert rejected[["field", "raw_value"]].to_numpy().tolist() == [[column, str(value)]]
-    assert rejected.loc[0, "reason"] == f"{reason}; row kept out"
-    assert rejected.loc[0, "timestamp"] == _T0
-
-
-def test_future_readings_beyond_one_interval_are_rejected_and_duplicates_collapse():
-    frame = pd.DataFrame(
-        {
-            "timestamp": [_T0, _T0, _T0 + pd.Timedelta(hours=1), _T0 + pd.Timedelta(hours=2)],
-            "channel_id": 7,
-            "energy_kwh": [1.0, 2.0, 1.0, 1.0],
-        }
-    )
-    kept, rejected = ingest.validate_readings(
-        frame, now=_T0 + pd.Timedelta(minutes=30), resolution_s=3600
-    )
-    assert kept["energy_kwh"].tolist() == [2.0, 1.0]  # the last duplicate wins
-    assert rejected["field"].tolist() == ["timestamp"]
-    assert rejected.loc[0, "raw_value"] == "2025-12-01T07:00:00Z"
-
-
-def test_profiles_configure_the_client():
-    fast = ingest.SYNC_PROFILES["fast"].client_options()
-    assert fast == {"min_interval_s": 0.0, "max_concurrency": 4, "max_window_s": 31 * 86400}
-    polite = ingest.SYNC_PROFILES["polite"]
-    assert (polite.window_days, polite.max_concurrency, polite.min_interval_s) == (1, 1, 1.0)
-    with pytest.raises(ValueError, match="unknown sync profile 'quick'"):
-        ingest.make_client(profile="quick")
-
-
-@pytest.mark.parametrize(
-    ("parameters", "message"),
-    [
-        ({"source": "ftp"}, "source must be 'eniscope', 'fake' or 'csv'"),
-        ({"resolution_s": 600}, "resolution_s must be 900 or 3600"),
-        ({"channels": "162285;x"}, "channels must be comma-separated channel ids"),
-        ({"source": "csv"}, "source 'csv' needs csv_path"),
-        ({"start": "2025-12-05", "end": "2025-12-01"}, "the period is empty"),
-        ({"as_of": "2025-12-08 12:00"}, "as_of='2025-12-08 12:00' has no offset"),
-    ],
-    ids=["source", "resolution", "channels", "csv-without-file", "empty-period", "naive-as-of"],
-)
-def test_bad_run_parameters_are_refused_early(parameters, message):
-    with pytest.raises(ValueError, match=message):
-        ingest.IngestRun.from_parameters(site="23271", **parameters)
-
-
-def test_run_parameters_resolve_days_in_site_local_time():
-    run = ingest.IngestRun.from_parameters(
-        site="wilson_center", days=7, as_of="2025-11-04T12:00:00Z", channels="162285, 162320"
-    )
-    assert run.period.start == pd.Timestamp("2025-10-28", tz=TZ)
-    assert run.period.end == pd.Timestamp("2025-11-04T12:00Z")
-    assert run.channels == (162285, 162320) and run.profile.name == "fast"
-    assert run.resolution_s is None and "password" not in repr(run)
-
-
-def test_daily_coverage_expects_the_real_length_of_each_day():
-    period = Period(pd.Timestamp("2025-11-01 12:00", tz=TZ), pd.Timestamp("2025-11-03", tz=TZ))
-    stamps = expected_index(period, resolution_s=3600)
-    readings = pd.DataFrame({"timestamp": stamps[:-5], "channel_id": 1})
-    coverage = ingest.daily_coverage(readings, period=period, resolution_s=3600, channel_ids=[2])
-    assert coverage.index.tolist() == [1, 2]
-    assert [str(d) for d in coverage.columns] == ["2025-11-01", "2025-11-02"]
-    assert coverage.loc[1].tolist() == pytest.approx([1.0, 20 / 25])  # fall-back day: 25 h
-    assert coverage.loc[2].tolist() == [0.0, 0.0]
-
-
-# --------------------------------------------------------------------------------------------
-# Sync against the fake server, both backends
-# --------------------------------------------------------------------------------------------
-
-
 def test_sync_round_trip_is_bit_for_bit_and_metadata_comes_first(engine, fake, clock):
     with make_client(fake, clock) as client:
         result = sync(engine, client, resolution_s=900)
@@ -253,14 +112,14 @@ def test_sync_round_trip_is_bit_for_bit_and_metadata_comes_first(engine, fake, c
     assert len(expected) == 2 * 2 * 96
     assert_same_readings(stored_readings(engine), expected)
     channels = db.read_channels(engine, site_id="23271").set_index("channel_id")
-    assert len(channels) == len(simulate.CHANNEL_METADATA)
+    assert len(channels) == len(CHANNEL_METADATA)
     assert not channels.loc[[162127, 162141, 162277], "is_energy"].any()
     assert channels.loc[list(CHANNELS), "resolution_s"].tolist() == [900, 900]
     assert channels.loc[162285, "name"] == "CDPK_Kitchen Main Panel(s)_WCDS_Wilson Ctr"
     with engine.connect() as conn:
         devices = conn.execute(sa.text("SELECT count(*) FROM devices")).scalar_one()
         windows = conn.execute(sa.text("SELECT count(*) FROM ingestion_windows")).scalar_one()
-    assert devices == len({m.device_id for m in simulate.CHANNEL_METADATA})
+    assert devices == len({m.device_id for m in CHANNEL_METADATA})
     assert windows == 4
     run = db.read_runs(engine, site_id="23271").iloc[0]
     assert (run["status"], run["rows_received"], run["rows_written"]) == ("ok", 384, 384)
@@ -472,7 +331,7 @@ def test_non_energy_channels_are_skipped_and_unknown_ones_refused(engine, fake, 
     assert not [r for r in fake.request_log if r.path == "/readings/162277"]
     runs = db.read_runs(engine)
     assert runs["status"].tolist() == ["failed", "ok"]
-    assert runs.loc[0, "error"].startswith("ValueError: channels [999]")
+    assert runs.loc[0, "error"].startswith("UsageError: channels [999]")
 
 
 def test_bad_credentials_fail_the_run_without_leaking_secrets(engine, fake, clock):
@@ -507,23 +366,3 @@ def test_the_progress_bar_shows_only_when_asked(engine, fake, clock, capfd):
         assert capfd.readouterr().err == ""
         sync(engine, client, channels=[162285], end="2025-12-02", progress=True, full=True)
     assert "window" in capfd.readouterr().err
-
-
-def test_the_ingest_notebook_runs_headless_against_the_fake(tmp_path, monkeypatch):
-    from argo_lib.report import notebook as report
-
-    # The database comes from the environment (a URL may hold a password: never a parameter).
-    monkeypatch.setenv("DATABASE_URL", "")
-    monkeypatch.setenv("ARGO_SQLITE_PATH", str(tmp_path / "nb.sqlite"))
-    url = f"sqlite:///{tmp_path / 'nb.sqlite'}"
-    out = report.run_notebook(
-        "ingest",
-        tmp_path / "ingest.ipynb",
-        parameters={"days": 2, "channels": "162285,162320", "as_of": "2025-12-10T12:00:00Z"},
-    )
-    text = out.read_text()
-    assert "CDPK_Kitchen Main Panel(s)" in text and "image/png" in text
-    engine = db.get_engine(url)
-    assert db.read_runs(engine).loc[0, "status"] == "ok"
-    assert len(db.read_readings(engine, site_id="23271")) == 2 * (2 * 24 + 6)
-    engine.dispose()

@@ -1,0 +1,196 @@
+"""Validation of readings before they are written, and the ledger of rejected values.
+
+Values outside the ranges of :data:`argo_lib.fields.READING_FIELDS` (negative energy, power over
+5000 kW, voltage outside [50, 600] V, ...) and timestamps more than one interval in the future keep
+their row out of the readings table (API spec section 8); non-numeric values have already become
+NULL in the parsers. Every such value goes to the rejected-readings table with its raw value and
+reason, once, however often it is re-fetched: the :class:`RejectedLedger` remembers what is
+stored. NULL stays NULL and is never a reason; duplicate records collapse (the last one wins).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy.engine import Engine
+
+from argo_lib import db
+from argo_lib.eniscope import REJECTED_COLUMNS, empty_rejected
+from argo_lib.fields import READING_FIELDS
+
+__all__ = ["RejectedLedger", "concat_rejected", "validate_readings", "write_new_rejected"]
+
+
+def concat_rejected(parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """One rejected-values frame from parts (parser, validation, file), with canonical types.
+
+    Parameters
+    ----------
+    parts : sequence of pandas.DataFrame
+        Frames with at least :data:`argo_lib.eniscope.REJECTED_COLUMNS`; empty ones are skipped.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``channel_id`` (int64), ``timestamp`` (UTC), ``field``, ``raw_value`` and ``reason``.
+    """
+    empty = empty_rejected()
+    parts = [p[list(REJECTED_COLUMNS)] for p in parts if len(p)]
+    if not parts:
+        return empty
+    out = pd.concat([p.reset_index(drop=True) for p in parts], ignore_index=True)
+    out["timestamp"] = pd.to_datetime(out["timestamp"], utc=True).astype("datetime64[us, UTC]")
+    return out.astype({"channel_id": "int64", "field": "str", "raw_value": "str", "reason": "str"})
+
+
+def validate_readings(
+    readings: pd.DataFrame, *, now: Any = None, resolution_s: int | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Keep out readings with impossible values (API spec section 8), recording why.
+
+    A row is kept out of the readings table when any value lies outside the valid range of its
+    field in :data:`argo_lib.fields.READING_FIELDS` (energy < 0; power < 0 or > 5000 kW; voltage
+    outside [50, 600] V; power factor outside [-1, 1]; frequency outside [55, 65] Hz; THD outside
+    [0, 500] %; neutral current < 0), or when its timestamp is later than ``now`` plus one
+    interval. NaN (NULL) is never a reason: missing stays missing.
+
+    Parameters
+    ----------
+    readings : pandas.DataFrame
+        Canonical long readings: ``timestamp`` (tz-aware, interval start), ``channel_id`` and
+        value columns in project units.
+    now : datetime-like, optional
+        The current time (tz-aware); None skips the future check.
+    resolution_s : int, optional
+        Interval length [s] for the future check; default 0.
+
+    Returns
+    -------
+    kept : pandas.DataFrame
+        The valid rows, same columns, duplicates on (``channel_id``, ``timestamp``) collapsed
+        (the last wins).
+    rejected : pandas.DataFrame
+        One row per offending value: ``channel_id``, ``timestamp``, ``field`` (column name),
+        ``raw_value`` (the value in the project unit, as text) and ``reason``.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"timestamp": pd.to_datetime([0, 3600], unit="s", utc=True),
+    ...                       "channel_id": 1, "energy_kwh": [1.5, -0.2], "power_kw": [1.5, None]})
+    >>> kept, rejected = validate_readings(frame)
+    >>> len(kept), rejected.loc[0, "reason"]
+    (1, 'energy_kwh outside [0, inf] kWh; row kept out')
+    """
+    readings = readings.drop_duplicates(["channel_id", "timestamp"], keep="last")
+    bad_row = np.zeros(len(readings), dtype=bool)
+    parts = []
+    for spec in READING_FIELDS:  # one vectorised check per field
+        if spec.column not in readings.columns or (spec.low is None and spec.high is None):
+            continue
+        values = pd.to_numeric(readings[spec.column], errors="coerce").to_numpy(dtype="float64")
+        out = np.zeros(len(values), dtype=bool)
+        if spec.low is not None:
+            out |= values < spec.low
+        if spec.high is not None:
+            out |= values > spec.high
+        if out.any():
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "channel_id": readings["channel_id"].to_numpy()[out],
+                        "timestamp": readings["timestamp"].to_numpy()[out],
+                        "field": spec.column,
+                        "raw_value": pd.Series(values[out]).astype("str").to_numpy(),
+                        "reason": f"{spec.out_of_range_reason()}; row kept out",
+                    }
+                )
+            )
+            bad_row |= out
+    if now is not None and len(readings):
+        limit = pd.Timestamp(now).tz_convert("UTC") + pd.Timedelta(seconds=resolution_s or 0)
+        future = (readings["timestamp"] > limit).to_numpy()
+        if future.any():
+            stamps = readings["timestamp"][future]
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "channel_id": readings["channel_id"].to_numpy()[future],
+                        "timestamp": stamps.to_numpy(),
+                        "field": "timestamp",
+                        "raw_value": stamps.dt.strftime("%Y-%m-%dT%H:%M:%SZ").to_numpy(),
+                        "reason": "timestamp more than one interval in the future; row kept out",
+                    }
+                )
+            )
+            bad_row |= future
+    return readings.loc[~bad_row], concat_rejected(parts)
+
+
+def _rejected_keys(frame: pd.DataFrame) -> pd.DataFrame:
+    ts = pd.to_datetime(frame["timestamp"], utc=True)
+    seconds = (ts.astype("datetime64[us, UTC]").array.asi8 // 1_000_000).astype("int64")
+    seconds = np.where(ts.isna().to_numpy(), -1, seconds)
+    return pd.DataFrame(
+        {
+            "channel_id": frame["channel_id"].astype("int64").to_numpy(),
+            "ts": seconds,
+            "field": frame["field"].astype("str").to_numpy(),
+            "raw_value": frame["raw_value"].astype("str").fillna("").to_numpy(),
+            "reason": frame["reason"].astype("str").to_numpy(),
+        }
+    )
+
+
+class RejectedLedger:
+    """Rejected values already stored, so a re-fetched window does not record them twice.
+
+    Parameters
+    ----------
+    stored : pandas.DataFrame
+        The rejected values already in the database (``db.read_rejected``).
+    """
+
+    def __init__(self, stored: pd.DataFrame) -> None:
+        self._known = (
+            _rejected_keys(stored).drop_duplicates()
+            if len(stored)
+            else _rejected_keys(empty_rejected())
+        )
+
+    def new(self, batch: pd.DataFrame) -> pd.DataFrame:
+        """The rows of ``batch`` not recorded yet (same channel, time, field, value, reason)."""
+        if batch.empty:
+            return batch
+        keys = _rejected_keys(batch)
+        merged = keys.merge(self._known, how="left", indicator=True)
+        fresh = batch.loc[(merged["_merge"] == "left_only").to_numpy()]
+        return fresh
+
+    def add(self, batch: pd.DataFrame) -> None:
+        """Remember ``batch`` as recorded."""
+        if len(batch):
+            self._known = pd.concat([self._known, _rejected_keys(batch)]).drop_duplicates()
+
+
+def write_new_rejected(
+    engine: Engine, ledger: RejectedLedger, rejected: pd.DataFrame, run_id: int
+) -> None:
+    """Write the rejected values the ledger has not seen, for run ``run_id``, and remember them.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.engine.Engine
+    ledger : RejectedLedger
+        What is already stored; updated.
+    rejected : pandas.DataFrame
+        Rejected values of one window or file (:func:`concat_rejected`).
+    run_id : int
+        The ingestion run that rejected them.
+    """
+    fresh = ledger.new(rejected)
+    if len(fresh):
+        db.write_rejected(engine, fresh, run_id=run_id)
+        ledger.add(fresh)
