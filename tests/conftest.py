@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
+import socket
 import subprocess
 import tempfile
 import threading
@@ -236,6 +237,35 @@ def make_transport() -> Iterator:
     yield make
     for transport in made:
         transport.close()
+
+
+class _Sink:
+    """Keeps what a local SMTP server receives."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        self.messages.append((envelope.mail_from, envelope.rcpt_tos, envelope.content))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server():
+    """A local SMTP server (no TLS) on a free loopback port: ``(port, sink)``; ``sink.messages``
+    holds ``(mail_from, rcpt_tos, content)`` of every message received."""
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    sink = _Sink()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield port, sink
+    finally:
+        controller.stop()
 
 
 # --------------------------------------------------------------------------------------------

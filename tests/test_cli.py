@@ -109,8 +109,7 @@ def test_send_is_checked_before_any_work(tmp_path, monkeypatch, capsys):
     url = f"sqlite:///{tmp_path / 'b.sqlite'}"
     assert cli.main(["db", "upgrade", "--database-url", url]) == 0
     for name in ("SMTP_HOST", "MAIL_FROM", "MAIL_TO"):
-        monkeypatch.setenv(name, "")
-    monkeypatch.setattr("argo_lib.config.PROJECT_ROOT", tmp_path)  # no developer's .env
+        monkeypatch.setenv(name, "")  # empty wins over a developer's .env
     capsys.readouterr()
     # no readings in this database: the mail settings are reported first, all at once
     assert cli.main(["brief", "--database-url", url, "--week", "2026-W47", "--send"]) == 2

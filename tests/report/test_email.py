@@ -8,7 +8,6 @@ import re
 import socket
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from argo_lib import config
 from argo_lib.report import email as mail
@@ -51,29 +50,6 @@ def test_email_structure_cid_images_and_size(demo_doc):
     assert demo_doc["sections"]["quickWins"][0]["title"] in text
     attachment = next(parsed.iter_attachments())
     assert attachment.get_filename() == "weekly_brief.html"
-
-
-class _Sink:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
-        self.messages.append((envelope.mail_from, envelope.rcpt_tos, envelope.content))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp_server():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    sink = _Sink()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield port, sink
-    finally:
-        controller.stop()
 
 
 def test_send_to_local_smtp_and_parse_back(demo_doc, smtp_server, tmp_path):
