@@ -9,6 +9,8 @@ imported only by the commands that choose it, by tests and by benchmarks. ``conf
 ``fields``, ``thresholds``, ``stats`` and ``errors`` serve them all.
 """
 
+import atexit
+import gc
 import sys
 
 __version__ = "0.2.0"
@@ -20,3 +22,8 @@ __version__ = "0.2.0"
 # whose checker cannot be imported). Only processes that import argo_lib are affected.
 if "jsonschema" not in sys.modules:
     sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[assignment]
+
+# At exit CPython runs one last garbage collection over every object still alive: 0.4-0.5 s of CPU
+# for a process that imported pandas, matplotlib and SQLAlchemy, and a brief has two (the command
+# and its kernel). Frozen objects are skipped; the operating system frees the memory anyway.
+atexit.register(gc.freeze)
