@@ -1,14 +1,16 @@
-"""Vectorised statistics with the conventions of the analytics spec (A2).
+"""The analytics' numeric toolbox: robust statistics and runs over (interval × channel) arrays.
 
-- Percentiles interpolate linearly between closest ranks (numpy's default, Excel
-  ``PERCENTILE.INC``); NaN values are ignored; empty or all-NaN input gives NaN.
-- Standard deviation is the population one (``ddof=0``).
-- Tukey outliers lie strictly outside ``[Q1 - k·IQR, Q3 + k·IQR]``.
-- A z-score is 0 where the standard deviation is 0.
-- Gaps are consecutive timestamps more than 1.1 × the resolution apart.
+Every analytic works on dense arrays of one row per interval and one column per channel
+(:class:`argo_lib.analytics.grid.Grid`), NaN where a reading is missing. The operations they
+share live here, vectorised over all channels at once, so each is written and tested once:
 
-Nothing here warns on empty or all-NaN input (the test suite turns warnings into errors): the
-functions check for it and return NaN, empty arrays or empty frames instead.
+- robust centre and spread: :func:`column_median`, :func:`robust_sigma` (MAD × :data:`MAD_SCALE`);
+- percentiles within row groups (time-of-week slots): :func:`grouped_quantiles`, built on
+  :func:`group_cube` and :func:`sorted_quantile`, with spec A2's linear interpolation;
+- runs of flagged intervals: :func:`runs_2d`, :func:`reduce_runs`;
+- sums by group: :func:`group_sum`; data completeness: :func:`completeness_pct`.
+
+Nothing here knows about energy, time zones or the database.
 """
 
 from __future__ import annotations
@@ -16,345 +18,77 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 import numpy as np
-import pandas as pd
-
-from argo_lib.dates import Period, ensure_aware
 
 __all__ = [
-    "GAP_TOLERANCE",
     "MAD_SCALE",
-    "MedianMad",
+    "Runs",
+    "column_median",
     "completeness_pct",
-    "find_gaps",
-    "iqr",
-    "median_mad",
-    "nonzero_percentile",
-    "percentile",
-    "population_std",
-    "robust_zscore",
-    "run_lengths",
-    "runs_of_equal",
-    "tukey_fences",
-    "tukey_outliers",
-    "zscore",
+    "group_cube",
+    "group_sum",
+    "grouped_quantiles",
+    "reduce_runs",
+    "robust_sigma",
+    "runs_2d",
+    "sorted_quantile",
 ]
 
 MAD_SCALE = 1.4826
-"""Scale making the MAD a consistent estimator of the standard deviation for normal data."""
-
-GAP_TOLERANCE = 1.1
-"""Consecutive timestamps more than this many resolutions apart form a gap (spec A2)."""
-
-_RUN_COLUMNS = ("start", "stop", "length")
-_TIME_COLUMNS = ("start_time", "end_time", "duration_h")
-
-
-class MedianMad(NamedTuple):
-    """Robust location and scale of a sample."""
-
-    median: float
-    """Median of the non-NaN values."""
-    mad: float
-    """Median absolute deviation from the median, times the scale used."""
+"""Median absolute deviation × 1.4826 estimates the standard deviation of normal data."""
 
 
 # --------------------------------------------------------------------------------------------
-# Input handling
+# Robust centre and spread
 
 
-def _as_float(values: Any) -> np.ndarray:
-    """Return a 1-D float array (pandas NA becomes NaN)."""
-    if isinstance(values, pd.Series | pd.Index | pd.api.extensions.ExtensionArray):
-        array = pd.Series(values).to_numpy(dtype=float, na_value=np.nan)
-    else:
-        try:
-            array = np.asarray(values, dtype=float)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(
-                f"values must be numeric (NaN for missing), got {type(values).__name__}: {exc}"
-            ) from exc
-    if array.ndim > 1:
-        raise ValueError(
-            f"values must be one-dimensional, got shape {array.shape}; pass one column, "
-            "or use DataFrame.groupby(...).quantile for several groups"
-        )
-    return array.reshape(-1)
-
-
-def _finite_sample(values: Any) -> np.ndarray:
-    """Return the non-NaN values."""
-    array = _as_float(values)
-    return array[~np.isnan(array)]
-
-
-def _as_bool(mask: Any) -> np.ndarray:
-    """Return a 1-D bool array; pandas NA counts as False."""
-    if isinstance(mask, pd.Series | pd.Index | pd.api.extensions.ExtensionArray):
-        return pd.Series(mask).fillna(False).to_numpy(dtype=bool).reshape(-1)
-    array = np.asarray(mask)
-    if array.dtype != bool and array.size:
-        if not np.issubdtype(array.dtype, np.number):
-            raise ValueError(f"mask must be boolean, got dtype {array.dtype}")
-        array = np.nan_to_num(array.astype(float), nan=0.0) != 0
-    return array.astype(bool).reshape(-1)
-
-
-def _check_q(q: Any) -> np.ndarray:
-    q_array = np.asarray(q, dtype=float)
-    if np.any(np.isnan(q_array)) or np.any((q_array < 0) | (q_array > 100)):
-        raise ValueError(f"q must be a percentile between 0 and 100 (e.g. 95), got {q!r}")
-    return q_array
-
-
-# --------------------------------------------------------------------------------------------
-# Location, spread, outliers
-
-
-def percentile(values: Any, q: float | Any) -> float | np.ndarray:
-    """Percentile with linear interpolation between closest ranks, ignoring NaN.
+def column_median(values: np.ndarray) -> np.ndarray:
+    """Median of each column, NaN ignored; NaN for a column without values (no warning).
 
     Parameters
     ----------
-    values : array-like of float
-        Sample; NaN values are ignored.
-    q : float or array-like of float
-        Percentile(s) [%], 0 to 100.
+    values : numpy.ndarray, shape (n_rows, n_cols)
+        Values; NaN is missing.
 
     Returns
     -------
-    float or numpy.ndarray
-        A float for scalar ``q``, else an array shaped like ``q``; NaN for an empty or all-NaN
-        sample.
+    numpy.ndarray, shape (n_cols,)
+        Column medians.
+    """
+    values = np.asarray(values, dtype=float)
+    n_rows, n_cols = values.shape
+    count = np.sum(~np.isnan(values), axis=0)
+    if n_rows == 0 or not count.any():
+        return np.full(n_cols, np.nan)
+    if (count == n_rows).all():  # complete columns: selection, no sort
+        return np.median(values, axis=0)
+    ordered = np.sort(values, axis=0)  # NaN sorts last
+    cols = np.arange(n_cols)
+    lo = np.maximum(count - 1, 0) // 2
+    hi = np.minimum(count // 2, n_rows - 1)
+    median = 0.5 * (ordered[lo, cols] + ordered[hi, cols])
+    return np.where(count > 0, median, np.nan)
 
-    Raises
-    ------
-    ValueError
-        If ``q`` is outside 0–100 or the values are not numeric.
+
+def robust_sigma(values: np.ndarray) -> np.ndarray:
+    """Robust standard deviation of each column: :data:`MAD_SCALE` × median absolute deviation.
+
+    Parameters
+    ----------
+    values : numpy.ndarray, shape (n_rows, n_cols)
+        Values; NaN is missing.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_cols,)
+        NaN for a column without values. One outlier in many values barely moves it.
 
     Examples
     --------
-    >>> percentile(range(1, 11), [25, 75]).tolist()
-    [3.25, 7.75]
-    >>> percentile(range(1, 101), 95)
-    95.05
-    >>> percentile([], 50)
-    nan
+    >>> robust_sigma(np.array([[1.0], [2.0], [3.0], [4.0], [100.0]])).round(4).tolist()
+    [1.4826]
     """
-    q_array = _check_q(q)
-    sample = _finite_sample(values)
-    if sample.size == 0:
-        result = np.full(q_array.shape, np.nan)
-    else:
-        result = np.percentile(sample, q_array, method="linear")
-    return float(result) if result.ndim == 0 else result
-
-
-def nonzero_percentile(values: Any, q: float | Any, *, above: float = 0.0) -> float | np.ndarray:
-    """Percentile of the values strictly greater than ``above`` (spec A2 "non-zero percentile").
-
-    Parameters
-    ----------
-    values : array-like of float
-        Sample; NaN values are ignored.
-    q : float or array-like of float
-        Percentile(s) [%], 0 to 100.
-    above : float
-        Only values ``> above`` count (0 by default; e.g. 0.1 kW for the after-hours base load).
-
-    Returns
-    -------
-    float or numpy.ndarray
-        As :func:`percentile`; NaN when no value exceeds ``above``.
-
-    Raises
-    ------
-    ValueError
-        If ``q`` is outside 0–100.
-
-    Examples
-    --------
-    >>> nonzero_percentile([0, 0, 0, 5, 10, 15], 50)
-    10.0
-    >>> nonzero_percentile([0, 0, 0, 10, 20, 30, 40, 50], 5)
-    12.0
-    """
-    sample = _finite_sample(values)
-    return percentile(sample[sample > above], q)
-
-
-def population_std(values: Any) -> float:
-    """Return the population standard deviation (``ddof=0``), ignoring NaN.
-
-    Parameters
-    ----------
-    values : array-like of float
-        Sample.
-
-    Returns
-    -------
-    float
-        Standard deviation in the values' unit; NaN for an empty or all-NaN sample, 0 for one
-        value.
-
-    Examples
-    --------
-    >>> population_std([2, 4, 4, 4, 5, 5, 7, 9])
-    2.0
-    """
-    sample = _finite_sample(values)
-    return float(np.std(sample)) if sample.size else float("nan")
-
-
-def iqr(values: Any) -> float:
-    """Interquartile range P75 − P25 (linear percentiles, NaN ignored).
-
-    Parameters
-    ----------
-    values : array-like of float
-        Sample.
-
-    Returns
-    -------
-    float
-        IQR in the values' unit; NaN for an empty or all-NaN sample.
-    """
-    q1, q3 = percentile(values, [25, 75])
-    return float(q3 - q1)
-
-
-def tukey_fences(values: Any, *, k: float = 1.5) -> tuple[float, float]:
-    """Tukey fences ``(Q1 − k·IQR, Q3 + k·IQR)``.
-
-    Parameters
-    ----------
-    values : array-like of float
-        Sample; NaN ignored.
-    k : float
-        Fence multiplier (1.5 for outliers, 3 for far outliers).
-
-    Returns
-    -------
-    tuple of float
-        ``(low, high)`` in the values' unit; ``(nan, nan)`` for an empty sample.
-
-    Raises
-    ------
-    ValueError
-        If ``k`` is negative.
-    """
-    if not k >= 0:
-        raise ValueError(f"k must be a non-negative fence multiplier (e.g. 1.5), got {k!r}")
-    q1, q3 = percentile(values, [25, 75])
-    spread = q3 - q1
-    return float(q1 - k * spread), float(q3 + k * spread)
-
-
-def tukey_outliers(values: Any, *, k: float = 1.5) -> np.ndarray:
-    """Flag values strictly outside the Tukey fences.
-
-    Parameters
-    ----------
-    values : array-like of float
-        Sample; NaN values are never outliers.
-    k : float
-        Fence multiplier.
-
-    Returns
-    -------
-    numpy.ndarray of bool
-        One flag per value.
-
-    Examples
-    --------
-    >>> tukey_outliers([1, 2, 3, 4, 5, 100]).tolist()
-    [False, False, False, False, False, True]
-    """
-    array = _as_float(values)
-    low, high = tukey_fences(array, k=k)
-    with np.errstate(invalid="ignore"):
-        return (array < low) | (array > high)
-
-
-def zscore(values: Any) -> np.ndarray:
-    """Return standard scores ``(x − mean) / std`` (population std); 0 where std is 0.
-
-    Parameters
-    ----------
-    values : array-like of float
-        Sample; NaN values stay NaN and are left out of the mean and std.
-
-    Returns
-    -------
-    numpy.ndarray of float
-        One score [-] per value.
-
-    Examples
-    --------
-    >>> zscore([2, 4, 4, 4, 5, 5, 7, 9]).tolist()
-    [-1.5, -0.5, -0.5, -0.5, 0.0, 0.0, 1.0, 2.0]
-    >>> zscore([3, 3, np.nan]).tolist()
-    [0.0, 0.0, nan]
-    """
-    array = _as_float(values)
-    sample = array[~np.isnan(array)]
-    if sample.size == 0:
-        return np.full(array.shape, np.nan)
-    std = float(np.std(sample))
-    if std == 0:
-        return np.where(np.isnan(array), np.nan, 0.0)
-    return (array - float(np.mean(sample))) / std
-
-
-def median_mad(values: Any, *, scale: float = MAD_SCALE) -> MedianMad:
-    """Median and median absolute deviation, ignoring NaN.
-
-    Parameters
-    ----------
-    values : array-like of float
-        Sample.
-    scale : float
-        Multiplier of the raw MAD: 1.4826 (default) estimates the standard deviation of normal
-        data; 1.0 gives the raw MAD.
-
-    Returns
-    -------
-    MedianMad
-        ``(median, mad)`` in the values' unit; NaN for an empty or all-NaN sample.
-
-    Examples
-    --------
-    >>> median_mad([1, 2, 3, 4, 100], scale=1.0)
-    MedianMad(median=3.0, mad=1.0)
-    """
-    sample = _finite_sample(values)
-    if sample.size == 0:
-        return MedianMad(float("nan"), float("nan"))
-    center = float(np.median(sample))
-    return MedianMad(center, float(scale * np.median(np.abs(sample - center))))
-
-
-def robust_zscore(values: Any, *, scale: float = MAD_SCALE) -> np.ndarray:
-    """Robust scores ``(x − median) / (scale · MAD)``; 0 where the MAD is 0.
-
-    Parameters
-    ----------
-    values : array-like of float
-        Sample; NaN values stay NaN.
-    scale : float
-        MAD multiplier (see :func:`median_mad`).
-
-    Returns
-    -------
-    numpy.ndarray of float
-        One score [-] per value.
-    """
-    array = _as_float(values)
-    center, spread = median_mad(array, scale=scale)
-    if np.isnan(center):
-        return np.full(array.shape, np.nan)
-    if spread == 0:
-        return np.where(np.isnan(array), np.nan, 0.0)
-    return (array - center) / spread
+    centre = column_median(values)
+    return MAD_SCALE * column_median(np.abs(np.asarray(values, dtype=float) - centre[None, :]))
 
 
 def completeness_pct(actual: Any, expected: Any) -> float | np.ndarray:
@@ -388,296 +122,240 @@ def completeness_pct(actual: Any, expected: Any) -> float | np.ndarray:
 
 
 # --------------------------------------------------------------------------------------------
-# Runs and gaps
+# Percentiles within groups of rows
 
 
-def _check_resolution_s(resolution_s: Any) -> float:
-    if isinstance(resolution_s, bool) or not isinstance(resolution_s, int | float | np.number):
-        raise ValueError(f"resolution_s must be a positive number of seconds, got {resolution_s!r}")
-    if not resolution_s > 0:
-        raise ValueError(f"resolution_s must be positive (e.g. 900 or 3600), got {resolution_s!r}")
-    return float(resolution_s)
-
-
-def _sorted_times(timestamps: Any, n: int) -> pd.DatetimeIndex:
-    index = ensure_aware(timestamps, name="timestamps")
-    if len(index) != n:
-        raise ValueError(
-            f"timestamps ({len(index)}) and values ({n}) must have the same length; pass the "
-            "timestamp column of the same frame"
-        )
-    if n and not index.is_monotonic_increasing:
-        raise ValueError(
-            "timestamps must be sorted ascending for run detection; sort the frame with "
-            ".sort_values('timestamp') first"
-        )
-    return index
-
-
-def _time_breaks(index: pd.DatetimeIndex, resolution_s: float) -> np.ndarray:
-    """Flag element i (i ≥ 1) that is more than 1.1 × resolution after element i − 1."""
-    step_ns = np.diff(index.as_unit("ns").asi8)
-    return step_ns > GAP_TOLERANCE * resolution_s * 1e9
-
-
-def _runs_from(keep: np.ndarray, joins: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Start and stop positions of maximal runs of kept elements joined to their predecessor.
-
-    ``keep`` flags the elements that may be in a run; ``joins[i - 1]`` says whether element
-    ``i`` continues the run of element ``i - 1``.
-    """
-    n = keep.size
-    if n == 0:
-        empty = np.empty(0, dtype=np.int64)
-        return empty, empty
-    continues = np.zeros(n, dtype=bool)
-    continues[1:] = joins & keep[1:] & keep[:-1]
-    starts = np.flatnonzero(keep & ~continues)
-    ends_here = np.zeros(n, dtype=bool)
-    ends_here[:-1] = keep[:-1] & ~continues[1:]
-    ends_here[-1] = keep[-1]
-    stops = np.flatnonzero(ends_here) + 1
-    return starts.astype(np.int64), stops.astype(np.int64)
-
-
-def _run_frame(
-    starts: np.ndarray,
-    stops: np.ndarray,
-    *,
-    index: pd.DatetimeIndex | None,
-    resolution_s: float | None,
-    extra: dict[str, np.ndarray] | None = None,
-) -> pd.DataFrame:
-    data: dict[str, Any] = {"start": starts, "stop": stops, "length": stops - starts}
-    if extra:
-        data.update(extra)
-    if index is not None and resolution_s is not None:
-        step = pd.Timedelta(seconds=resolution_s)
-        if starts.size:
-            start_time = index[starts]
-            end_time = index[stops - 1] + step
-        else:
-            start_time = end_time = index[:0]
-        data["start_time"] = start_time
-        data["end_time"] = end_time
-        data["duration_h"] = np.asarray((end_time - start_time) / pd.Timedelta(hours=1), float)
-    return pd.DataFrame(data)
-
-
-def run_lengths(
-    mask: Any, *, timestamps: Any = None, resolution_s: float | None = None
-) -> pd.DataFrame:
-    """Find the runs of consecutive True values.
+def grouped_quantiles(
+    values: np.ndarray, groups: np.ndarray, n_groups: int, q: tuple[float, ...]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Percentiles of each column within row groups, NaN ignored (spec A2 convention).
 
     Parameters
     ----------
-    mask : array-like of bool
-        Flags in row order (NA counts as False).
-    timestamps : array-like of tz-aware timestamps, optional
-        Interval starts of the same rows, sorted ascending. With ``resolution_s``, a run also
-        breaks where consecutive timestamps are more than 1.1 × resolution apart, and the
-        result gains ``start_time``, ``end_time`` (exclusive: last start + resolution) and
-        ``duration_h`` [h].
-    resolution_s : float, optional
-        Interval length [s]; required with ``timestamps``.
+    values : numpy.ndarray, shape (n_rows, n_cols)
+        Values; NaN is missing.
+    groups : numpy.ndarray of int, shape (n_rows,)
+        Group of each row, in ``[0, n_groups)``.
+    n_groups : int
+        Number of groups.
+    q : tuple of float
+        Percentiles in [0, 100], linear interpolation between closest ranks.
 
     Returns
     -------
-    pandas.DataFrame
-        One row per run: ``start`` (position of the first row), ``stop`` (position after the
-        last row, so ``mask[start:stop]`` is the run) and ``length`` (rows), all int64.
-
-    Raises
-    ------
-    ValueError
-        If only one of ``timestamps`` and ``resolution_s`` is given, lengths differ, or the
-        timestamps are naive or unsorted.
+    quantiles : numpy.ndarray, shape (len(q), n_groups, n_cols)
+        NaN where a group has no value.
+    counts : numpy.ndarray of int, shape (n_groups, n_cols)
+        Non-NaN values per group and column.
 
     Examples
     --------
-    >>> run_lengths([True, True, False, True]).to_dict("list")
-    {'start': [0, 3], 'stop': [2, 4], 'length': [2, 1]}
+    >>> v = np.arange(1.0, 11.0)[:, None]
+    >>> quant, n = grouped_quantiles(v, np.zeros(10, dtype=int), 1, (25.0, 75.0))
+    >>> quant[:, 0, 0].tolist(), int(n[0, 0])
+    ([3.25, 7.75], 10)
     """
-    flags = _as_bool(mask)
-    index, res = _time_args(timestamps, resolution_s, flags.size)
-    joins = np.ones(max(flags.size - 1, 0), dtype=bool)
-    if index is not None and res is not None:
-        joins &= ~_time_breaks(index, res)
-    starts, stops = _runs_from(flags, joins)
-    return _run_frame(starts, stops, index=index, resolution_s=res)
+    values = np.asarray(values, dtype=float)
+    n_rows, n_cols = values.shape
+    cube = group_cube(values, groups, n_groups)
+    counts = np.sum(~np.isnan(cube), axis=-1)
+    out = np.full((len(q), n_groups, n_cols), np.nan)
+    if cube.shape[-1] == 0:
+        return out, counts
+    cube.sort(axis=-1)  # NaN sorts last
+    for i, pct in enumerate(q):
+        out[i] = sorted_quantile(cube, counts, pct)
+    return out, counts
 
 
-def _time_args(
-    timestamps: Any, resolution_s: Any, n: int
-) -> tuple[pd.DatetimeIndex | None, float | None]:
-    if timestamps is None and resolution_s is None:
-        return None, None
-    if timestamps is None or resolution_s is None:
-        raise ValueError(
-            "pass timestamps and resolution_s together to break runs at gaps in time, "
-            "or neither to work by row position"
-        )
-    return _sorted_times(timestamps, n), _check_resolution_s(resolution_s)
+def group_cube(values: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray:
+    """Rows regrouped as (group, column, position in group), NaN-padded.
+
+    The position is the last axis, so sorting and gathering along it run over contiguous memory.
+
+    Examples
+    --------
+    >>> group_cube(np.array([[1.0], [2.0], [3.0]]), np.array([1, 0, 1]), 2)[:, 0].tolist()
+    [[2.0, nan], [1.0, 3.0]]
+    """
+    groups = np.asarray(groups, dtype=np.int64)
+    rows_per_group = np.bincount(groups, minlength=n_groups)
+    width = int(rows_per_group.max()) if rows_per_group.size else 0
+    order = np.argsort(groups, kind="stable")
+    ordered = groups[order]
+    first = np.concatenate([[0], np.cumsum(rows_per_group)[:-1]])
+    within = np.arange(len(groups)) - first[ordered]
+    cube = np.full((n_groups, values.shape[1], width), np.nan)
+    cube[ordered, :, within] = values[order]
+    return cube
 
 
-def runs_of_equal(
-    values: Any,
-    *,
-    atol: float = 0.0,
-    min_length: int = 2,
-    timestamps: Any = None,
-    resolution_s: float | None = None,
-) -> pd.DataFrame:
-    """Find runs of (near-)equal consecutive values, e.g. a stuck sensor repeating a reading.
-
-    Consecutive values join a run when they differ by at most ``atol``. The test is between
-    neighbours, so a slow ramp in steps of at most ``atol`` also forms a run: check the
-    ``spread`` column (max − min within the run) to reject those. NaN never joins a run.
+def sorted_quantile(cube: np.ndarray, counts: np.ndarray, pct: float) -> np.ndarray:
+    """Linear-interpolation percentile along the last axis of a NaN-last sorted cube.
 
     Parameters
     ----------
-    values : array-like of float
-        Values in time order.
-    atol : float
-        Largest difference between neighbours still counted as equal, in the values' unit.
-    min_length : int
-        Shortest run reported [rows]; 2 reports every repetition.
-    timestamps : array-like of tz-aware timestamps, optional
-        Interval starts of the same rows, sorted ascending. With ``resolution_s``, a run breaks
-        where consecutive timestamps are more than 1.1 × resolution apart (spec B4: by time,
-        not by row), and the result gains ``start_time``, ``end_time`` (exclusive) and
-        ``duration_h`` [h].
-    resolution_s : float, optional
-        Interval length [s]; required with ``timestamps``.
+    cube : numpy.ndarray
+        Values sorted along the last axis, NaN last (e.g. a sorted :func:`group_cube`).
+    counts : numpy.ndarray of int
+        Non-NaN values along the last axis (the cube's shape without it).
+    pct : float
+        Percentile in [0, 100].
 
     Returns
     -------
-    pandas.DataFrame
-        One row per run, every run reported: ``start``, ``stop`` (exclusive), ``length`` (rows),
-        ``value`` (first value of the run) and ``spread`` (max − min within the run).
-
-    Raises
-    ------
-    ValueError
-        If ``atol`` is negative, ``min_length`` < 1, or the timestamps are naive, unsorted or of
-        another length.
-
-    Examples
-    --------
-    >>> runs = runs_of_equal([1.0, 5.0, 5.0, 5.0, 2.0, 2.0])
-    >>> runs[["start", "stop", "length", "value"]].to_dict("list")
-    {'start': [1, 4], 'stop': [4, 6], 'length': [3, 2], 'value': [5.0, 2.0]}
+    numpy.ndarray
+        The percentile, NaN where ``counts`` is 0.
     """
-    if not atol >= 0:
-        raise ValueError(f"atol must be >= 0 (e.g. 1e-6 kW), got {atol!r}")
-    if isinstance(min_length, bool) or not isinstance(min_length, int) or min_length < 1:
-        raise ValueError(f"min_length must be a positive integer (rows), got {min_length!r}")
-    array = _as_float(values)
-    index, res = _time_args(timestamps, resolution_s, array.size)
-    keep = ~np.isnan(array)
-    with np.errstate(invalid="ignore"):
-        joins = np.abs(np.diff(array)) <= atol
-    if index is not None and res is not None:
-        joins &= ~_time_breaks(index, res)
-    starts, stops = _runs_from(keep, joins)
-    long_enough = (stops - starts) >= min_length
-    starts, stops = starts[long_enough], stops[long_enough]
-    if starts.size:
-        # reduce over each [start, stop) block: interleave the bounds and keep the even blocks;
-        # one padding element keeps a stop equal to len(array) a valid reduceat index
-        bounds = np.empty(2 * starts.size, dtype=np.int64)
-        bounds[0::2], bounds[1::2] = starts, stops
-        padded = np.append(array, 0.0)
-        high = np.maximum.reduceat(padded, bounds)[0::2]
-        low = np.minimum.reduceat(padded, bounds)[0::2]
-        spread, first = high - low, array[starts]
-    else:
-        spread = first = np.empty(0, dtype=float)
-    return _run_frame(
-        starts, stops, index=index, resolution_s=res, extra={"value": first, "spread": spread}
-    )
+    pos = np.clip((counts - 1) * (pct / 100.0), 0, None)
+    lo = np.floor(pos).astype(np.int64)
+    hi = np.minimum(lo + 1, max(cube.shape[-1] - 1, 0))
+    frac = pos - lo
+    v_lo = np.take_along_axis(cube, lo[..., None], axis=-1)[..., 0]
+    v_hi = np.take_along_axis(cube, hi[..., None], axis=-1)[..., 0]
+    result = v_lo + np.where(frac > 0, (v_hi - v_lo) * frac, 0.0)
+    return np.where(counts > 0, result, np.nan)
 
 
-def find_gaps(
-    timestamps: Any, *, resolution_s: float, period: Period | None = None
-) -> pd.DataFrame:
-    """Find gaps in a channel's timestamps, including leading and trailing gaps of a period.
+# --------------------------------------------------------------------------------------------
+# Runs and sums
 
-    A gap is two consecutive distinct timestamps more than 1.1 × resolution apart; it misses
-    ``round(Δ / resolution) − 1`` intervals (hourly 01:00 → 04:00 misses 2). With a period,
-    readings outside it are ignored, and the period's start and end act as neighbours: a first
-    reading after ``start`` leaves a leading gap, a last reading before ``end − resolution`` a
-    trailing gap, and no reading at all one gap over the whole period. Duplicate timestamps are
-    ignored and the order of the input does not matter.
+
+class Runs(NamedTuple):
+    """Runs of True down the columns of a 2-D mask (arrays of equal length)."""
+
+    col: np.ndarray
+    """Column of each run."""
+    start: np.ndarray
+    """First row of each run."""
+    stop: np.ndarray
+    """Row after the last row of each run."""
+
+    @property
+    def length(self) -> np.ndarray:
+        """Rows per run."""
+        return self.stop - self.start
+
+    def select(self, keep: np.ndarray) -> Runs:
+        """Return the runs where ``keep`` is True."""
+        return Runs(self.col[keep], self.start[keep], self.stop[keep])
+
+
+def runs_2d(mask: np.ndarray, *, max_gap: int = 0) -> Runs:
+    """Find runs of True down each column of a 2-D mask.
 
     Parameters
     ----------
-    timestamps : array-like of tz-aware timestamps
-        Interval starts of one channel.
-    resolution_s : float
-        Interval length [s].
-    period : Period, optional
-        Half-open report period ``[start, end)`` whose expected intervals should be present.
+    mask : numpy.ndarray of bool, shape (n_rows, n_cols)
+        Flags per interval (rows, in time order) and channel (columns).
+    max_gap : int
+        Runs of the same column separated by at most this many False rows are merged [rows].
 
     Returns
     -------
-    pandas.DataFrame
-        One row per gap: ``gap_start`` (start of the first missing interval), ``gap_end``
-        (start of the next reading or the period end, exclusive) and ``missing_intervals``
-        (int64). Times are in the zone of the timestamps (the period's zone without any).
-
-    Raises
-    ------
-    ValueError
-        On naive timestamps or a non-positive resolution.
+    Runs
+        ``col``, ``start`` (first row), ``stop`` (row after the last), sorted by column then
+        start.
 
     Examples
     --------
-    >>> ts = pd.DatetimeIndex(["2026-11-16 01:00", "2026-11-16 04:00"], tz="UTC")
-    >>> find_gaps(ts, resolution_s=3600).to_dict("list")  # doctest: +NORMALIZE_WHITESPACE
-    {'gap_start': [Timestamp('2026-11-16 02:00:00+0000', tz='UTC')],
-     'gap_end': [Timestamp('2026-11-16 04:00:00+0000', tz='UTC')],
-     'missing_intervals': [2]}
+    >>> m = np.array([[1, 0], [1, 1], [0, 1], [1, 0]], dtype=bool)
+    >>> runs = runs_2d(m)
+    >>> runs.col.tolist(), runs.start.tolist(), runs.stop.tolist()
+    ([0, 0, 1], [0, 3, 1], [2, 4, 3])
+    >>> runs_2d(m, max_gap=1).length.tolist()
+    [4, 2]
     """
-    res = _check_resolution_s(resolution_s)
-    index = ensure_aware(timestamps, name="timestamps")
-    if len(index) == 0 and period is not None:
-        index = index.tz_convert(period.tz)
-    zone = index.tz
-    index = index.dropna()
-    if period is not None:
-        index = index[period.contains(index)]
-    times = np.sort(index.as_unit("ns").asi8)
-    if times.size:
-        times = times[np.concatenate([[True], times[1:] != times[:-1]])]  # drop duplicates
-    res_ns = round(res * 1e9)
-    if period is not None:
-        # the period bounds act as neighbours: a virtual reading one interval before the start
-        # (so a first reading at start is no gap) and one at the end (so one at end - res is none)
-        start_ns = period.start.as_unit("ns").value
-        end_ns = period.end.as_unit("ns").value
-        times = np.concatenate([[start_ns - res_ns], times, [end_ns]]).astype(np.int64)
-    if times.size < 2:
-        empty = np.empty(0, dtype=np.int64)
-        return _gap_frame(empty, empty, empty, zone)
-    step = np.diff(times)
-    is_gap = step > GAP_TOLERANCE * res_ns
-    gap_start = times[:-1][is_gap] + res_ns
-    gap_end = times[1:][is_gap]
-    missing = np.rint(step[is_gap] / res_ns).astype(np.int64) - 1
-    return _gap_frame(gap_start, gap_end, missing, zone)
+    mask = np.asarray(mask, dtype=bool)
+    if mask.ndim != 2:
+        raise ValueError(f"mask must be 2-D (intervals x channels), got shape {mask.shape}")
+    n_rows, n_cols = mask.shape
+    padded = np.zeros((n_cols, n_rows + 2), dtype=np.int8)
+    padded[:, 1:-1] = mask.T
+    edges = np.diff(padded, axis=1)
+    col, start = np.nonzero(edges == 1)
+    _, stop = np.nonzero(edges == -1)
+    if max_gap > 0 and start.size > 1:
+        join = (start[1:] - stop[:-1] <= max_gap) & (col[1:] == col[:-1])
+        keep_start = np.concatenate([[True], ~join])
+        keep_stop = np.concatenate([~join, [True]])
+        col, start, stop = col[keep_start], start[keep_start], stop[keep_stop]
+    return Runs(col.astype(np.int64), start.astype(np.int64), stop.astype(np.int64))
 
 
-def _gap_frame(
-    gap_start: np.ndarray, gap_end: np.ndarray, missing: np.ndarray, zone: Any
-) -> pd.DataFrame:
-    def to_index(values: np.ndarray) -> pd.DatetimeIndex:
-        return pd.DatetimeIndex(values.astype("datetime64[ns]")).tz_localize("UTC").tz_convert(zone)
+def reduce_runs(
+    values: np.ndarray, runs: Runs, how: str, *, where: np.ndarray | None = None
+) -> np.ndarray:
+    """Reduce the values of each run: ``"sum"``, ``"max"`` or ``"min"``, NaN ignored.
 
-    return pd.DataFrame(
-        {
-            "gap_start": to_index(gap_start),
-            "gap_end": to_index(gap_end),
-            "missing_intervals": missing.astype(np.int64),
-        }
-    )
+    Parameters
+    ----------
+    values : numpy.ndarray, shape (n_rows, n_cols)
+        Values per interval and channel.
+    runs : Runs
+        Runs over the same array.
+    how : {"sum", "max", "min"}
+        Reduction.
+    where : numpy.ndarray of bool, optional
+        Only these cells count (default: all finite cells).
+
+    Returns
+    -------
+    numpy.ndarray
+        One value per run; a run without counted cells gives 0 (sum) or NaN (max/min).
+
+    Examples
+    --------
+    >>> v = np.array([[1.0], [5.0], [2.0]])
+    >>> runs = runs_2d(np.ones((3, 1), dtype=bool))
+    >>> reduce_runs(v, runs, "sum").tolist(), reduce_runs(v, runs, "max").tolist()
+    ([8.0], [5.0])
+    """
+    if runs.col.size == 0:
+        return np.empty(0)
+    ok = np.isfinite(values) if where is None else (where & np.isfinite(values))
+    if how == "sum":
+        filled = np.where(ok, values, 0.0)
+        cum = np.vstack([np.zeros((1, values.shape[1])), np.cumsum(filled, axis=0)])
+        return cum[runs.stop, runs.col] - cum[runs.start, runs.col]
+    if how not in ("max", "min"):
+        raise ValueError(f"how must be 'sum', 'max' or 'min', got {how!r}")
+    sign = -1.0 if how == "min" else 1.0
+    masked = np.where(ok, sign * values, -np.inf)
+    n_rows = values.shape[0]
+    flat = np.append(masked.T.reshape(-1), -np.inf)
+    bounds = np.empty(2 * runs.col.size, dtype=np.int64)
+    bounds[0::2] = runs.col * n_rows + runs.start
+    bounds[1::2] = runs.col * n_rows + runs.stop
+    out = sign * np.maximum.reduceat(flat, bounds)[0::2]
+    return np.where(np.isinf(out), np.nan, out)
+
+
+def group_sum(values: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray:
+    """Sum the rows of a 2-D array by group (NaN counts as 0).
+
+    Parameters
+    ----------
+    values : numpy.ndarray, shape (n_rows, n_cols)
+        Values (bool or numbers).
+    groups : numpy.ndarray of int, shape (n_rows,)
+        Group of each row, in ``[0, n_groups)``.
+    n_groups : int
+        Number of groups.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_groups, n_cols)
+        Sums per group and column.
+
+    Examples
+    --------
+    >>> group_sum(np.array([[1.0, 2.0], [3.0, np.nan], [5.0, 6.0]]), np.array([0, 0, 1]), 2)
+    array([[4., 2.],
+           [5., 6.]])
+    """
+    values = np.asarray(values, dtype=float)
+    n_cols = values.shape[1]
+    flat = (np.asarray(groups, dtype=np.int64)[:, None] * n_cols + np.arange(n_cols)).ravel()
+    sums = np.bincount(flat, weights=np.nan_to_num(values).ravel(), minlength=n_groups * n_cols)
+    return sums.reshape(n_groups, n_cols)

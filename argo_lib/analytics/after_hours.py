@@ -20,8 +20,9 @@ import functools
 import numpy as np
 import pandas as pd
 
-from argo_lib.analytics.baseline import Profile, SlotStats, column_median, grouped_quantiles
+from argo_lib.analytics.baseline import Profile, SlotStats
 from argo_lib.analytics.grid import Grid
+from argo_lib.stats import grouped_quantiles, robust_sigma
 from argo_lib.thresholds import AfterHoursThresholds
 
 __all__ = ["AFTER_HOURS_COLUMNS", "after_hours_waste", "empty_after_hours"]
@@ -114,7 +115,7 @@ def after_hours_waste(
     base = np.where(use_high, p_high[0, 0], p_all[0, 0])
     source = np.where(use_high, "baseline_p5", "baseline_p5_all").astype(object)
     residual = b_load - baseline_expected.median[b_after]
-    noise = 1.4826 * column_median(np.abs(residual - column_median(residual)[None, :]))
+    noise = robust_sigma(residual)
     allowance = t.noise_sigmas * np.nan_to_num(noise)
     usable = profile.sufficient & np.isfinite(base)
     source[~usable] = "insufficient_baseline"

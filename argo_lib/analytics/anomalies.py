@@ -26,7 +26,8 @@ import numpy as np
 import pandas as pd
 
 from argo_lib.analytics.baseline import MODEL_LEVEL, Profile, SlotStats
-from argo_lib.analytics.grid import Grid, Runs, reduce_runs, runs_2d
+from argo_lib.analytics.grid import Grid
+from argo_lib.stats import Runs, reduce_runs, runs_2d
 from argo_lib.thresholds import AnomalyThresholds
 
 __all__ = [

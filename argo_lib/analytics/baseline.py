@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from argo_lib.analytics.grid import Grid
+from argo_lib.stats import MAD_SCALE, group_cube, robust_sigma, sorted_quantile
 from argo_lib.thresholds import BaselineThresholds
 
 __all__ = [
@@ -26,10 +27,8 @@ __all__ = [
     "Profile",
     "SlotStats",
     "baseline_table",
-    "column_median",
     "expected_stats",
     "fit_profile",
-    "grouped_quantiles",
     "level_keys",
 ]
 
@@ -50,106 +49,6 @@ MODEL_LEVEL = len(LEVELS)
 
 _QUANTILES = (5.0, 25.0, 50.0, 75.0, 95.0)
 _STATS = ("p5", "q1", "median", "q3", "p95")
-
-
-def grouped_quantiles(
-    values: np.ndarray, groups: np.ndarray, n_groups: int, q: tuple[float, ...]
-) -> tuple[np.ndarray, np.ndarray]:
-    """Percentiles of each column within row groups, NaN ignored (spec A2 convention).
-
-    Parameters
-    ----------
-    values : numpy.ndarray, shape (n_rows, n_cols)
-        Values; NaN is missing.
-    groups : numpy.ndarray of int, shape (n_rows,)
-        Group of each row, in ``[0, n_groups)``.
-    n_groups : int
-        Number of groups.
-    q : tuple of float
-        Percentiles in [0, 100], linear interpolation between closest ranks.
-
-    Returns
-    -------
-    quantiles : numpy.ndarray, shape (len(q), n_groups, n_cols)
-        NaN where a group has no value.
-    counts : numpy.ndarray of int, shape (n_groups, n_cols)
-        Non-NaN values per group and column.
-
-    Examples
-    --------
-    >>> v = np.arange(1.0, 11.0)[:, None]
-    >>> quant, n = grouped_quantiles(v, np.zeros(10, dtype=int), 1, (25.0, 75.0))
-    >>> quant[:, 0, 0].tolist(), int(n[0, 0])
-    ([3.25, 7.75], 10)
-    """
-    values = np.asarray(values, dtype=float)
-    n_rows, n_cols = values.shape
-    cube = _cube(values, groups, n_groups)
-    counts = np.sum(~np.isnan(cube), axis=-1)
-    out = np.full((len(q), n_groups, n_cols), np.nan)
-    if cube.shape[-1] == 0:
-        return out, counts
-    cube.sort(axis=-1)  # NaN sorts last
-    for i, pct in enumerate(q):
-        out[i] = _sorted_quantile(cube, counts, pct)
-    return out, counts
-
-
-def column_median(values: np.ndarray) -> np.ndarray:
-    """Median of each column, NaN ignored; NaN for a column without values (no warning).
-
-    Parameters
-    ----------
-    values : numpy.ndarray, shape (n_rows, n_cols)
-        Values; NaN is missing.
-
-    Returns
-    -------
-    numpy.ndarray, shape (n_cols,)
-        Column medians.
-    """
-    values = np.asarray(values, dtype=float)
-    n_rows, n_cols = values.shape
-    count = np.sum(~np.isnan(values), axis=0)
-    if n_rows == 0 or not count.any():
-        return np.full(n_cols, np.nan)
-    if (count == n_rows).all():  # complete columns: selection, no sort
-        return np.median(values, axis=0)
-    ordered = np.sort(values, axis=0)  # NaN sorts last
-    cols = np.arange(n_cols)
-    lo = np.maximum(count - 1, 0) // 2
-    hi = np.minimum(count // 2, n_rows - 1)
-    median = 0.5 * (ordered[lo, cols] + ordered[hi, cols])
-    return np.where(count > 0, median, np.nan)
-
-
-def _cube(values: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray:
-    """Rows regrouped as (group, column, position in group), NaN-padded.
-
-    The position is the last axis, so sorting and gathering along it run over contiguous memory.
-    """
-    groups = np.asarray(groups, dtype=np.int64)
-    rows_per_group = np.bincount(groups, minlength=n_groups)
-    width = int(rows_per_group.max()) if rows_per_group.size else 0
-    order = np.argsort(groups, kind="stable")
-    ordered = groups[order]
-    first = np.concatenate([[0], np.cumsum(rows_per_group)[:-1]])
-    within = np.arange(len(groups)) - first[ordered]
-    cube = np.full((n_groups, values.shape[1], width), np.nan)
-    cube[ordered, :, within] = values[order]
-    return cube
-
-
-def _sorted_quantile(cube: np.ndarray, counts: np.ndarray, pct: float) -> np.ndarray:
-    """Linear-interpolation percentile along the last axis of a NaN-last sorted cube."""
-    pos = np.clip((counts - 1) * (pct / 100.0), 0, None)
-    lo = np.floor(pos).astype(np.int64)
-    hi = np.minimum(lo + 1, max(cube.shape[-1] - 1, 0))
-    frac = pos - lo
-    v_lo = np.take_along_axis(cube, lo[..., None], axis=-1)[..., 0]
-    v_hi = np.take_along_axis(cube, hi[..., None], axis=-1)[..., 0]
-    result = v_lo + np.where(frac > 0, (v_hi - v_lo) * frac, 0.0)
-    return np.where(counts > 0, result, np.nan)
 
 
 def level_keys(grid: Grid) -> list[tuple[np.ndarray, int]]:
@@ -187,7 +86,7 @@ class SlotStats:
     p5, q1, median, q3, p95 : numpy.ndarray
         Slot percentiles [kW].
     mad : numpy.ndarray
-        Slot median absolute deviation, scaled to a standard deviation (× 1.4826) [kW].
+        Slot median absolute deviation, scaled to a standard deviation (× :data:`~argo_lib.stats.MAD_SCALE`) [kW].
     n : numpy.ndarray
         Number of baseline values behind the statistics [-].
     level : numpy.ndarray
@@ -270,14 +169,14 @@ class Profile:
 
 
 def _level_stats(values: np.ndarray, keys: np.ndarray, n_groups: int) -> dict[str, np.ndarray]:
-    cube = _cube(values, keys, n_groups)
+    cube = group_cube(values, keys, n_groups)
     counts = np.sum(~np.isnan(cube), axis=-1)
     cube.sort(axis=-1)
     pairs = zip(_STATS, _QUANTILES, strict=True)
-    out = {name: _sorted_quantile(cube, counts, q) for name, q in pairs}
+    out = {name: sorted_quantile(cube, counts, q) for name, q in pairs}
     deviation = np.abs(cube - out["median"][..., None])
     deviation.sort(axis=-1)
-    out["mad"] = 1.4826 * _sorted_quantile(deviation, counts, 50.0)
+    out["mad"] = MAD_SCALE * sorted_quantile(deviation, counts, 50.0)
     out["n"] = counts
     return out
 
@@ -331,8 +230,7 @@ def fit_profile(baseline: Grid, *, thresholds: BaselineThresholds | None = None)
     # robust noise: MAD of the baseline's own deviations from its slot medians
     own = expected_stats(profile, baseline)
     residual = load - own.median
-    centre = column_median(residual)
-    noise = 1.4826 * column_median(np.abs(residual - centre))
+    noise = robust_sigma(residual)
     return dataclasses.replace(
         profile, noise_kw=np.nan_to_num(noise, nan=0.0), own=own, cache=profile.cache
     )

@@ -14,7 +14,7 @@ import datetime as dt
 import types
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -24,14 +24,10 @@ from argo_lib import dates
 __all__ = [
     "CHANNEL_COLUMNS",
     "Grid",
-    "Runs",
     "build_grids",
     "channel_table",
     "check_readings",
-    "group_sum",
     "records",
-    "reduce_runs",
-    "runs_2d",
 ]
 
 CHANNEL_COLUMNS = (
@@ -441,118 +437,6 @@ def build_grids(
     return grids
 
 
-class Runs(NamedTuple):
-    """Runs of True down the columns of a 2-D mask (arrays of equal length)."""
-
-    col: np.ndarray
-    """Column of each run."""
-    start: np.ndarray
-    """First row of each run."""
-    stop: np.ndarray
-    """Row after the last row of each run."""
-
-    @property
-    def length(self) -> np.ndarray:
-        """Rows per run."""
-        return self.stop - self.start
-
-    def select(self, keep: np.ndarray) -> Runs:
-        """Return the runs where ``keep`` is True."""
-        return Runs(self.col[keep], self.start[keep], self.stop[keep])
-
-
-def runs_2d(mask: np.ndarray, *, max_gap: int = 0) -> Runs:
-    """Find runs of True down each column of a 2-D mask.
-
-    The 2-D counterpart of :func:`argo_lib.stats.run_lengths`, for all channels at once.
-
-    Parameters
-    ----------
-    mask : numpy.ndarray of bool, shape (n_rows, n_cols)
-        Flags per interval (rows, in time order) and channel (columns).
-    max_gap : int
-        Runs of the same column separated by at most this many False rows are merged [rows].
-
-    Returns
-    -------
-    Runs
-        ``col``, ``start`` (first row), ``stop`` (row after the last), sorted by column then
-        start.
-
-    Examples
-    --------
-    >>> m = np.array([[1, 0], [1, 1], [0, 1], [1, 0]], dtype=bool)
-    >>> runs = runs_2d(m)
-    >>> runs.col.tolist(), runs.start.tolist(), runs.stop.tolist()
-    ([0, 0, 1], [0, 3, 1], [2, 4, 3])
-    >>> runs_2d(m, max_gap=1).length.tolist()
-    [4, 2]
-    """
-    mask = np.asarray(mask, dtype=bool)
-    if mask.ndim != 2:
-        raise ValueError(f"mask must be 2-D (intervals x channels), got shape {mask.shape}")
-    n_rows, n_cols = mask.shape
-    padded = np.zeros((n_cols, n_rows + 2), dtype=np.int8)
-    padded[:, 1:-1] = mask.T
-    edges = np.diff(padded, axis=1)
-    col, start = np.nonzero(edges == 1)
-    _, stop = np.nonzero(edges == -1)
-    if max_gap > 0 and start.size > 1:
-        join = (start[1:] - stop[:-1] <= max_gap) & (col[1:] == col[:-1])
-        keep_start = np.concatenate([[True], ~join])
-        keep_stop = np.concatenate([~join, [True]])
-        col, start, stop = col[keep_start], start[keep_start], stop[keep_stop]
-    return Runs(col.astype(np.int64), start.astype(np.int64), stop.astype(np.int64))
-
-
-def reduce_runs(
-    values: np.ndarray, runs: Runs, how: str, *, where: np.ndarray | None = None
-) -> np.ndarray:
-    """Reduce the values of each run: ``"sum"``, ``"max"`` or ``"min"``, NaN ignored.
-
-    Parameters
-    ----------
-    values : numpy.ndarray, shape (n_rows, n_cols)
-        Values per interval and channel.
-    runs : Runs
-        Runs over the same array.
-    how : {"sum", "max", "min"}
-        Reduction.
-    where : numpy.ndarray of bool, optional
-        Only these cells count (default: all finite cells).
-
-    Returns
-    -------
-    numpy.ndarray
-        One value per run; a run without counted cells gives 0 (sum) or NaN (max/min).
-
-    Examples
-    --------
-    >>> v = np.array([[1.0], [5.0], [2.0]])
-    >>> runs = runs_2d(np.ones((3, 1), dtype=bool))
-    >>> reduce_runs(v, runs, "sum").tolist(), reduce_runs(v, runs, "max").tolist()
-    ([8.0], [5.0])
-    """
-    if runs.col.size == 0:
-        return np.empty(0)
-    ok = np.isfinite(values) if where is None else (where & np.isfinite(values))
-    if how == "sum":
-        filled = np.where(ok, values, 0.0)
-        cum = np.vstack([np.zeros((1, values.shape[1])), np.cumsum(filled, axis=0)])
-        return cum[runs.stop, runs.col] - cum[runs.start, runs.col]
-    if how not in ("max", "min"):
-        raise ValueError(f"how must be 'sum', 'max' or 'min', got {how!r}")
-    sign = -1.0 if how == "min" else 1.0
-    masked = np.where(ok, sign * values, -np.inf)
-    n_rows = values.shape[0]
-    flat = np.append(masked.T.reshape(-1), -np.inf)
-    bounds = np.empty(2 * runs.col.size, dtype=np.int64)
-    bounds[0::2] = runs.col * n_rows + runs.start
-    bounds[1::2] = runs.col * n_rows + runs.stop
-    out = sign * np.maximum.reduceat(flat, bounds)[0::2]
-    return np.where(np.isinf(out), np.nan, out)
-
-
 def records(frame: pd.DataFrame) -> list[types.SimpleNamespace]:
     """Return the rows of a (small) frame as objects with one attribute per column.
 
@@ -581,33 +465,3 @@ def records(frame: pd.DataFrame) -> list[types.SimpleNamespace]:
         types.SimpleNamespace(**dict(zip(names, values, strict=True)))
         for values in frame.to_numpy(dtype=object)
     ]
-
-
-def group_sum(values: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray:
-    """Sum the rows of a 2-D array by group (NaN counts as 0).
-
-    Parameters
-    ----------
-    values : numpy.ndarray, shape (n_rows, n_cols)
-        Values (bool or numbers).
-    groups : numpy.ndarray of int, shape (n_rows,)
-        Group of each row, in ``[0, n_groups)``.
-    n_groups : int
-        Number of groups.
-
-    Returns
-    -------
-    numpy.ndarray, shape (n_groups, n_cols)
-        Sums per group and column.
-
-    Examples
-    --------
-    >>> group_sum(np.array([[1.0, 2.0], [3.0, np.nan], [5.0, 6.0]]), np.array([0, 0, 1]), 2)
-    array([[4., 2.],
-           [5., 6.]])
-    """
-    values = np.asarray(values, dtype=float)
-    n_cols = values.shape[1]
-    flat = (np.asarray(groups, dtype=np.int64)[:, None] * n_cols + np.arange(n_cols)).ravel()
-    sums = np.bincount(flat, weights=np.nan_to_num(values).ravel(), minlength=n_groups * n_cols)
-    return sums.reshape(n_groups, n_cols)

@@ -32,7 +32,8 @@ import pandas as pd
 
 from argo_lib import dates
 from argo_lib.analytics.baseline import SlotStats
-from argo_lib.analytics.grid import Grid, reduce_runs, runs_2d
+from argo_lib.analytics.grid import Grid
+from argo_lib.stats import completeness_pct, reduce_runs, runs_2d
 from argo_lib.thresholds import HealthThresholds
 
 __all__ = [
@@ -257,7 +258,7 @@ def _grid_issues(
         "h",
     )
     # completeness over the whole period (B3)
-    completeness = 100.0 * actual / n_t
+    completeness = completeness_pct(actual, n_t)
     low = (completeness < t.completeness_min_pct) & ~silent
     issues.add(
         "low_completeness",
@@ -571,7 +572,7 @@ def channel_quality(
                     "resolution_s": np.full(grid.channel_ids.size, grid.resolution_s),
                     "expected": np.full(grid.channel_ids.size, n_t),
                     "actual": actual.astype(np.int64),
-                    "completeness_pct": 100.0 * actual / n_t if n_t else 0.0,
+                    "completeness_pct": completeness_pct(actual, n_t),
                     "first_reading": pd.DatetimeIndex(first_t, tz="UTC"),
                     "last_reading": pd.DatetimeIndex(last_t, tz="UTC"),
                     "stale_hours": np.asarray(stale, dtype=float),

@@ -22,8 +22,9 @@ import functools
 import numpy as np
 import pandas as pd
 
-from argo_lib.analytics.baseline import Profile, SlotStats, column_median
-from argo_lib.analytics.grid import Grid, group_sum
+from argo_lib.analytics.baseline import Profile, SlotStats
+from argo_lib.analytics.grid import Grid
+from argo_lib.stats import group_sum, robust_sigma
 from argo_lib.thresholds import LevelShiftThresholds
 
 __all__ = [
@@ -92,9 +93,7 @@ def _daily_sigma(grid: Grid, u: np.ndarray) -> np.ndarray:
     enough = counts >= 0.5 * counts.max(axis=0, initial=0)[None, :]
     with np.errstate(invalid="ignore", divide="ignore"):
         daily = np.where(enough & (counts > 0), sums / np.maximum(counts, 1), np.nan)
-    centre = np.nan_to_num(column_median(daily))
-    mad = np.nan_to_num(column_median(np.abs(daily - centre[None, :])))
-    return 1.4826 * mad
+    return np.nan_to_num(robust_sigma(daily))
 
 
 def detect_level_shifts(

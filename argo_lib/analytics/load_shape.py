@@ -15,8 +15,8 @@ import functools
 import numpy as np
 import pandas as pd
 
-from argo_lib.analytics.baseline import grouped_quantiles
-from argo_lib.analytics.grid import Grid, group_sum
+from argo_lib.analytics.grid import Grid
+from argo_lib.stats import group_sum, grouped_quantiles
 
 __all__ = ["LOAD_SHAPE_COLUMNS", "empty_load_shape", "load_shape"]
 

@@ -21,7 +21,8 @@ import pandas as pd
 
 from argo_lib.analytics import costs
 from argo_lib.analytics.baseline import Profile, SlotStats
-from argo_lib.analytics.grid import Grid, Runs, reduce_runs, runs_2d
+from argo_lib.analytics.grid import Grid
+from argo_lib.stats import Runs, reduce_runs, runs_2d
 from argo_lib.thresholds import SpikeThresholds
 
 __all__ = [

@@ -59,11 +59,10 @@ from argo_lib.analytics.baseline import (
     MODEL_LEVEL,
     Profile,
     SlotStats,
-    column_median,
-    grouped_quantiles,
     level_keys,
 )
-from argo_lib.analytics.grid import Grid, group_sum
+from argo_lib.analytics.grid import Grid
+from argo_lib.stats import MAD_SCALE, column_median, group_sum, grouped_quantiles
 from argo_lib.thresholds import BaselineThresholds
 
 __all__ = [
@@ -538,7 +537,7 @@ def _hourly(
 def _outliers(resid: np.ndarray) -> np.ndarray:
     """Residuals beyond ``_OUTLIER_SIGMAS`` robust standard deviations of their channel."""
     centre = _median(resid)
-    sigma = 1.4826 * _median(np.abs(resid - centre))
+    sigma = MAD_SCALE * _median(np.abs(resid - centre))
     with np.errstate(invalid="ignore"):
         return np.abs(resid - centre) > _OUTLIER_SIGMAS * np.maximum(sigma, 1e-9)
 
@@ -797,7 +796,7 @@ def residual_stats(model: TowtModel, baseline: Grid, residual: np.ndarray) -> di
     Returns
     -------
     dict
-        ``p5``, ``q1``, ``median``, ``q3``, ``p95``, ``mad`` (× 1.4826, a robust standard
+        ``p5``, ``q1``, ``median``, ``q3``, ``p95``, ``mad`` (× ``MAD_SCALE``, a robust standard
         deviation, as ``SlotStats.mad``) and ``n``, each ``(n_groups, n_channels)`` [kW].
     """
     group = _groups(baseline, model.level_counts, model.min_samples)
@@ -820,7 +819,7 @@ def residual_stats(model: TowtModel, baseline: Grid, residual: np.ndarray) -> di
     out = dict(zip(("p5", "q1", "median", "q3", "p95"), quant, strict=True))
     deviation = np.abs(widened - quant[2][spread_group])
     mad, _ = grouped_quantiles(deviation, spread_group, n_groups, (50.0,))
-    out["mad"] = 1.4826 * mad[0]
+    out["mad"] = MAD_SCALE * mad[0]
     out["n"] = n
     return out
 

@@ -35,21 +35,6 @@ def _readings(index: pd.DatetimeIndex, channel_id: int, power: np.ndarray | floa
     )
 
 
-def test_runs_2d_and_reduce():
-    mask = np.array([[1, 0], [1, 1], [0, 1], [1, 1]], dtype=bool)
-    runs = grid.runs_2d(mask)
-    assert runs.col.tolist() == [0, 0, 1]
-    assert runs.start.tolist() == [0, 3, 1]
-    assert runs.stop.tolist() == [2, 4, 4]
-    values = np.arange(8.0).reshape(4, 2)
-    assert grid.reduce_runs(values, runs, "sum").tolist() == [2.0, 6.0, 3.0 + 5.0 + 7.0]
-    assert grid.reduce_runs(values, runs, "max").tolist() == [2.0, 6.0, 7.0]
-    assert grid.reduce_runs(values, runs, "min").tolist() == [0.0, 6.0, 3.0]
-    assert grid.runs_2d(mask, max_gap=1).length.tolist() == [4, 3]
-    empty = grid.runs_2d(np.zeros((0, 3), dtype=bool))
-    assert empty.col.size == 0
-
-
 def test_channel_table_keeps_channels_without_readings_and_drops_skipped():
     week = dates.report_week("2026-W47", tz=TZ)
     idx = dates.expected_index(week, resolution_s=3600)
@@ -117,18 +102,6 @@ def test_grid_power_from_energy_and_last_duplicate_wins():
     )
     g = grid.build_grids(frame, table, period=period, tz=TZ)[900]
     np.testing.assert_allclose(g.load_kw[:3, 0], [2.0, 3.0, np.nan], atol=KW_ATOL)
-
-
-def test_grouped_quantiles_follow_spec_a2():
-    values = np.concatenate([np.arange(1.0, 11.0), np.arange(1.0, 101.0), np.full(90, np.nan)])
-    groups = np.repeat([0, 1], [10, 190])
-    quant, n = baseline.grouped_quantiles(values[:, None], groups, 2, (25.0, 75.0, 95.0))
-    assert quant[:, 0, 0].tolist() == pytest.approx([3.25, 7.75, 9.55], abs=KW_ATOL)
-    assert quant[2, 1, 0] == pytest.approx(95.05, abs=KW_ATOL)
-    assert n[:, 0].tolist() == [10, 100]
-    np.testing.assert_allclose(
-        quant[:, 1, 0], np.percentile(np.arange(1.0, 101.0), [25, 75, 95]), atol=KW_ATOL
-    )
 
 
 def _profile_for(resolution_s: int, power: float | np.ndarray = 2.0, *, drop: float = 0.0):

@@ -28,9 +28,9 @@ import PIL.Image
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from argo_lib.analytics import grid as grids
 from argo_lib.render import format as fmt
 from argo_lib.render.theme import EMAIL_WIDTH_IN, PALETTE, PNG_DPI, SCREEN_DPI, STYLE
+from argo_lib.stats import runs_2d
 
 __all__ = [
     "DASHED",
@@ -329,7 +329,7 @@ def shade_spans(
 
     Runs at most ``max_gap`` intervals apart are shaded as one. Returns whether any was shaded.
     """
-    runs = grids.runs_2d(np.asarray(mask, dtype=bool)[:, None], max_gap=max_gap)
+    runs = runs_2d(np.asarray(mask, dtype=bool)[:, None], max_gap=max_gap)
     start, stop = runs.start, runs.stop
     if start.size == 0:
         return False
