@@ -1,7 +1,7 @@
 """The weekly brief JSON: one document per site and week, validated against its JSON Schema.
 
 :func:`build_brief` turns a :class:`~argo_lib.analytics.SiteWeekAnalysis` into the document of
-``spec/weekly_brief_json.md`` (version 1 field names, camelCase, kept for the React dashboard;
+``docs/spec/weekly_brief_json.md`` (version 1 field names, camelCase, kept for the React dashboard;
 new fields are added beside them). Numbers are JSON numbers rounded for display (kWh 1 dp,
 currency 2 dp, kW 2 dp, percentages 1 dp), "not applicable" is ``null``, every timestamp is
 site-local ISO 8601 with its UTC offset, and empty sections are present with zero counts and

@@ -1,6 +1,6 @@
 """Analytics thresholds: every tunable number of the weekly brief, with its default.
 
-The defaults follow ``spec/analytics.md`` section A, corrected as section B requires (minimum sample
+The defaults follow ``docs/spec/analytics.md`` section A, corrected as section B requires (minimum sample
 sizes, absolute and relative floors, time-based run lengths). :class:`Thresholds` groups one frozen
 dataclass per analytic; a site file overrides single fields by dotted name
 (``after_hours.min_weekly_kwh``), which :func:`apply_overrides` checks by name and type.

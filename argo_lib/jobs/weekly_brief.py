@@ -228,13 +228,18 @@ class BriefRequest:
         )
 
     def _repr_html_(self) -> str:
+        from argo_lib.render import format as fmt
+
+        week = fmt.date_range(self.period.start, self.period.end)
+        baseline = fmt.date_range(self.baseline.start, self.baseline.end)
+        overrides = self.threshold_overrides
         rows = [
             ("Site", f"{self.site.name} ({self.site.site_id})"),
+            ("Report week", f"{self.period.label}: {week}, Monday to Monday 00:00 local time"),
+            ("Baseline", f"the {fmt.plural(self.baseline_weeks, 'week')} before: {baseline}"),
             ("Time zone", self.site.timezone),
-            ("Report week", f"{self.period.label}: {self.period}"),
-            ("Baseline", f"{self.baseline} ({self.baseline_weeks} weeks)"),
-            ("Threshold overrides", json.dumps(self.threshold_overrides) or "none"),
-            ("Database", self.database),
+            ("Threshold overrides", json.dumps(overrides) if overrides else "none"),
+            ("Data", self.database),
         ]
         cells = "".join(
             f"<tr><th>{html.escape(k)}</th><td class='text'>{html.escape(v)}</td></tr>"
@@ -297,7 +302,7 @@ class WeeklyBrief:
     analysis : argo_lib.analytics.SiteWeekAnalysis
         Everything the analytics found (grids, expected band, findings, costs).
     doc : dict
-        The brief JSON (``docs/weekly_brief_json.md``), validated against its schema.
+        The brief JSON (``docs/spec/weekly_brief_json.md``), validated against its schema.
     charts : BriefCharts
         The charts, drawn from ``analysis``.
     readings : int

@@ -65,7 +65,7 @@ def render_email_bodies(
     Parameters
     ----------
     brief : mapping
-        The brief document (``docs/weekly_brief_json.md``).
+        The brief document (``docs/spec/weekly_brief_json.md``).
     charts : mapping, optional
         Chart name (``site_load``, ``after_hours``) → Content-ID (without angle brackets).
     max_items : int

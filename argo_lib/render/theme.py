@@ -2,7 +2,8 @@
 
 Every customer-facing surface takes its colours and words from here: the charts
 (:mod:`argo_lib.render.plots`), the notebook views (:mod:`argo_lib.render.views`), the HTML
-report's stylesheet (the ``argo`` nbconvert template receives :func:`css_variables`) and the
+report's stylesheet (``templates/argo/argo.css`` holds :func:`css_variables`; a test keeps the
+two equal) and the
 e-mail (:mod:`argo_lib.render.email`). A status is said the same way and drawn in the same colour
 wherever it appears.
 

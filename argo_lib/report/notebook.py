@@ -353,9 +353,7 @@ def render_html(
         exclude_output_prompt=True,
         embed_images=True,
     )
-    from argo_lib.render.theme import css_variables
-
-    body, _ = exporter.from_notebook_node(nb, resources={"argo_theme_css": css_variables()})
+    body, _ = exporter.from_notebook_node(nb)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(target.name + ".tmp")
     tmp.write_text(body, encoding="utf-8")

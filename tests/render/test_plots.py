@@ -399,3 +399,14 @@ def test_a_chart_png_is_drawn_once_and_shared(figures):
     fig = figures["site"]
     shown, _ = fig._repr_png_()
     assert fig.to_png() is shown  # the e-mail and the files get the bytes the notebook showed
+
+
+def test_chart_backgrounds_are_page_white(figures):
+    import io
+
+    from PIL import Image
+
+    for name, fig in figures.items():
+        pixels = np.asarray(Image.open(io.BytesIO(plots.figure_to_png(fig))).convert("RGB"))
+        corners = pixels[[0, 0, -1, -1], [0, -1, 0, -1]]
+        assert (corners == 255).all(), name

@@ -59,6 +59,8 @@ __all__ = [
 
 NO_DATA = "No data for this week"
 """What an empty chart says."""
+_NEAR_WHITE = 3
+"""Palette entries this close to white [0-255 per channel] are drawn white."""
 
 DASHED = (0, (3, 2))
 """Dash pattern of the median and level-shift lines."""
@@ -140,6 +142,11 @@ def figure_to_png(fig: Figure, *, dpi: float = PNG_DPI, palette: bool = True) ->
         rgb = rgb.quantize(
             colors=256, method=PIL.Image.Quantize.FASTOCTREE, dither=PIL.Image.Dither.NONE
         )
+        # the octree averages white with the palest anti-aliasing: put white back (a page-white
+        # chart must not sit on a faintly grey card in the report or the e-mail)
+        colours = np.asarray(rgb.getpalette() or [], dtype=np.int16).reshape(-1, 3)
+        colours[(255 - colours).max(axis=1) <= _NEAR_WHITE] = 255
+        rgb.putpalette(colours.astype(np.uint8).ravel().tolist())
     out = io.BytesIO()
     rgb.save(out, format="PNG")
     return out.getvalue()
