@@ -52,7 +52,8 @@ def _cmd_db_upgrade(args: argparse.Namespace) -> int:
 def _cmd_db_check(args: argparse.Namespace) -> int:
     from argo_lib import db
 
-    info = db.check_connection(_engine(args))
+    # a check only reads: a missing SQLite file is reported, never created
+    info = db.check_connection(db.get_engine(args.database_url, must_exist=True))
     print(f"database:        {info['database']}")
     print(f"server:          {info['server_version']}")
     print(

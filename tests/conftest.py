@@ -17,7 +17,6 @@ import socket
 import subprocess
 import tempfile
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -113,16 +112,6 @@ def engine(database_url: str) -> Iterator[sa.Engine]:
 def rng() -> np.random.Generator:
     """A seeded random generator, so every test run sees the same data."""
     return np.random.default_rng(20261126)
-
-
-def wait_for(predicate, *, timeout: float = 10.0, interval: float = 0.05) -> bool:
-    """Poll ``predicate`` until it is true or ``timeout`` seconds pass."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return predicate()
 
 
 @pytest.fixture(scope="session")

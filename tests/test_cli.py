@@ -35,7 +35,7 @@ def test_python_dash_m_runs_the_cli():
 
 def test_db_upgrade_and_check(database_url, capsys):
     assert cli.main(["db", "check", "--database-url", database_url]) == 2  # fix: upgrade
-    assert "run `argo db upgrade`" in capsys.readouterr().err
+    assert "`argo db upgrade`" in capsys.readouterr().err
     assert cli.main(["db", "upgrade", "--database-url", database_url]) == 0
     assert f"upgraded from none to version {db.SCHEMA_VERSION}" in capsys.readouterr().out
     assert cli.main(["db", "upgrade", "--database-url", database_url]) == 0
@@ -88,6 +88,13 @@ def test_brief_command_refuses_bad_parameters_before_running(tmp_path, monkeypat
     assert cli.main(["brief", "--week", "2026-W47"]) == 2  # the schema is there, no readings
     assert "no readings for site 23271" in capsys.readouterr().err
     assert not (tmp_path / "outputs").exists()
+
+
+def test_db_check_never_creates_a_database(tmp_path, capsys):
+    missing = tmp_path / "typo.sqlite"
+    assert cli.main(["db", "check", "--database-url", f"sqlite:///{missing}"]) == 2
+    assert "there is no database at" in capsys.readouterr().err
+    assert not missing.exists()
 
 
 def test_brief_never_creates_a_database(tmp_path, monkeypatch, capsys):
