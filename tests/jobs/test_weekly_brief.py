@@ -39,17 +39,10 @@ AS_OF = pd.Timestamp("2026-11-26 09:00", tz="America/New_York")
 def golden_env(tmp_path_factory):
     """The golden demo database and output folder, as environment variables for this module."""
     folder = tmp_path_factory.mktemp("brief")
-    env = prepare_golden_environment(folder)
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in prepare_golden_environment(folder).items():
+            patch.setenv(name, value)
         yield folder
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def _resolve(**kwargs) -> BriefRequest:
