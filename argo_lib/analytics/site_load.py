@@ -14,13 +14,12 @@ It is computed once per analysis (:func:`argo_lib.analytics.analyse_site_week` s
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from argo_lib import dates
 from argo_lib.analytics import baseline as baselines
 from argo_lib.analytics import grid as grids
 from argo_lib.thresholds import BaselineThresholds
@@ -99,11 +98,6 @@ def site_load(
     clean: Mapping[int, grids.Grid],
     baseline: Mapping[int, grids.Grid],
     table: pd.DataFrame,
-    period: dates.Period,
-    baseline_period: dates.Period,
-    tz: Any,
-    opening_hours: Any = None,
-    holidays: tuple[Any, ...] = (),
     thresholds: BaselineThresholds | None = None,
 ) -> pd.DataFrame:
     """The site's load in the report week, with the usual range from the baseline weeks.
@@ -111,7 +105,9 @@ def site_load(
     Parameters
     ----------
     report : mapping of int to Grid
-        Report-week grids per resolution [s], as read (they tell which channels have readings).
+        Report-week grids per resolution [s], as read (they tell which channels have readings);
+        the site's load is laid on the finest one, whose calendar (opening hours, slots) it
+        shares.
     clean : mapping of int to Grid
         The same without suspect readings (:func:`argo_lib.analytics.health.without_suspect`):
         what is summed.
@@ -120,14 +116,6 @@ def site_load(
     table : pandas.DataFrame
         The analysed channels (:func:`argo_lib.analytics.grid.channel_table`): ``channel_id``,
         ``resolution_s``, ``role``.
-    period, baseline_period : dates.Period
-        The report week and the baseline.
-    tz : str or zoneinfo.ZoneInfo
-        Site time zone.
-    opening_hours : config.OpeningHours, optional
-        Marks business intervals.
-    holidays : tuple of datetime.date
-        Site holidays (closed all day).
     thresholds : BaselineThresholds, optional
         Profile pooling and sufficiency rules (default :class:`BaselineThresholds`).
 
@@ -146,38 +134,30 @@ def site_load(
     if ids.size == 0:
         return empty_site_load(source=source)
     res = int(table.loc[table["channel_id"].isin(ids), "resolution_s"].min())
-    site_table = pd.DataFrame(
-        {
-            "channel_id": np.array([_SITE_ID], dtype=np.int64),
-            "channel_name": ["site"],
-            "resolution_s": np.array([res], dtype=np.int64),
-            "role": ["main"],
-            "max_kw": [np.nan],
-            "owner": [None],
-        }
-    )
 
     def _on_own_grid(
-        by_res: Mapping[int, grids.Grid], span: dates.Period, *, complete: bool
+        by_res: Mapping[int, grids.Grid], *, complete: bool
     ) -> tuple[grids.Grid, np.ndarray]:
-        index = pd.DatetimeIndex(dates.expected_index(span, resolution_s=res))
-        load, energy, present = _site_sum(by_res, ids, index, res)
+        # the site as one more channel on the finest grid, whose calendar (hour of week, day
+        # type, opening hours) is already computed: only the values are new
+        template = by_res[res]
+        load, energy, present = _site_sum(by_res, ids, template.index, res)
         keep = present == ids.size if complete else present > 0
-        frame = pd.DataFrame(
-            {
-                "timestamp": index,
-                "channel_id": np.full(len(index), _SITE_ID, dtype=np.int64),
-                "energy_kwh": np.where(keep, energy, np.nan),
-                "power_kw": np.where(keep, load, np.nan),
-            }
-        )
-        built = grids.build_grids(
-            frame, site_table, period=span, tz=tz, opening_hours=opening_hours, holidays=holidays
-        )
-        return built[res], present
 
-    week, present = _on_own_grid(clean, period, complete=False)
-    usual, _ = _on_own_grid(baseline, baseline_period, complete=True)
+        def column(values: np.ndarray) -> np.ndarray:
+            return np.where(keep, values, np.nan)[:, None]
+
+        site = dataclasses.replace(
+            template,
+            channel_ids=np.array([_SITE_ID], dtype=np.int64),
+            energy_kwh=column(energy),
+            power_kw=column(load),
+            load_kw=column(load),
+        )
+        return site, present
+
+    week, present = _on_own_grid(clean, complete=False)
+    usual, _ = _on_own_grid(baseline, complete=True)
     profile = baselines.fit_profile(usual, thresholds=thresholds)
     stats = baselines.expected_stats(profile, week)
     out = pd.DataFrame(

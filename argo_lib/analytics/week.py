@@ -568,11 +568,6 @@ def analyse_site_week(
         clean=clean_grids,
         baseline=base_grids,
         table=table,
-        period=period,
-        baseline_period=baseline,
-        tz=tz,
-        opening_hours=opening,
-        holidays=holidays,
         thresholds=t.baseline,
     )
     return SiteWeekAnalysis(
