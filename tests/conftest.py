@@ -108,6 +108,22 @@ def engine(database_url: str) -> Iterator[sa.Engine]:
     db._ENGINES.pop(sa.make_url(database_url).render_as_string(hide_password=False), None)
 
 
+def constant_readings(
+    index: pd.DatetimeIndex, channel_id: int, power: np.ndarray | float
+) -> pd.DataFrame:
+    """Readings of one channel at the given power [kW] (and its energy [kWh]) on ``index``."""
+    power = np.broadcast_to(np.asarray(power, dtype=float), (len(index),))
+    dt_h = (index[1] - index[0]) / pd.Timedelta(hours=1) if len(index) > 1 else 1.0
+    return pd.DataFrame(
+        {
+            "timestamp": index,
+            "channel_id": channel_id,
+            "power_kw": power,
+            "energy_kwh": power * dt_h,
+        }
+    )
+
+
 @pytest.fixture
 def rng() -> np.random.Generator:
     """A seeded random generator, so every test run sees the same data."""

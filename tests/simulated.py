@@ -30,6 +30,9 @@ KITCHEN_SMALL, KITCHEN_MAIN, RTU2, RTU3, RTU1 = 162319, 162285, 162119, 162120, 
 WEEKS = ["2025-W41", "2026-W10"]  # a mild October week; the spring-forward week (167 h)
 __all__ = ["INJECTED_RTOL"]  # re-exported for the detector tests
 
+REPORT_WEEK = dates.report_week("2025-W41", tz=TZ)
+"""The usual report week of these tests: a mild October week."""
+
 CASES = [(w, r) for w in WEEKS for r in (900, 3600)]
 IDS = [f"{w}-{r // 60}min" for w, r in CASES]
 
@@ -90,3 +93,23 @@ def simulated_week(label: str, *, faults: bool = True, resolution_s: int = 900, 
     )
     analysis = analytics.analyse_site_week(sim.readings, site=site, period=period)
     return analysis, sim.readings
+
+
+def simulate_week(
+    resolution_s: int = 900,
+    *,
+    channels=None,
+    faults=(),
+    week: dates.Period = REPORT_WEEK,
+    seed: int = 3,
+):
+    """Simulate a report week and its four baseline weeks (``argo_lib.sim.simulate_readings``)."""
+    base = dates.baseline_period(week)
+    return simulate_readings(
+        start=base.start,
+        end=week.end,
+        resolution_s=resolution_s,
+        seed=seed,
+        channels=channels,
+        faults=faults,
+    )

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import constant_readings
 
 from argo_lib import dates
-from argo_lib.analytics import baseline, grid
+from argo_lib.analytics import grid
 from argo_lib.config import ChannelConfig, SiteSettings
-from argo_lib.thresholds import BaselineThresholds
 
 TZ = "America/New_York"
 KW_ATOL = 1e-9  # values copied or interpolated from exact inputs
@@ -22,23 +22,16 @@ SITE = SiteSettings(
 )
 
 
-def _readings(index: pd.DatetimeIndex, channel_id: int, power: np.ndarray | float) -> pd.DataFrame:
-    power = np.broadcast_to(np.asarray(power, dtype=float), (len(index),))
-    dt_h = (index[1] - index[0]) / pd.Timedelta(hours=1) if len(index) > 1 else 1.0
-    return pd.DataFrame(
-        {
-            "timestamp": index,
-            "channel_id": channel_id,
-            "power_kw": power,
-            "energy_kwh": power * dt_h,
-        }
-    )
-
-
 def test_channel_table_keeps_channels_without_readings_and_drops_skipped():
     week = dates.report_week("2026-W47", tz=TZ)
     idx = dates.expected_index(week, resolution_s=3600)
-    readings = pd.concat([_readings(idx, 1, 2.0), _readings(idx, 7, 1.0), _readings(idx, 9, 1.0)])
+    readings = pd.concat(
+        [
+            constant_readings(idx, 1, 2.0),
+            constant_readings(idx, 7, 1.0),
+            constant_readings(idx, 9, 1.0),
+        ]
+    )
     table = grid.channel_table(grid.check_readings(readings), channels=None, site=SITE)
     assert table["channel_id"].tolist() == [1, 2]  # 2 has no readings but is configured (B3)
     assert table["channel_name"].tolist() == ["A", "B"]
@@ -71,7 +64,7 @@ def test_grids_follow_dst_and_mix_resolutions(week, hours):
     period = dates.report_week(week, tz=TZ)
     fifteen = dates.expected_index(period, resolution_s=900)
     hourly = dates.expected_index(period, resolution_s=3600)
-    readings = pd.concat([_readings(fifteen, 1, 1.0), _readings(hourly, 2, 3.0)])
+    readings = pd.concat([constant_readings(fifteen, 1, 1.0), constant_readings(hourly, 2, 3.0)])
     frame = grid.check_readings(readings)
     channels = pd.DataFrame({"channel_id": [1, 2], "resolution_s": [900, 3600]})
     table = grid.channel_table(frame, channels=channels, site=SITE)
@@ -104,60 +97,11 @@ def test_grid_power_from_energy_and_last_duplicate_wins():
     np.testing.assert_allclose(g.load_kw[:3, 0], [2.0, 3.0, np.nan], atol=KW_ATOL)
 
 
-def _profile_for(resolution_s: int, power: float | np.ndarray = 2.0, *, drop: float = 0.0):
-    period = dates.report_week("2026-W47", tz=TZ)
-    base = dates.baseline_period(period)
-    idx = dates.expected_index(base, resolution_s=resolution_s)
-    frame = _readings(idx, 1, power)
-    if drop:
-        frame = frame.iloc[: int(len(frame) * (1 - drop))]
-    frame = grid.check_readings(frame)
-    table = grid.channel_table(
-        frame,
-        channels=pd.DataFrame({"channel_id": [1], "resolution_s": [resolution_s]}),
-        site=SITE,
-    )
-    table = table[table["channel_id"] == 1]
-    b = grid.build_grids(frame, table, period=base, tz=TZ)[resolution_s]
-    r = grid.build_grids(frame, table, period=period, tz=TZ)[resolution_s]
-    profile = baseline.fit_profile(b, thresholds=BaselineThresholds())
-    return profile, baseline.expected_stats(profile, r)
-
-
-def test_hourly_slots_pool_to_day_type_and_hour():
-    # B5: hourly data give 4 values per hour-of-week slot: below min_samples, so weekday slots
-    # pool to day type x hour (20 values) and Saturday slots further (3-hour blocks, 12 values)
-    profile, stats = _profile_for(3600)
-    levels = np.asarray(baseline.LEVELS)[stats.level[:, 0]]
-    assert set(levels[:120]) == {"day_type_hour"}
-    assert set(levels[120:144]) == {"day_type_block"}
-    assert stats.n[:120, 0].min() >= 12
-    # 15-min data have 16 values per hour of week: enough
-    fifteen, stats15 = _profile_for(900)
-    assert set(np.asarray(baseline.LEVELS)[stats15.level[:, 0]]) == {"hour_of_week"}
-
-
-def test_constant_load_gives_zero_spread_not_nan():
-    profile, stats = _profile_for(900, 2.0)
-    np.testing.assert_allclose(stats.median, 2.0, atol=KW_ATOL)
-    np.testing.assert_allclose(stats.q3 - stats.q1, 0.0, atol=KW_ATOL)
-    assert profile.sufficient.all()
-
-
-def test_incomplete_baseline_is_insufficient():
-    profile, stats = _profile_for(900, 2.0, drop=0.6)
-    assert not profile.sufficient[0]
-    assert profile.coverage[0] == pytest.approx(0.4, abs=0.01)
-    assert np.isnan(stats.median).all()  # "insufficient baseline", not numbers
-    table = baseline.baseline_table([profile])
-    assert table["baseline_status"].tolist() == ["insufficient"]
-
-
 def test_channel_table_analyses_only_the_sites_energy_meters():
     """The channels table of a real ingestion: extra kits, virtual channels, no resolution."""
     week = dates.report_week("2026-W47", tz=TZ)
     idx = dates.expected_index(week, resolution_s=900)
-    readings = pd.concat([_readings(idx, 1, 2.0), _readings(idx, 5, 1.0)])
+    readings = pd.concat([constant_readings(idx, 1, 2.0), constant_readings(idx, 5, 1.0)])
     channels = pd.DataFrame(
         {
             "channel_id": [1, 2, 5, 6, 7, 8],
@@ -179,7 +123,7 @@ def test_channel_table_analyses_only_the_sites_energy_meters():
 def test_channel_table_drops_a_non_energy_channel_even_with_readings():
     week = dates.report_week("2026-W47", tz=TZ)
     idx = dates.expected_index(week, resolution_s=3600)
-    readings = pd.concat([_readings(idx, 1, 2.0), _readings(idx, 8, 400.0)])
+    readings = pd.concat([constant_readings(idx, 1, 2.0), constant_readings(idx, 8, 400.0)])
     channels = pd.DataFrame({"channel_id": [1, 8], "is_energy": [True, False]})
     table = grid.channel_table(grid.check_readings(readings), channels=channels, site=SITE)
     assert table["channel_id"].tolist() == [1, 2]

@@ -13,25 +13,16 @@ import functools
 import numpy as np
 import pandas as pd
 import pytest
-from simulated import KITCHEN_SMALL, case
+from simulated import KITCHEN_SMALL, REPORT_WEEK, SITE, TZ, case, simulate_week
 
-from argo_lib import dates
 from argo_lib.analytics import analyse_site_week, quick_wins
-from argo_lib.config import ChannelConfig, SiteSettings
-from argo_lib.sim import WILSON_CHANNELS, Fault, simulate_readings
+from argo_lib.sim import Fault
 from argo_lib.thresholds import QuickWinThresholds
 
-TZ = "America/New_York"
+ENERGY_ATOL_KWH = 1e-6  # sums of exact inputs
 ENERGY_RTOL = 1e-9  # sums of the same ledger rows in another order
 KITCHEN = 162319
-WEEK = dates.report_week("2025-W41", tz=TZ)
-SITE = SiteSettings(
-    site_id="23271",
-    name="Wilson Center",
-    timezone=TZ,
-    holiday_country="US",
-    channels=tuple(ChannelConfig(c.channel_id, c.name) for c in WILSON_CHANNELS),
-)
+WEEK = REPORT_WEEK
 
 
 @functools.lru_cache(maxsize=1)
@@ -41,10 +32,7 @@ def _analysis():
 
     # 40 kWh after hours: Tue 18:00 to Fri 07:00 (three 13-hour nights)
     fault = Fault(KITCHEN, "after_hours", at(1, 18), at(4, 7), size=40 / 39)
-    base = dates.baseline_period(WEEK)
-    sim = simulate_readings(
-        start=base.start, end=WEEK.end, resolution_s=900, seed=3, faults=[fault]
-    )
+    sim = simulate_week(900, faults=[fault])
     return analyse_site_week(sim.readings, site=SITE, period=WEEK, temperature=sim.temperature)
 
 
@@ -148,3 +136,47 @@ def test_excess_is_counted_once_in_the_totals():
     event = analysis.anomalies.query(f"channel_id == {KITCHEN_SMALL}").iloc[0]
     assert [e["kwh"] for e in found] == [pytest.approx(event["excess_kwh"], rel=1e-12)]
     assert "unexpected after-hours operation" in win["description"]
+
+
+def test_largest_anomaly_event_describes_the_win():
+    # B7: "investigate unusual consumption" names the largest event, not the first
+    def block(day: str, hours: int, size: float) -> Fault:
+        start = pd.Timestamp(f"{day} 09:00", tz=TZ)
+        return Fault(
+            162319, "level_shift", start, start + pd.Timedelta(hours=hours), size=size, unit="kW"
+        )
+
+    faults = [block("2025-10-06", 4, 2.0), block("2025-10-09", 5, 3.0)]
+    sim = simulate_week(900, faults=faults)
+    analysis = analyse_site_week(sim.readings, site=SITE, period=WEEK, temperature=sim.temperature)
+    events = analysis.anomalies.query("channel_id == 162319")
+    assert events["kind"].tolist() == ["unusual_consumption", "unusual_consumption"]
+    win = analysis.quick_wins.query("type == 'anomaly_unusual_consumption'").iloc[0]
+    assert "Thu 2025-10-09 09:00" in win["description"]
+    assert win["evidence"][0]["kwh"] == pytest.approx(events["excess_kwh"].max())
+    assert win["weekly_kwh"] == pytest.approx(events["excess_kwh"].sum(), rel=1e-9)
+
+
+def test_quick_wins_have_every_field_and_rank():
+    faults = [
+        Fault(
+            162320,
+            "after_hours",
+            pd.Timestamp("2025-10-07 18:00", tz=TZ),
+            pd.Timestamp("2025-10-11 07:00", tz=TZ),
+            size=3.0,
+        )
+    ]
+    analysis = analyse_site_week(simulate_week(900, faults=faults).readings, site=SITE, period=WEEK)
+    wins = analysis.quick_wins
+    assert tuple(wins.columns) == quick_wins.QUICK_WIN_COLUMNS
+    assert len(wins) >= 1
+    top = wins.iloc[0]
+    assert top["channel_id"] == 162320 and top["priority"] == "high"  # > 100 kWh/week
+    assert 3 <= len(top["recommendations"]) <= 4
+    assert top["annual_cost"] == pytest.approx(52 * top["weekly_cost"])
+    assert top["score"] == pytest.approx(top["weekly_cost"] * 1.0 * 1.0)  # high, low effort
+    assert all(e["kwh"] > 0 for e in top["evidence"])
+    assert (wins.query("type == 'after_hours_base_load'")["weekly_kwh"] >= 10.0).all()
+    # the anomaly win only adds what the after-hours win does not already count (B8)
+    assert wins["weekly_kwh"].sum() <= analysis.ledger["counted_kwh"].sum() + ENERGY_ATOL_KWH

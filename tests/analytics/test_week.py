@@ -7,33 +7,16 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
-from simulated import CASES, IDS, KITCHEN_SMALL, RTU1, case
+from simulated import CASES, IDS, KITCHEN_SMALL, REPORT_WEEK, RTU1, SITE, TZ, case, simulate_week
 
 from argo_lib import dates
-from argo_lib.analytics import analyse_site_week, quick_wins, summary
+from argo_lib.analytics import analyse_site_week
 from argo_lib.config import ChannelConfig, SiteSettings, Tariff, TouPeriod
-from argo_lib.sim import WILSON_CHANNELS, Fault, simulate_readings
+from argo_lib.sim import Fault
 
-TZ = "America/New_York"
 ENERGY_ATOL_KWH = 1e-6  # sums of exact inputs
-WEEK = dates.report_week("2025-W41", tz=TZ)
-BASE = dates.baseline_period(WEEK)
-WILSON = tuple(ChannelConfig(c.channel_id, c.name) for c in WILSON_CHANNELS)
-SITE = SiteSettings(
-    site_id="23271", name="Wilson Center", timezone=TZ, holiday_country="US", channels=WILSON
-)
-
-
-def _sim(resolution_s: int = 900, *, channels=None, faults=(), week=WEEK, seed: int = 3):
-    base = dates.baseline_period(week)
-    return simulate_readings(
-        start=base.start,
-        end=week.end,
-        resolution_s=resolution_s,
-        seed=seed,
-        channels=channels,
-        faults=faults,
-    )
+WEEK = REPORT_WEEK
+WILSON = SITE.channels
 
 
 @pytest.mark.parametrize("readings", [None, "empty"], ids=["none", "empty-frame"])
@@ -55,7 +38,7 @@ def test_empty_site_gives_a_clear_result(readings):
 
 
 def test_channel_without_readings_is_reported_not_dropped():
-    sim = _sim(3600)
+    sim = simulate_week(3600)
     site = SiteSettings(
         site_id="23271", name="W", timezone=TZ, channels=(*WILSON, ChannelConfig(999, "New meter"))
     )
@@ -70,7 +53,7 @@ def test_channel_without_readings_is_reported_not_dropped():
 
 
 def test_all_zero_channel():
-    sim = _sim(3600)
+    sim = simulate_week(3600)
     readings = sim.readings.copy()
     zero = readings["channel_id"] == 162121
     in_week = WEEK.contains(readings["timestamp"])
@@ -85,7 +68,7 @@ def test_all_zero_channel():
 
 
 def test_all_zero_channel_in_baseline_too_is_quiet():
-    sim = _sim(3600, channels=[162285, 162319])
+    sim = simulate_week(3600, channels=[162285, 162319])
     readings = sim.readings.copy()
     readings.loc[readings["channel_id"] == 162319, ["power_kw", "energy_kwh"]] = 0.0
     analysis = analyse_site_week(readings, site=SITE, period=WEEK)
@@ -93,8 +76,8 @@ def test_all_zero_channel_in_baseline_too_is_quiet():
 
 
 def test_mixed_resolutions_within_a_site():
-    fifteen = _sim(900, channels=[162285, 162319]).readings
-    hourly = _sim(3600, channels=[162121, 162320]).readings
+    fifteen = simulate_week(900, channels=[162285, 162319]).readings
+    hourly = simulate_week(3600, channels=[162121, 162320]).readings
     readings = pd.concat([fifteen, hourly], ignore_index=True)
     channels = pd.DataFrame(
         {"channel_id": [162285, 162319, 162121, 162320], "resolution_s": [900, 900, 3600, 3600]}
@@ -111,7 +94,7 @@ def test_mixed_resolutions_within_a_site():
 
 
 def test_main_meter_defines_demand_and_its_charge():
-    sim = _sim(900, channels=[162285, 162319])
+    sim = simulate_week(900, channels=[162285, 162319])
     readings = sim.readings.copy()
     main = readings.groupby("timestamp")[["energy_kwh", "power_kw"]].sum().reset_index()
     main["channel_id"] = 1
@@ -138,7 +121,7 @@ def test_after_hours_waste_is_priced_at_the_tou_rate_of_each_interval():
         pd.Timestamp("2025-10-12 00:00", tz=TZ),
         size=2.0,
     )  # Fri night, Sat
-    sim = _sim(900, faults=[fault])
+    sim = simulate_week(900, faults=[fault])
     tou = Tariff(
         flat_rate_per_kwh=0.12,
         tou_periods=(
@@ -164,7 +147,7 @@ def test_after_hours_waste_is_priced_at_the_tou_rate_of_each_interval():
 
 def test_holiday_counts_as_after_hours():
     week = dates.report_week("2025-W48", tz=TZ)  # Thanksgiving, Thursday 2025-11-27
-    sim = _sim(3600, week=week, channels=[162285])
+    sim = simulate_week(3600, week=week, channels=[162285])
     analysis = analyse_site_week(sim.readings, site=SITE, period=week)
     assert analysis.holidays == (dt.date(2025, 11, 11), dt.date(2025, 11, 27))  # with baseline
     row = analysis.after_hours.set_index("channel_id").loc[162285]
@@ -172,100 +155,6 @@ def test_holiday_counts_as_after_hours():
     shape = analysis.load_shape.query("channel_id == 162285").set_index("date")
     assert shape.loc[dt.date(2025, 11, 27), "day_type"] == "sunday_holiday"
     assert shape.loc[dt.date(2025, 11, 26), "day_type"] == "weekday"
-
-
-def test_largest_anomaly_event_describes_the_win():
-    # B7: "investigate unusual consumption" names the largest event, not the first
-    def block(day: str, hours: int, size: float) -> Fault:
-        start = pd.Timestamp(f"{day} 09:00", tz=TZ)
-        return Fault(
-            162319, "level_shift", start, start + pd.Timedelta(hours=hours), size=size, unit="kW"
-        )
-
-    faults = [block("2025-10-06", 4, 2.0), block("2025-10-09", 5, 3.0)]
-    sim = _sim(900, faults=faults)
-    analysis = analyse_site_week(sim.readings, site=SITE, period=WEEK, temperature=sim.temperature)
-    events = analysis.anomalies.query("channel_id == 162319")
-    assert events["kind"].tolist() == ["unusual_consumption", "unusual_consumption"]
-    win = analysis.quick_wins.query("type == 'anomaly_unusual_consumption'").iloc[0]
-    assert "Thu 2025-10-09 09:00" in win["description"]
-    assert win["evidence"][0]["kwh"] == pytest.approx(events["excess_kwh"].max())
-    assert win["weekly_kwh"] == pytest.approx(events["excess_kwh"].sum(), rel=1e-9)
-
-
-def test_quick_wins_have_every_field_and_rank():
-    faults = [
-        Fault(
-            162320,
-            "after_hours",
-            pd.Timestamp("2025-10-07 18:00", tz=TZ),
-            pd.Timestamp("2025-10-11 07:00", tz=TZ),
-            size=3.0,
-        )
-    ]
-    analysis = analyse_site_week(_sim(900, faults=faults).readings, site=SITE, period=WEEK)
-    wins = analysis.quick_wins
-    assert tuple(wins.columns) == quick_wins.QUICK_WIN_COLUMNS
-    assert len(wins) >= 1
-    top = wins.iloc[0]
-    assert top["channel_id"] == 162320 and top["priority"] == "high"  # > 100 kWh/week
-    assert 3 <= len(top["recommendations"]) <= 4
-    assert top["annual_cost"] == pytest.approx(52 * top["weekly_cost"])
-    assert top["score"] == pytest.approx(top["weekly_cost"] * 1.0 * 1.0)  # high, low effort
-    assert all(e["kwh"] > 0 for e in top["evidence"])
-    assert (wins.query("type == 'after_hours_base_load'")["weekly_kwh"] >= 10.0).all()
-    # the anomaly win only adds what the after-hours win does not already count (B8)
-    assert wins["weekly_kwh"].sum() <= analysis.ledger["counted_kwh"].sum() + ENERGY_ATOL_KWH
-
-
-@pytest.mark.parametrize(
-    ("high", "cost", "events", "expected"),
-    [
-        (1, 0.0, 0, "action_required"),
-        (0, 150.0, 0, "action_required"),
-        (0, 60.0, 0, "attention_needed"),
-        (0, 0.0, 1, "attention_needed"),
-        (0, 0.0, 0, "operating_normally"),
-    ],
-    ids=["high-issue", "waste-100", "waste-50", "event", "normal"],
-)
-def test_status_rules(high, cost, events, expected):
-    issues = pd.DataFrame(
-        {"type": ["no_data"] * high, "severity": ["high"] * high, "channel_name": ["A"] * high}
-    )
-    wins = pd.DataFrame(
-        {
-            "weekly_kwh": [cost / 0.12],
-            "weekly_cost": [cost],
-            "annual_cost": [cost * 52],
-            "type": ["x"],
-            "title": ["t"],
-        }
-    )
-    anomalies = pd.DataFrame(
-        {
-            "excess_kwh": [1.0] * events,
-            "kind": ["after_hours"] * events,
-            "channel_name": ["A"] * events,
-            "start_local": ["Mon"] * events,
-        }
-    )
-    empty = pd.DataFrame(
-        {"excess_kwh": [], "significant": [], "peak_kw": [], "coincident_kw": [], "direction": []}
-    )
-    result = summary.summarise_site(
-        health=issues,
-        after_hours=empty,
-        anomalies=anomalies,
-        level_shifts=empty.iloc[:0],
-        spikes=empty.iloc[:0],
-        quick_wins=wins,
-        channels=pd.DataFrame({"completeness_pct": [100.0], "baseline_status": ["ok"]}),
-        currency="USD",
-        annualisation_weeks=52,
-        demand_source="sum_of_channels",
-    )
-    assert result.status == expected
 
 
 def test_naive_period_or_overlapping_baseline_is_rejected():
