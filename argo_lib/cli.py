@@ -149,7 +149,7 @@ def _cmd_brief(args: argparse.Namespace) -> int:
     )
     outputs = weekly_brief.run_weekly_brief(
         request,
-        database_url=engine.url.render_as_string(hide_password=False),
+        database_url=db.url_for_another_process(engine),
         output_dir=parameters.get("output_dir") or None,
         send=args.send,
         to=to,

@@ -55,6 +55,7 @@ __all__ = [
     "upsert_readings",
     "upsert_site",
     "upsert_weather",
+    "url_for_another_process",
     "write_rejected",
     "write_windows",
 ]
@@ -380,6 +381,25 @@ def _require_sqlite_file(url: sa.URL) -> None:
         "--database-url at the database that holds the readings, or create and fill one: "
         "`argo db upgrade`, then `argo ingest --site ...` (or `argo demo` for the simulated site)"
     )
+
+
+def url_for_another_process(engine: Engine) -> str:
+    """The engine's URL for another process, such as a notebook kernel in another folder.
+
+    A relative SQLite path is made absolute (the kernel runs in ``notebooks/``); the password
+    is kept, so pass the URL through the environment, never as a parameter or an argument.
+
+    Examples
+    --------
+    >>> import os
+    >>> url = url_for_another_process(sa.create_engine("sqlite:///data/x.sqlite"))
+    >>> url == "sqlite:///" + os.path.abspath("data/x.sqlite")
+    True
+    """
+    url = engine.url
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        url = url.set(database=str(Path(url.database).resolve()))
+    return url.render_as_string(hide_password=False)
 
 
 def describe_database(engine: Engine) -> str:

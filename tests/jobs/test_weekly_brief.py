@@ -9,6 +9,8 @@ import json
 import os
 import re
 import shutil
+import subprocess
+import sys
 import types
 from pathlib import Path
 
@@ -532,3 +534,19 @@ def test_brief_reads_the_database_given_on_the_command_line(golden_env, tmp_path
     doc = json.loads((tmp_path / "W47" / "weekly_brief.json").read_text())
     assert doc["summary"]["status"] == "action_required"
     assert not (tmp_path / "absent.sqlite").exists()
+
+
+def test_a_relative_sqlite_path_means_the_same_file_to_the_kernel(golden_env, tmp_path):
+    """The kernel runs in notebooks/: it must read the database the operator named."""
+    shutil.copy(os.environ["ARGO_SQLITE_PATH"], tmp_path / "site.sqlite")
+    env = dict(os.environ, ARGO_OUTPUTS_DIR=str(tmp_path / "out"), ARGO_SQLITE_PATH="/nowhere")
+    argv = [sys.executable, "-m", "argo_lib", "brief", "--week", "2026-W47"]
+    done = subprocess.run(
+        [*argv, "--database-url", "sqlite:///site.sqlite"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "out" / "23271" / "2026-W47" / "weekly_brief.html").is_file()
