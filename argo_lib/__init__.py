@@ -21,7 +21,9 @@ __version__ = "0.2.0"
 # notebook format uses the iri formats, so the checker is not loaded (jsonschema skips a format
 # whose checker cannot be imported). Only processes that import argo_lib are affected.
 if "jsonschema" not in sys.modules:
-    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[assignment]
+    # A None entry makes the import fail (documented for sys.modules); typeshed types the values as
+    # modules only.
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 # At exit CPython runs one last garbage collection over every object still alive: 0.4-0.5 s of CPU
 # for a process that imported pandas, matplotlib and SQLAlchemy, and a brief has two (the command

@@ -119,7 +119,7 @@ def _time(value: Any, tz: Any) -> str | None:
     if value is None or value is pd.NaT:
         return None
     ts = pd.Timestamp(value)
-    if ts is pd.NaT:
+    if pd.isna(ts):
         return None
     if ts.tz is None:
         raise ValueError(f"timestamp {value!r} is naive; the brief needs tz-aware times")
@@ -506,7 +506,7 @@ def build_brief(
     s = analysis.summary
     currency = site.tariff.currency
     baseline_weeks = (analysis.baseline.end - analysis.baseline.start) / pd.Timedelta(days=7)
-    doc = {
+    doc: dict[str, Any] = {
         "reportVersion": REPORT_VERSION,
         "metadata": {
             "generatedAt": _time(generated, tz),

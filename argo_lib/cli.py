@@ -18,13 +18,14 @@ from argo_lib.errors import EXIT_OK, EXIT_USAGE, UsageError, exit_code
 
 if TYPE_CHECKING:
     import pandas as pd
+    from sqlalchemy.engine import Engine
 
 __all__ = ["main"]
 
 logger = logging.getLogger("argo_lib")
 
 
-def _engine(args: argparse.Namespace):
+def _engine(args: argparse.Namespace) -> Engine:
     from argo_lib import db
 
     return db.get_engine(args.database_url)
@@ -376,7 +377,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_ingest_commands(commands) -> None:
+def _add_ingest_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``ingest``, ``import-csv`` and ``fake-eniscope`` to the command parsers."""
     ingest = commands.add_parser(
         "ingest",

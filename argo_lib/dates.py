@@ -15,7 +15,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeAlias
+from typing import Any, Protocol, TypeAlias, overload
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
@@ -109,6 +109,21 @@ def _naive_message(name: str, *, series: bool, plural: bool, tz: TzLike | None) 
     )
 
 
+@overload
+def ensure_aware(
+    value: dt.datetime | str | np.datetime64, *, name: str = ..., tz: TzLike | None = ...
+) -> pd.Timestamp: ...
+@overload
+def ensure_aware(
+    value: pd.Index | pd.Series | np.ndarray | list[Any] | tuple[Any, ...],
+    *,
+    name: str = ...,
+    tz: TzLike | None = ...,
+) -> pd.DatetimeIndex: ...
+@overload
+def ensure_aware(
+    value: Any, *, name: str = ..., tz: TzLike | None = ...
+) -> pd.Timestamp | pd.DatetimeIndex: ...
 def ensure_aware(
     value: Any, *, name: str = "timestamps", tz: TzLike | None = None
 ) -> pd.Timestamp | pd.DatetimeIndex:
@@ -153,7 +168,7 @@ def ensure_aware(
                 f"{name}={value!r} is not a timestamp; pass a tz-aware pandas.Timestamp or an "
                 "ISO string with an offset such as '2026-11-16T00:00-05:00'"
             ) from exc
-        if ts is pd.NaT:
+        if pd.isna(ts):
             raise UsageError(f"{name} is NaT; pass a real tz-aware timestamp")
         if ts.tz is None:
             raise UsageError(_naive_message(name, series=False, plural=False, tz=tz))
@@ -231,7 +246,7 @@ def _local_date_of(value: Any, tz: dt.tzinfo, *, name: str) -> dt.date:
         ts = pd.Timestamp(value)
     except (ValueError, TypeError) as exc:
         raise UsageError(f"{name}={value!r} is not recognised; use {_ACCEPTED_WEEKS}") from exc
-    if ts is pd.NaT:
+    if pd.isna(ts):
         raise UsageError(f"{name} is NaT; use {_ACCEPTED_WEEKS}")
     if ts.tz is not None:
         return ts.tz_convert(tz).date()
@@ -312,7 +327,9 @@ class Period:
     @property
     def tz(self) -> dt.tzinfo:
         """Time zone of the bounds (the site zone for report and baseline periods)."""
-        return self.start.tz
+        tz = self.start.tz
+        assert tz is not None, "Period bounds are tz-aware (checked in __post_init__)"
+        return tz
 
     @property
     def hours(self) -> float:

@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -29,6 +29,13 @@ from sqlalchemy.engine import Connection, Engine
 
 from argo_lib.errors import RunError, UsageError
 from argo_lib.fields import READING_COLUMNS
+
+if TYPE_CHECKING:
+    from sqlalchemy.dialects import postgresql, sqlite
+    from sqlalchemy.engine.interfaces import DBAPIConnection, DBAPICursor
+    from sqlalchemy.pool import ConnectionPoolEntry
+
+    from argo_lib.config import Settings
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -93,12 +100,12 @@ class UTCDateTime(sa.types.TypeDecorator):
     impl = sa.DateTime(timezone=True)
     cache_ok = True
 
-    def load_dialect_impl(self, dialect):  # noqa: D102
+    def load_dialect_impl(self, dialect: sa.Dialect) -> sa.types.TypeEngine[Any]:  # noqa: D102
         if dialect.name == "sqlite":
             return dialect.type_descriptor(sa.String(32))
         return dialect.type_descriptor(sa.DateTime(timezone=True))
 
-    def process_bind_param(self, value, dialect):  # noqa: D102
+    def process_bind_param(self, value: Any, dialect: sa.Dialect) -> Any:  # noqa: D102
         if value is None:
             return None
         if isinstance(value, pd.Timestamp):
@@ -108,7 +115,7 @@ class UTCDateTime(sa.types.TypeDecorator):
         value = value.astimezone(UTC)
         return value.isoformat(timespec="microseconds") if dialect.name == "sqlite" else value
 
-    def process_result_value(self, value, dialect):  # noqa: D102
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> datetime | None:  # noqa: D102
         if value is None:
             return None
         if isinstance(value, str):
@@ -297,7 +304,9 @@ MIGRATIONS: dict[int, tuple[str, Any]] = {
 _ENGINES: dict[str, Engine] = {}
 
 
-def _sqlite_on_connect(dbapi_connection, connection_record) -> None:
+def _sqlite_on_connect(
+    dbapi_connection: DBAPIConnection, connection_record: ConnectionPoolEntry
+) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.execute("PRAGMA journal_mode = WAL")
@@ -307,7 +316,7 @@ def _sqlite_on_connect(dbapi_connection, connection_record) -> None:
 
 
 def get_engine(
-    url: str | sa.URL | None = None, *, settings=None, must_exist: bool = False
+    url: str | sa.URL | None = None, *, settings: Settings | None = None, must_exist: bool = False
 ) -> Engine:
     """Return the engine of a database, created once per URL.
 
@@ -450,6 +459,14 @@ def _connect(engine: Engine, *, begin: bool = True) -> Iterator[Connection]:
             yield conn
 
 
+def _dbapi_cursor(conn: Connection) -> DBAPICursor:
+    """A cursor of the driver's own connection (psycopg2's COPY, SQLite's bulk reads)."""
+    dbapi = conn.connection.dbapi_connection
+    if dbapi is None:
+        raise DatabaseError(f"the connection to {describe_database(conn.engine)} was closed")
+    return dbapi.cursor()
+
+
 def check_connection(engine: Engine) -> dict[str, Any]:
     """Connect, and report the server and schema versions.
 
@@ -553,12 +570,16 @@ def _upsert_rows(
 ) -> None:
     if not rows:
         return
+    stmt: postgresql.Insert | sqlite.Insert
     if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        stmt = postgresql_insert(table)
     else:
-        from sqlalchemy.dialects.sqlite import insert
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        stmt = sqlite_insert(table)
     columns = list(rows[0])
-    stmt = insert(table)
     update = {c: stmt.excluded[c] for c in columns if c not in keys}
     stmt = (
         stmt.on_conflict_do_update(index_elements=list(keys), set_=update)
@@ -700,19 +721,19 @@ def _check_resolution_change(conn: Connection, frame: pd.DataFrame) -> None:
     ).dropna()
     if stored.empty:
         return
-    stored = stored.set_index("channel_id")["resolution_s"]
-    changed = [int(c) for c in stored.index if int(stored[c]) != int(wanted[c])]
+    stored_res = stored.set_index("channel_id")["resolution_s"]
+    changed = [int(c) for c in stored_res.index if int(stored_res[c]) != int(wanted[c])]
     for channel_id in changed:
         has_rows = conn.execute(
             sa.select(sa.literal(1)).where(readings.c.channel_id == channel_id).limit(1)
         ).first()
         if has_rows:
             raise ValueError(
-                f"channel {channel_id} has readings at {int(stored[channel_id])} s and cannot "
+                f"channel {channel_id} has readings at {int(stored_res[channel_id])} s and cannot "
                 "switch "
                 f"to {int(wanted[channel_id])} s: mixing resolutions double-counts energy. Keep "
                 "one resolution per channel (e.g. --resolution "
-                f"{int(stored[channel_id])}), or delete its readings first."
+                f"{int(stored_res[channel_id])}), or delete its readings first."
             )
 
 
@@ -904,7 +925,7 @@ def _upsert_readings_postgres(conn: Connection, prepared: pd.DataFrame, values: 
     conn.exec_driver_sql(
         f"CREATE TEMPORARY TABLE readings_staging ({staging_columns}) ON COMMIT DROP"
     )
-    cursor = conn.connection.dbapi_connection.cursor()
+    cursor = _dbapi_cursor(conn)
     try:
         cursor.copy_expert(
             "COPY readings_staging FROM STDIN WITH (FORMAT binary)",
@@ -1039,7 +1060,7 @@ def _frame_from_arrays(
 
 def _read_sqlite(conn: Connection, sql: str, params: dict, columns: list[str]) -> pd.DataFrame:
     sql = re.sub(r"%\((\w+)\)s", r":\1", sql)
-    cursor = conn.connection.dbapi_connection.cursor()
+    cursor = _dbapi_cursor(conn)
     try:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -1056,7 +1077,7 @@ def _read_sqlite(conn: Connection, sql: str, params: dict, columns: list[str]) -
 
 
 def _read_postgres(conn: Connection, sql: str, params: dict, columns: list[str]) -> pd.DataFrame:
-    cursor = conn.connection.dbapi_connection.cursor()
+    cursor = _dbapi_cursor(conn)
     buffer = io.BytesIO()
     try:
         query = cursor.mogrify(sql, params).decode()
@@ -1372,7 +1393,7 @@ def upsert_weather(engine: Engine, frame: pd.DataFrame, *, site_id: str) -> int:
             conn.exec_driver_sql(
                 "CREATE TEMPORARY TABLE weather_staging (ts bigint, t double precision) ON COMMIT DROP"
             )
-            cursor = conn.connection.dbapi_connection.cursor()
+            cursor = _dbapi_cursor(conn)
             try:
                 buffer = io.StringIO(table.to_csv(index=False, header=False, na_rep=""))
                 cursor.copy_expert("COPY weather_staging FROM STDIN WITH (FORMAT csv)", buffer)
@@ -1387,7 +1408,7 @@ def upsert_weather(engine: Engine, frame: pd.DataFrame, *, site_id: str) -> int:
                 {"site_id": str(site_id)},
             )
         else:
-            values = table["t"].astype(object).where(table["t"].notna(), None)
+            nullable = table["t"].astype(object).where(table["t"].notna(), None)
             conn.exec_driver_sql(
                 'INSERT INTO weather (site_id, "timestamp", temperature_c) VALUES (?, ?, ?) '
                 'ON CONFLICT (site_id, "timestamp") DO UPDATE SET temperature_c = excluded.temperature_c',
@@ -1395,7 +1416,7 @@ def upsert_weather(engine: Engine, frame: pd.DataFrame, *, site_id: str) -> int:
                     zip(
                         [str(site_id)] * len(table),
                         table["ts"].tolist(),
-                        values.tolist(),
+                        nullable.tolist(),
                         strict=True,
                     )
                 ),

@@ -72,7 +72,14 @@ class ReadingField:
 
 
 def _phases(
-    column: str, code: str, api_unit: str, unit: str, scale: float, low, high, text: str
+    column: str,
+    code: str,
+    api_unit: str,
+    unit: str,
+    scale: float,
+    low: float | None,
+    high: float | None,
+    text: str,
 ) -> list[ReadingField]:
     return [
         ReadingField(

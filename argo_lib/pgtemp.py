@@ -104,5 +104,5 @@ class TemporaryPostgres:
     def __enter__(self) -> TemporaryPostgres:
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.stop()

@@ -15,7 +15,8 @@ Nothing here knows about energy, time zones or the database.
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from collections.abc import Sequence
+from typing import Any, NamedTuple, overload
 
 import numpy as np
 
@@ -91,6 +92,14 @@ def robust_sigma(values: np.ndarray) -> np.ndarray:
     return MAD_SCALE * column_median(np.abs(np.asarray(values, dtype=float) - centre[None, :]))
 
 
+@overload
+def completeness_pct(actual: float, expected: float) -> float: ...
+@overload
+def completeness_pct(actual: np.ndarray | Sequence[float], expected: Any) -> np.ndarray: ...
+@overload
+def completeness_pct(actual: Any, expected: np.ndarray | Sequence[float]) -> np.ndarray: ...
+@overload
+def completeness_pct(actual: Any, expected: Any) -> float | np.ndarray: ...
 def completeness_pct(actual: Any, expected: Any) -> float | np.ndarray:
     """Completeness ``actual / expected × 100`` [%], 0 where nothing is expected.
 
