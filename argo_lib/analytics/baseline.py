@@ -158,6 +158,8 @@ class Profile:
             ``(n_groups, n_channels)``.
         """
         if name not in self.cache:
+            if self.values is None:
+                raise ValueError("this Profile holds no baseline values; build it with fit_profile")
             keys, n_groups = self.keys[LEVELS.index(name)]
             self.cache[name] = _level_stats(self.values, keys, n_groups)
         return self.cache[name]

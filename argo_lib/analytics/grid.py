@@ -161,8 +161,8 @@ def channel_table(
         is_energy = frame["is_energy"].astype("boolean").fillna(True).to_numpy(dtype=bool)
         skipped |= set(frame["channel_id"].to_numpy(dtype=np.int64)[~is_energy].tolist())
     # channels of the metadata only (another kit, a retired meter) are not the site's meters
-    ids = set(configured) | set(np.unique(readings["channel_id"]).tolist())
-    ids = sorted(i for i in ids if i not in skipped)
+    candidates = set(configured) | set(np.unique(readings["channel_id"]).tolist())
+    ids = sorted(i for i in candidates if i not in skipped)
 
     def _given(column: str) -> dict[int, Any]:
         if column not in frame.columns:

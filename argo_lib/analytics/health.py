@@ -162,7 +162,9 @@ class _Issues:
     def frame(self) -> pd.DataFrame:
         if not self.parts:
             return empty_issues()
-        data = {key: np.concatenate([p[key] for p in self.parts]) for key in self.parts[0]}
+        data: dict[str, np.ndarray | pd.DatetimeIndex] = {
+            key: np.concatenate([p[key] for p in self.parts]) for key in self.parts[0]
+        }
         for key in ("start", "end"):
             data[key] = pd.DatetimeIndex(data[key].astype("datetime64[ns]"), tz="UTC")
         return pd.DataFrame(data)

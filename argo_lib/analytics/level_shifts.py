@@ -324,7 +324,8 @@ def shift_factor(grid: Grid, shifts: pd.DataFrame) -> np.ndarray:
         ``1 + shift_pct / 100`` from each shift's start on, so later analytics compare with
         the new level instead of flagging every interval after the shift again.
     """
-    factor = np.ones(grid.load_kw.shape)
+    # annotated: numpy's stubs give np.ones(<tuple of unknown length>) the shape of a 0-d array
+    factor: np.ndarray = np.ones(grid.load_kw.shape)
     if shifts.empty:
         return factor
     cols = pd.Index(grid.channel_ids).get_indexer(shifts["channel_id"])

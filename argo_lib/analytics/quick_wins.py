@@ -16,6 +16,7 @@ high 0.5 (less effort first). Annual figures assume the week repeats for a year 
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
 
@@ -103,9 +104,10 @@ def attribute_ledger(ledger: pd.DataFrame) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class _Context:
-    names: dict[int, str]
-    owners: dict[int, Any]
-    completeness: dict[int, float]
+    # channel_id -> value (Series.to_dict of a channel_id index)
+    names: dict[Hashable, str]
+    owners: dict[Hashable, Any]
+    completeness: dict[Hashable, float]
     tz: Any
     currency: str
     demand_rate: float | None

@@ -15,6 +15,7 @@ the site has no main meter.
 from __future__ import annotations
 
 import functools
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -236,7 +237,7 @@ def site_demand(
             if wanted
             else np.ones(grid.channel_ids.size, dtype=bool)
         )
-        if index is None:
+        if index is None or total is None:  # the first grid: both are set here
             period = grid.period
             step = pd.Timedelta(seconds=interval_s)
             index = pd.date_range(
@@ -290,7 +291,7 @@ def demand_impact(
         out["demand_cost"] = np.nan
         return out
     removed = np.zeros((len(demand), len(events)))
-    idx_ns = demand.index.as_unit("ns").asi8
+    idx_ns = cast(pd.DatetimeIndex, demand.index).as_unit("ns").asi8
     start_ns = events["start"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
     end_ns = events["end"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
     for j, (cid, a, b) in enumerate(
@@ -360,10 +361,12 @@ def suppress_spikes(
     first = grid.index[0].value if len(grid.index) else 0
     res_ns = grid.resolution_s * 1_000_000_000
     span = np.full((len(events), 2), -1, dtype=np.int64)  # rows of the covering event
-    for row in sustained.itertuples():  # a few sustained events
-        a = row.start.tz_convert("UTC").value
-        b = row.end.tz_convert("UTC").value
-        inside = keep & (ids == row.channel_id) & (s_start < b) & (s_end > a)
+    for start, end, channel_id in zip(
+        sustained["start"], sustained["end"], sustained["channel_id"], strict=True
+    ):  # a few sustained events
+        a = start.tz_convert("UTC").value
+        b = end.tz_convert("UTC").value
+        inside = keep & (ids == channel_id) & (s_start < b) & (s_end > a)
         span[inside] = ((a - first) // res_ns, (b - first) // res_ns)
         keep &= ~inside
     window = int(round(6.0 / grid.dt_h))

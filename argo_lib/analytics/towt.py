@@ -332,7 +332,9 @@ def _within_hour_shape(
     return effect, key, counts
 
 
-def _group_mean(values: np.ndarray, mask: np.ndarray, group: np.ndarray, n_groups: int):
+def _group_mean(
+    values: np.ndarray, mask: np.ndarray, group: np.ndarray, n_groups: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Masked mean of ``values`` (n, c[, k]) per group and column; counts (n_groups, c)."""
     n, c = mask.shape
     flat = (group[:, None] * c + np.arange(c)[None, :]).ravel()
@@ -687,6 +689,7 @@ def fit_towt(
         within = _within_hour_shape(y, mask, baseline)
         if within is not None:  # ramps inside the hour: taken out before the regression
             effect, shape_key, shape_n = within
+            assert shape is not None  # both come from _shape_groups: sub-hourly data
             shape[:, cols] = effect
             y = y - effect[shape_key]
         # the regression runs on hourly means: its groups are hours, temperature changes slowly
@@ -928,7 +931,9 @@ def profile_statistics(
     return cv, nmbe
 
 
-def model_table(models: list[TowtModel], profile_fit: dict[int, tuple[np.ndarray, np.ndarray]]):
+def model_table(
+    models: list[TowtModel], profile_fit: dict[int, tuple[np.ndarray, np.ndarray]]
+) -> pd.DataFrame:
     """One row per channel: which baseline is used and its Guideline 14 statistics.
 
     Parameters

@@ -333,12 +333,14 @@ def analyse_site_week(
         temp_b, temp_r = temps[res]
         model = towt.fit_towt(b, temp_b, profile=profile, thresholds=t.baseline)
         models[res] = model
-        profile_fit[res] = towt.profile_statistics(model, b, profile.own)
+        own = profile.own
+        assert own is not None  # fit_profile always sets it
+        profile_fit[res] = towt.profile_statistics(model, b, own)
         expected[res], base_expected[res] = towt.model_expected(
             model,
             baseline=b,
             baseline_temperature_c=temp_b,
-            baseline_stats=profile.own,
+            baseline_stats=own,
             grid=g,
             temperature_c=temp_r,
             stats=baselines.expected_stats(profile, g),
@@ -488,8 +490,8 @@ def analyse_site_week(
         columns[column] = _aligned(ids, m_ids, model_frame[column].to_numpy(), fill)
     e_ids = np.concatenate([e[0] for e in energy_rows]) if energy_rows else np.empty(0, int)
     for k, column in ((1, "energy_kwh"), (2, "energy_cost")):
-        values = np.concatenate([e[k] for e in energy_rows]) if energy_rows else np.empty(0)
-        columns[column] = _aligned(ids, e_ids, values, np.nan)
+        energy = np.concatenate([e[k] for e in energy_rows]) if energy_rows else np.empty(0)
+        columns[column] = _aligned(ids, e_ids, energy, np.nan)
     ratio_all = pd.concat(ratios) if ratios else pd.Series(dtype=float)
     columns["weekday_weekend_ratio"] = _aligned(
         ids, ratio_all.index.to_numpy(dtype=np.int64), ratio_all.to_numpy(dtype=float), np.nan
