@@ -8,6 +8,7 @@ expects only its share.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import cast
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -108,7 +109,7 @@ def read_daily_coverage(
             daily_coverage(
                 readings[readings["channel_id"].isin(ids)],
                 period=period,
-                resolution_s=int(res),
+                resolution_s=int(cast(float, res)),  # a group key: stubs type it as any scalar
                 channel_ids=ids,
             )
         )

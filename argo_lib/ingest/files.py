@@ -172,7 +172,8 @@ def _parse_times(
         parts.append(aware.dt.tz_convert("UTC"))
     out = pd.concat(parts).reindex(s.index)
     out = out.astype("datetime64[us, UTC]")
-    fractional = (out.array.asi8 % 1_000_000) != 0
+    # pandas-stubs lack DatetimeArray.asi8 (the int64 view that DatetimeIndex.asi8 also gives)
+    fractional = (out.array.asi8 % 1_000_000) != 0  # type: ignore[attr-defined]
     if fractional.any():
         raise fail(
             pd.Series(fractional, index=s.index), "timestamp {value!r} has fractional seconds"
@@ -394,7 +395,8 @@ def read_csv_readings(
         )
         channels = (
             pd.DataFrame({"channel_id": frame["channel_id"], "channel_name": names.to_numpy()})
-            .replace({"channel_name": {"": pd.NA}})
+            # pandas-stubs lack the documented nested-dict form {column: {old: new}}
+            .replace({"channel_name": {"": pd.NA}})  # type: ignore[arg-type]
             .drop_duplicates("channel_id", keep="last")
         )
         row_channel = frame["channel_id"].to_numpy()
@@ -770,7 +772,7 @@ def import_weather_csv(
     path = Path(path)
     frame = read_weather_csv(path, tz=tz)
     stamps = frame["timestamp"].dropna().drop_duplicates().sort_values()
-    step = stamps.diff().median() if len(stamps) > 1 else pd.NaT
+    step = pd.Timedelta(stamps.diff().median()) if len(stamps) > 1 else pd.NaT
     step = pd.Timedelta(hours=1) if pd.isna(step) else step  # one reading: an hour's worth
     run_id = db.start_run(
         engine,

@@ -385,7 +385,7 @@ class _Sync:
         )
         results: dict[tuple[int, int], ReadingsResult | EniscopeError] = {}
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="argo-sync")
-        futures: dict[Future, tuple[_ChannelState, int]] = {}
+        futures: dict[Future[ReadingsResult | EniscopeError], tuple[_ChannelState, int]] = {}
         queue = iter(jobs)
         try:
             for state, i in queue:  # keep a bounded number of windows in flight
@@ -415,7 +415,13 @@ class _Sync:
             pool.shutdown(wait=False, cancel_futures=True)
             bar.close()
 
-    def _submit(self, pool, futures, state: _ChannelState, i: int) -> None:
+    def _submit(
+        self,
+        pool: ThreadPoolExecutor,
+        futures: dict[Future[ReadingsResult | EniscopeError], tuple[_ChannelState, int]],
+        state: _ChannelState,
+        i: int,
+    ) -> None:
         res = int(state.resolution_s or 0)
         future = pool.submit(
             _fetch, self.client, state.channel_id, state.windows[i], res, self.fields
@@ -531,7 +537,7 @@ def _plan_channels(
         to_set.append(channel_id)
         start = period.start.tz_convert("UTC")
         if has_rows and not full:
-            latest = last.loc[channel_id, "last_timestamp"]
+            latest: pd.Timestamp = last["last_timestamp"].loc[channel_id]
             if latest < period.end:
                 resume = (latest - overlap).tz_convert(site.tz).normalize()
                 start = max(start, resume.tz_convert("UTC"))
@@ -693,7 +699,9 @@ def sync_site(
     else:
         status = "ok"
     messages = ([error] if error else []) + [
-        f"channel {r.channel_id}: {r.error}" for r in failed.itertuples() if r.error
+        f"channel {channel_id}: {message}"
+        for channel_id, message in zip(failed["channel_id"], failed["error"], strict=True)
+        if message
     ]
     summary = "; ".join(messages)[:2000] or None
     _finish(sync, status, error=summary)

@@ -131,7 +131,9 @@ def validate_readings(
 
 def _rejected_keys(frame: pd.DataFrame) -> pd.DataFrame:
     ts = pd.to_datetime(frame["timestamp"], utc=True)
-    seconds = (ts.astype("datetime64[us, UTC]").array.asi8 // 1_000_000).astype("int64")
+    # pandas-stubs lack DatetimeArray.asi8 (the int64 view that DatetimeIndex.asi8 also gives)
+    us = ts.astype("datetime64[us, UTC]").array.asi8  # type: ignore[attr-defined]
+    seconds = (us // 1_000_000).astype("int64")
     seconds = np.where(ts.isna().to_numpy(), -1, seconds)
     return pd.DataFrame(
         {

@@ -162,9 +162,11 @@ def find_non_demo_data(engine: Engine, *, site_id: str = DEMO_SITE_ID) -> list[s
         & ((sources["rows_written"] > 0) | (sources["unfinished"] > 0))
     ]
     reasons += [
-        f"{r.runs} ingestion run(s) from {r.source!r} wrote {r.rows_written:,} rows"
-        + (f" ({r.unfinished} never finished)" if r.unfinished else "")
-        for r in other.itertuples()
+        f"{runs} ingestion run(s) from {source!r} wrote {rows_written:,} rows"
+        + (f" ({unfinished} never finished)" if unfinished else "")
+        for runs, source, rows_written, unfinished in zip(
+            other["runs"], other["source"], other["rows_written"], other["unfinished"], strict=True
+        )
     ]
     demo_ids = set(_demo_channels()["channel_id"].astype(int))
     channels = db.read_channels(engine)

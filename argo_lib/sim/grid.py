@@ -60,7 +60,7 @@ def utc_timestamp(value: Any, *, name: str) -> pd.Timestamp:
             f"{name} must be a tz-aware timestamp (pandas.Timestamp, datetime or ISO string "
             f"with an offset), got {value!r}: {exc}"
         ) from exc
-    if ts is pd.NaT:
+    if pd.isna(ts):
         raise UsageError(f"{name} is missing (NaT); give a tz-aware timestamp")
     if ts.tzinfo is None:
         raise UsageError(

@@ -212,7 +212,20 @@ class SimChannel:
         return self.base_kw + self.occupied_kw + self.midday_kw
 
 
-def _hvac(cid, name, uu, typical, pf, base, occ, heat, cool, lead, thd, **kw) -> SimChannel:
+def _hvac(
+    cid: int,
+    name: str,
+    uu: str,
+    typical: float,
+    pf: float,
+    base: float,
+    occ: float,
+    heat: float,
+    cool: float,
+    lead: float,
+    thd: float,
+    **kw: Any,
+) -> SimChannel:
     return SimChannel(
         cid, name, uu, typical, pf, base, occ, heat, cool, lead_h=lead, thd_pct=thd, **kw
     )

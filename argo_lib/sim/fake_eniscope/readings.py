@@ -9,6 +9,7 @@ subdivide, daily ones follow site-local days, and the ``action`` summaries (``to
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -111,10 +112,11 @@ def regrid(base: pd.DataFrame, res: int, tz: ZoneInfo) -> pd.DataFrame:
         out.index = index
         out[counters] = out[counters] / parts
         return out
+    starts = cast(pd.DatetimeIndex, base.index)  # UTC interval starts
     if res == 86400:
-        key = base.index.tz_convert(tz).normalize().tz_convert("UTC")
+        key = starts.tz_convert(tz).normalize().tz_convert("UTC")
     else:
-        seconds = epoch_seconds_of(base.index)
+        seconds = epoch_seconds_of(starts)
         key = pd.to_datetime((seconds // res) * res, unit="s", utc=True)
     grouped = base.groupby(key)
     out = pd.concat([grouped[counters].sum(min_count=1), grouped[instants].mean()], axis=1).reindex(
@@ -160,7 +162,7 @@ def apply_action(frame: pd.DataFrame, action: str, tz: ZoneInfo) -> pd.DataFrame
         "minday": "min",
         "maxday": "max",
     }[action]
-    local = frame.index.tz_convert(tz)
+    local = cast(pd.DatetimeIndex, frame.index).tz_convert(tz)
     time_of_day = local - local.normalize()
     out = frame.groupby(time_of_day).agg(how)
     first = pd.Series(frame.index, index=time_of_day).groupby(level=0).first()

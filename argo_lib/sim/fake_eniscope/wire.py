@@ -21,7 +21,7 @@ import json
 import math
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
@@ -143,9 +143,10 @@ def to_wire(frame: pd.DataFrame, codes: Sequence[str]) -> list[dict[str, Any]]:
             out[code] = frame[spec.column].astype("float64") / spec.scale
         else:
             out[code] = np.nan  # a code the channel does not support is null
-    seconds = epoch_seconds_of(frame.index)
+    seconds = epoch_seconds_of(cast(pd.DatetimeIndex, frame.index))
     out.insert(0, "ts", seconds)
-    return out.astype(object).where(out.notna(), None).to_dict("records")
+    records = out.astype(object).where(out.notna(), None).to_dict("records")
+    return cast(list[dict[str, Any]], records)  # the columns are "ts" and the codes
 
 
 # --------------------------------------------------------------------------------------------
@@ -289,7 +290,7 @@ def _json_default(value: Any) -> Any:
 
 def epoch_seconds_of(index: pd.DatetimeIndex) -> np.ndarray:
     """Unix epoch seconds of a tz-aware index, whatever its time unit [s]."""
-    exponent = {"s": 0, "ms": 3, "us": 6, "ns": 9}[np.datetime_data(index.dtype.base)[0]]
+    exponent = {"s": 0, "ms": 3, "us": 6, "ns": 9}[index.unit]
     return index.asi8 // 10**exponent
 
 
