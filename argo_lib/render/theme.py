@@ -18,7 +18,10 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 __all__ = [
     "ACCENT",
@@ -176,7 +179,7 @@ PNG_DPI = 150
 """Resolution of every chart PNG [dots per inch]: 960 px drawn 640 px wide, sharp on
 high-density screens; the same bytes go to the notebook, the HTML report and the e-mail."""
 
-STYLE: dict[str, Any] = {
+STYLE: dict[RcKeyType, Any] = {
     "font.family": "DejaVu Sans",
     "font.size": 8.5,
     "axes.titlesize": 9.5,

@@ -12,10 +12,15 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from argo_lib.errors import RunError, UsageError
 from argo_lib.render.email import email_subject, render_email_bodies
+
+if TYPE_CHECKING:
+    from email.message import EmailMessage
+
+    from argo_lib.config import Settings
 
 __all__ = [
     "EMAIL_HTML_LIMIT_BYTES",
@@ -85,7 +90,7 @@ def build_email(
     recipients: Sequence[str],
     charts: Mapping[str, bytes] | None = None,
     attachments: Mapping[str, bytes] | None = None,
-):
+) -> EmailMessage:
     """Build the brief e-mail: HTML body with inline CSS and CID charts, plain-text alternative.
 
     Parameters
@@ -137,7 +142,7 @@ def build_email(
     message["Message-ID"] = make_msgid(domain="argo.brief")
     message.set_content(text)
     message.add_alternative(html, subtype="html")
-    html_part = message.get_payload()[1]
+    html_part = list(message.iter_parts())[1]  # multipart/alternative: text, then HTML
     for name, png in (charts or {}).items():
         html_part.add_related(
             png, maintype="image", subtype="png", cid=f"<{cids[name]}>", filename=f"{name}.png"
@@ -152,7 +157,7 @@ def build_email(
     return message
 
 
-def write_eml(message, path: str | Path) -> Path:
+def write_eml(message: EmailMessage, path: str | Path) -> Path:
     """Write an e-mail message to an ``.eml`` file (atomically)."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -162,7 +167,7 @@ def write_eml(message, path: str | Path) -> Path:
     return target
 
 
-def send_email(message, settings) -> None:
+def send_email(message: EmailMessage, settings: Settings) -> None:
     """Send a message through the SMTP server of the settings (STARTTLS or SSL as configured).
 
     Parameters
@@ -193,6 +198,7 @@ def send_email(message, settings) -> None:
         )
     where = f"{settings.smtp_host}:{settings.smtp_port}"
     context = ssl.create_default_context()
+    client: smtplib.SMTP
     try:
         if settings.smtp_ssl:
             client = smtplib.SMTP_SSL(

@@ -20,12 +20,15 @@ import logging
 import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from argo_lib.config import PROJECT_ROOT
 from argo_lib.errors import EXIT_FAILED, EXIT_USAGE, ArgoError, RunError, UsageError
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 __all__ = [
     "NOTEBOOKS_DIR",
@@ -69,8 +72,8 @@ _TRANSIENT_DATABASE_ERRORS = {"OperationalError", "InterfaceError"}
 """Database-driver errors (SQLAlchemy, psycopg2) of a connection that went away."""
 
 
-def _subclasses(cls: type) -> list[type]:
-    found = []
+def _subclasses(cls: type[ArgoError]) -> list[type[ArgoError]]:
+    found: list[type[ArgoError]] = []
     for sub in cls.__subclasses__():
         found += [sub, *_subclasses(sub)]
     return found
@@ -381,7 +384,7 @@ def _exporter_class() -> type:
     return CachedHTMLExporter
 
 
-def _first_heading(nb) -> str | None:
+def _first_heading(nb: NotebookNode) -> str | None:
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             for line in cell.source.splitlines():

@@ -169,7 +169,7 @@ def plot_channel_small_multiples(
             ax.set_ylabel("kW", labelpad=1)
             ax.tick_params(axis="y", labelsize=7, pad=1)
             ax.tick_params(axis="x", which="minor", labelsize=7)
-        legend = {"Usual range (P5–P95)": Patch(color=PALETTE["band"], alpha=0.55)}
+        legend: dict[str, Any] = {"Usual range (P5–P95)": Patch(color=PALETTE["band"], alpha=0.55)}
         if len(flagged):
             legend["Unusual consumption or spike"] = Line2D([], [], color=ACTION, lw=1.3)
         if len(suspect):

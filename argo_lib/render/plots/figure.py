@@ -27,6 +27,7 @@ import pandas as pd
 import PIL.Image
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 from argo_lib.render import format as fmt
 from argo_lib.render.theme import EMAIL_WIDTH_IN, PALETTE, PNG_DPI, SCREEN_DPI, STYLE
@@ -64,8 +65,17 @@ _NEAR_WHITE = 3
 
 DASHED = (0, (3, 2))
 """Dash pattern of the median and level-shift lines."""
-INCOMPLETE = {"facecolor": "none", "edgecolor": PALETTE["missing"], "hatch": "////", "lw": 0}
-INCOMPLETE_PATCH = {"facecolor": "white", "edgecolor": PALETTE["missing"], "hatch": "////"}
+INCOMPLETE: dict[str, Any] = {
+    "facecolor": "none",
+    "edgecolor": PALETTE["missing"],
+    "hatch": "////",
+    "lw": 0,
+}
+INCOMPLETE_PATCH: dict[str, Any] = {
+    "facecolor": "white",
+    "edgecolor": PALETTE["missing"],
+    "hatch": "////",
+}
 
 
 class ChartFigure(Figure):
@@ -134,8 +144,15 @@ def figure_to_png(fig: Figure, *, dpi: float = PNG_DPI, palette: bool = True) ->
     height, rest = divmod(raw.getbuffer().nbytes, 4 * width)
     if rest:
         raise RuntimeError(f"a {width} px wide chart gave {raw.getbuffer().nbytes} bytes of RGBA")
+    # any buffer works (the memoryview avoids a copy); Pillow's hints name bytes and bytearray only
     with PIL.Image.frombuffer(
-        "RGBA", (width, height), raw.getbuffer(), "raw", "RGBA", 0, 1
+        "RGBA",
+        (width, height),
+        raw.getbuffer(),  # type: ignore[arg-type]
+        "raw",
+        "RGBA",
+        0,
+        1,
     ) as image:
         rgb = image.convert("RGB")
     if palette:
@@ -171,7 +188,9 @@ def figure_alt_text(fig: Figure) -> str:
 def new_figure(height_in: float, *, width_in: float = EMAIL_WIDTH_IN) -> ChartFigure:
     """An empty chart of this size [in] with the house's constrained layout."""
     fig = ChartFigure(figsize=(width_in, height_in), dpi=SCREEN_DPI, layout="constrained")
-    fig.get_layout_engine().set(w_pad=0.04, h_pad=0.04, hspace=0.02, wspace=0.02)
+    engine = fig.get_layout_engine()
+    assert isinstance(engine, ConstrainedLayoutEngine)
+    engine.set(w_pad=0.04, h_pad=0.04, hspace=0.02, wspace=0.02)
     return fig
 
 
@@ -295,7 +314,9 @@ def set_titles(ax: Axes, title: str, notes: Sequence[str]) -> None:
     if not text:
         ax.set_title(title)
         return
-    width_in = ax.figure.get_figwidth() - 0.8  # from the axes' left edge to the figure's right
+    fig = ax.get_figure(root=True)
+    assert fig is not None, "the axes belong to a figure"
+    width_in = fig.get_figwidth() - 0.8  # from the axes' left edge to the figure's right
     lines = textwrap.wrap(text, width=max(int(width_in * 18), 30))  # 7 pt: ~18 characters/in
     ax.text(
         0.0,

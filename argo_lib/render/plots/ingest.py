@@ -106,7 +106,7 @@ def plot_coverage_heatmap(coverage: pd.DataFrame, *, title: str | None = None) -
         ax.set_yticks(np.arange(len(labels)), labels)
         if values.shape[1] <= 14:  # few days: write the share into each cell
             rows, cols = np.nonzero(np.isfinite(values))
-            for row, col in zip(rows, cols, strict=True):
+            for row, col in zip(rows.tolist(), cols.tolist(), strict=True):
                 value = values[row, col]
                 ink = "white" if value >= 0.8 or value < 0.25 else PALETTE["ink"]
                 ax.text(col, row, f"{value:.0%}", ha="center", va="center", fontsize=6.5, color=ink)

@@ -193,13 +193,13 @@ def _mark_spikes(
     first = np.searchsorted(ns, start, side="left")
     stop = np.maximum(np.searchsorted(ns, end, side="left"), first + 1)
     filled = np.where(np.isfinite(load), load, -np.inf)
-    px, py = [], []
+    peak_x, peak_y = [], []
     for a, b in zip(first, stop, strict=True):  # one per spike (spikes are few)
         a, b = min(a, len(load) - 1), min(b, len(load))
         at = a + int(np.argmax(filled[a:b]))
-        px.append(x[at])
-        py.append(load[at] if np.isfinite(load[at]) else 0.0)
-    px, py = np.asarray(px), np.asarray(py)
+        peak_x.append(x[at])
+        peak_y.append(load[at] if np.isfinite(load[at]) else 0.0)
+    px, py = np.asarray(peak_x), np.asarray(peak_y)
     ax.plot(
         px,
         py,
