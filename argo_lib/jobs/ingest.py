@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import pandas as pd
 from sqlalchemy.engine import Engine
@@ -198,7 +198,7 @@ class IngestRun:
         )
         return cls(
             site=site_settings,
-            source=source,  # type: ignore[arg-type]
+            source=cast(Literal["eniscope", "fake", "csv"], source),  # checked against SOURCES
             period=period,
             days=None if start else days,
             resolution_s=resolution_s or None,

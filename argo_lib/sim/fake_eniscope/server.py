@@ -258,10 +258,7 @@ class FakeEniscope:
     @property
     def url(self) -> str | None:
         """Base URL, or None when not running."""
-        if self._server is None:
-            return None
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return None if self._server is None else _base_url(self._server)
 
     def start(self) -> str:
         """Start serving on a background thread.
@@ -272,7 +269,7 @@ class FakeEniscope:
             The base URL.
         """
         if self._server is not None:
-            return self.url  # type: ignore[return-value]
+            return _base_url(self._server)
         self._stop.clear()
         self._server = _Server((self._host, self._port), _Handler)
         self._server.app = self
@@ -283,8 +280,9 @@ class FakeEniscope:
             daemon=True,
         )
         self._thread.start()
-        logger.info("fake Eniscope serving at %s", self.url)
-        return self.url  # type: ignore[return-value]
+        url = _base_url(self._server)
+        logger.info("fake Eniscope serving at %s", url)
+        return url
 
     def stop(self) -> None:
         """Stop serving and release the port."""
@@ -662,6 +660,11 @@ class FakeEniscope:
 # --------------------------------------------------------------------------------------------
 # HTTP plumbing
 # --------------------------------------------------------------------------------------------
+
+
+def _base_url(server: ThreadingHTTPServer) -> str:
+    host, port = server.server_address[:2]
+    return f"http://{host!s}:{port}"
 
 
 class _Server(ThreadingHTTPServer):
