@@ -49,9 +49,10 @@ run: demo  ## the main job: the weekly brief of the demo site (outputs/demo/<sit
 test: lint  ## lint, type checks, then every test
 	$(BIN)/python -m pytest -n 2
 
-lint: $(STAMP)  ## ruff lint and format check
+lint: $(STAMP)  ## ruff lint and format check, mypy type check of argo_lib
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: $(STAMP)  ## apply ruff fixes and formatting
 	$(BIN)/ruff check --fix .
