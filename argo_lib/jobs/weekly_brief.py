@@ -59,6 +59,7 @@ __all__ = [
     "default_output_dir",
     "is_brief_file",
     "publish_brief",
+    "recipients_for",
     "run_weekly_brief",
 ]
 
@@ -397,7 +398,7 @@ def publish_brief(brief: WeeklyBrief) -> Path | None:
     with outputs.staged_folder(target, allowed=is_brief_file) as work:
         text = json.dumps(brief.doc, indent=2, ensure_ascii=False) + "\n"
         (work / "weekly_brief.json").write_text(text, encoding="utf-8")
-        for name, _ in brief.charts.items():
+        for name in CHARTS:
             (work / f"{name}.png").write_bytes(brief.charts.png(name))
     logger.info("brief %s published in %s", brief.request.period.label, target)
     return target
