@@ -274,11 +274,12 @@ def run_notebook(
                 execution_timeout=timeout_s,
                 # The kernel's own start/stop chatter (loopback transport notes, the interrupt at
                 # shutdown) is not for operators; cell errors still come back as NotebookRunError.
-                # No input history: a headless run has no use for it, and kernels running at
-                # the same time would contend for its one SQLite file.
+                # Input history in memory: a headless run has no use for it, and kernels running
+                # at the same time would contend for its one SQLite file. (Turning history off
+                # instead left a kernel that now and then did not exit until killed, 3 s later.)
                 extra_arguments=[
                     "--IPKernelApp.log_level=CRITICAL",
-                    "--HistoryManager.enabled=False",
+                    "--HistoryManager.hist_file=:memory:",
                 ],
             )
     except papermill.PapermillExecutionError as exc:
