@@ -351,13 +351,13 @@ def get_engine(
         if settings.database_url:
             url = settings.database_url
         else:
-            path = Path(settings.sqlite_path)
-            if not must_exist:
-                path.parent.mkdir(parents=True, exist_ok=True)
-            url = sa.URL.create("sqlite", database=str(path))
+            url = sa.URL.create("sqlite", database=str(Path(settings.sqlite_path)))
     parsed = sa.make_url(url) if isinstance(url, str) else url
-    if must_exist and parsed.get_backend_name() == "sqlite":
-        _require_sqlite_file(parsed)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        if must_exist:
+            _require_sqlite_file(parsed)
+        else:  # a command that writes creates the file, and the folder it goes in
+            Path(str(parsed.database)).parent.mkdir(parents=True, exist_ok=True)
     if parsed.drivername in ("postgres", "postgresql"):
         parsed = parsed.set(drivername="postgresql+psycopg2")
     key = parsed.render_as_string(hide_password=False)

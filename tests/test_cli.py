@@ -90,6 +90,12 @@ def test_brief_command_refuses_bad_parameters_before_running(tmp_path, monkeypat
     assert not (tmp_path / "outputs").exists()
 
 
+def test_a_command_that_writes_creates_the_sqlite_folder(tmp_path):
+    url = f"sqlite:///{tmp_path / 'new' / 'folder' / 'demo.sqlite'}"
+    assert cli.main(["db", "upgrade", "--database-url", url]) == 0
+    assert (tmp_path / "new" / "folder" / "demo.sqlite").is_file()
+
+
 def test_db_check_never_creates_a_database(tmp_path, capsys):
     missing = tmp_path / "typo.sqlite"
     assert cli.main(["db", "check", "--database-url", f"sqlite:///{missing}"]) == 2
