@@ -16,7 +16,7 @@ from typing import Any
 
 from argo_lib.render import format as fmt
 from argo_lib.render import theme
-from argo_lib.render.views import headline_kpis
+from argo_lib.render.views import headline_kpis, win_impact
 
 __all__ = ["TEMPLATES_DIR", "email_subject", "render_email_bodies"]
 
@@ -103,6 +103,8 @@ def render_email_bodies(
         "plural": fmt.plural,
         "kpis": headline_kpis(brief),
     }
+    context["impact_text"] = lambda win: win_impact(brief, win)
+    context["severity_label"] = lambda value: theme.SEVERITY_LABELS.get(str(value), str(value))
     html = _environment(html=True).get_template("brief.html.j2").render(context)
     text = _environment(html=False).get_template("brief.txt.j2").render(context)
     return html, text

@@ -94,10 +94,23 @@ def date_range(start: Any, end: Any) -> str:
     return f"{first:%d %b} to {last:%d %b %Y}"
 
 
-def week_range(start: pd.Timestamp, end: pd.Timestamp) -> str:
-    """A week for chart titles, e.g. ``Mon 16 – Sun 22 Nov 2026`` (``end`` exclusive, site-local)."""
-    first = start
-    last = end - pd.Timedelta(microseconds=1)
+def week_range(start: Any, end: Any) -> str:
+    """A week as people write it, e.g. ``Mon 16 – Sun 22 Nov 2026`` (``end`` exclusive).
+
+    Parameters
+    ----------
+    start, end : str or datetime-like
+        Site-local times (ISO text with offsets, as in the brief JSON, or timestamps).
+
+    Examples
+    --------
+    >>> week_range("2026-11-23T00:00:00-05:00", "2026-11-30T00:00:00-05:00")
+    'Mon 23 – Sun 29 Nov 2026'
+    >>> week_range("2026-12-28T00:00:00-05:00", "2027-01-04T00:00:00-05:00")
+    'Mon 28 Dec 2026 – Sun 3 Jan 2027'
+    """
+    first = pd.Timestamp(start)
+    last = pd.Timestamp(end) - pd.Timedelta(microseconds=1)
     a, b = f"{first:%a} {first.day}", f"{last:%a} {last.day}"
     if first.year != last.year:
         return f"{a} {first:%b %Y} – {b} {last:%b %Y}"

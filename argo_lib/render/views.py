@@ -4,17 +4,21 @@ The brief JSON is the single source (spec B10): every view here reads only the d
 :mod:`argo_lib.brief`, so the notebook, its HTML and the e-mail show the same numbers. Views
 return :class:`Html`, which notebooks display as HTML; empty sections say so in a sentence
 instead of showing an empty table.
+
+Every view carries its own styles (inline, from :mod:`argo_lib.render.theme`), so it looks the
+same in JupyterLab, in the HTML report and in print; the report's stylesheet only adds the page
+around them. Wide tables scroll sideways inside their own box on a phone instead of being
+clipped.
 """
 
 from __future__ import annotations
 
 import html
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
 from typing import Any
 
 from argo_lib.render import format as fmt
-from argo_lib.render.theme import STATUS_LABELS
+from argo_lib.render import theme
 
 __all__ = [
     "Html",
@@ -29,6 +33,7 @@ __all__ = [
     "quick_wins_table",
     "spikes_table",
     "status_banner",
+    "win_impact",
 ]
 
 
@@ -54,39 +59,78 @@ def _currency(doc: Mapping[str, Any]) -> str:
     return str(doc["metadata"].get("currency") or doc["summary"].get("currency") or "USD")
 
 
+_CELL = f"padding:5px 10px;border-bottom:1px solid {theme.LINE};vertical-align:top"
+_NOTE = f"color:{theme.MUTED};font-size:13px;margin:6px 0"
+_TABLE = (
+    "border-collapse:collapse;font-size:13px;margin:8px 0;font-variant-numeric:tabular-nums;"
+    f"color:{theme.INK}"
+)
+
 Column = tuple[str, Callable[[Mapping[str, Any]], str], str]
 """(header, cell formatter, alignment ``"l"`` or ``"r"``)."""
 
 
+def _note(text: str) -> Html:
+    return Html(f"<p class='argo-note' style='{_NOTE}'>{_e(text)}</p>")
+
+
+def _scroll(table: str) -> str:
+    """A table in a box that scrolls sideways when the screen is narrower than the table."""
+    return f"<div class='argo-scroll' style='overflow-x:auto;max-width:100%'>{table}</div>"
+
+
 def _table(rows: Sequence[Mapping[str, Any]], columns: Sequence[Column], *, empty: str) -> Html:
     if not rows:
-        return Html(f"<p class='argo-note'>{_e(empty)}</p>")
+        return _note(empty)
     head = "".join(
-        f"<th style='text-align:{'left' if a == 'l' else 'right'}'>{_e(h)}</th>"
+        f"<th style='{_CELL};background:{theme.BG_SOFT};font-weight:600;"
+        f"text-align:{'left' if a == 'l' else 'right'}'>{_e(h)}</th>"
         for h, _, a in columns
     )
     body = []
     for row in rows:
         cells = "".join(
-            f"<td class='{'text' if a == 'l' else 'num'}'>{fmt(row)}</td>" for _, fmt, a in columns
+            f"<td class='{'text' if a == 'l' else 'num'}' style='{_CELL};"
+            f"text-align:{'left' if a == 'l' else 'right'}'>{fmt(row)}</td>"
+            for _, fmt, a in columns
         )
         body.append(f"<tr>{cells}</tr>")
     return Html(
-        f"<table class='dataframe argo-table'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+        _scroll(
+            f"<table class='argo-table' style='{_TABLE}'><thead><tr>{head}</tr></thead>"
+            f"<tbody>{''.join(body)}</tbody></table>"
+        )
     )
 
 
-def status_banner(doc: Mapping[str, Any]) -> Html:
-    """The status banner: action required / attention needed / operating normally, with the week."""
+def _week_text(doc: Mapping[str, Any]) -> str:
+    period = doc["metadata"]["period"]
+    return fmt.week_range(period["start"], period["end"])
+
+
+def status_banner(doc: Mapping[str, Any], *, reasons: int = 3) -> Html:
+    """The status banner: the status, the site and week, and the reasons for the status.
+
+    Parameters
+    ----------
+    doc : mapping
+        The brief JSON.
+    reasons : int
+        Headline lines shown in the banner, most important first [-].
+    """
     summary = doc["summary"]
     meta = doc["metadata"]
-    period = meta["period"]
-    start = datetime.fromisoformat(period["start"])
-    label = STATUS_LABELS[summary["status"]]
+    status = summary["status"]
+    label = theme.STATUS_LABELS[status]
+    lines = "".join(f"<li>{_e(line)}</li>" for line in summary["headline"][:reasons])
     return Html(
-        f"<div class='argo-banner argo-banner--{_e(summary['status'])}'><strong>{_e(label)}</strong>"
-        f"{_e(meta['site']['siteName'])} · week {_e(period.get('label', ''))} from "
-        f"{start:%a %d %b %Y} ({_e(period['timezone'])})</div>"
+        f"<div class='argo-banner argo-banner--{_e(status)}' style='background:"
+        f"{theme.STATUS_COLORS[status]};color:#ffffff;border-radius:6px;padding:14px 18px;"
+        "margin:14px 0'>"
+        f"<div style='font-size:19px;font-weight:700'>{_e(label)}</div>"
+        f"<div style='font-size:14px;opacity:.95'>{_e(meta['site']['siteName'])} · "
+        f"{_e(_week_text(doc))} · {_e(meta['period'].get('label', ''))}</div>"
+        f"<ul style='margin:8px 0 0 18px;padding:0;font-size:14px'>{lines}</ul></div>"
     )
 
 
@@ -105,66 +149,91 @@ def headline_kpis(doc: Mapping[str, Any]) -> list[tuple[str, str]]:
     ]
 
 
+def _cards(kpis: Sequence[tuple[str, str]]) -> str:
+    card = (
+        f"flex:1 1 140px;border:1px solid {theme.LINE};border-radius:6px;padding:10px 12px;"
+        "min-width:0"
+    )
+    return (
+        "<div class='argo-kpis' style='display:flex;flex-wrap:wrap;gap:10px;margin:10px 0'>"
+        + "".join(
+            f"<div class='argo-kpi' style='{card}'><div style='font-size:20px;font-weight:700'>"
+            f"{_e(v)}</div><div style='color:{theme.MUTED};font-size:12px'>{_e(k)}</div></div>"
+            for v, k in kpis
+        )
+        + "</div>"
+    )
+
+
 def executive_summary(doc: Mapping[str, Any]) -> Html:
     """Headline, potential savings with assumptions, top risks and top opportunities."""
     summary = doc["summary"]
     savings = summary["totalPotentialSavings"]
-    kpis = headline_kpis(doc)
-    cards = "".join(
-        f"<div class='argo-kpi'><div class='argo-kpi__value'>{_e(v)}</div>"
-        f"<div class='argo-kpi__label'>{_e(k)}</div></div>"
-        for v, k in kpis
-    )
     headline = (
         "".join(f"<li>{_e(line)}</li>" for line in summary["headline"]) or "<li>No findings.</li>"
     )
     risks = "".join(
-        f"<li><b>{_e(r['severity'])}</b> · {_e(r['description'])}</li>" for r in summary["topRisks"]
+        f"<li><b>{_e(theme.SEVERITY_LABELS.get(r['severity'], r['severity']))}</b> · "
+        f"{_e(r['description'])}</li>"
+        for r in summary["topRisks"]
     )
     opportunities = "".join(
         f"<li>{_e(o['description'])}: {_money(doc, o['potentialSavings'])} per week, "
-        f"{_money(doc, o['annualValue'], 0)} per year</li>"
+        f"{_money(doc, o['annualValue'], 0)} per year if it persists</li>"
         for o in summary["topOpportunities"]
     )
     assumptions = savings.get("assumptions") or []
     if isinstance(assumptions, str):
         assumptions = [assumptions]
     parts = [
-        f"<div class='argo-kpis'>{cards}</div>",
+        _cards(headline_kpis(doc)),
         f"<h3>This week</h3><ul>{headline}</ul>",
         f"<h3>Top risks</h3><ul>{risks}</ul>" if risks else "<h3>Top risks</h3><p>None.</p>",
         f"<h3>Top opportunities</h3><ul>{opportunities}</ul>" if opportunities else "",
-        "<p class='argo-note'>" + " ".join(_e(a) for a in assumptions) + "</p>",
+        _note(" ".join(str(a) for a in assumptions)),
     ]
     return Html("".join(parts))
 
 
+def win_impact(doc: Mapping[str, Any], win: Mapping[str, Any]) -> str:
+    """A quick win's impact in one line: ``145.3 kWh/week · $17.44/week · $907/year*``.
+
+    A win without an energy figure (a data problem) says so instead of showing dashes.
+    """
+    impact = win["impact"]
+    if impact.get("weeklyKwh") is None:
+        return "no energy figure: a data problem to fix first"
+    return (
+        f"{fmt.number(impact['weeklyKwh'], 1)} kWh/week · "
+        f"{_money(doc, impact.get('weeklyCost'))}/week · "
+        f"{_money(doc, impact.get('annualCost'), 0)}/year*"
+    )
+
+
 def quick_wins_table(doc: Mapping[str, Any]) -> Html:
-    """Ranked quick wins with their impact, owner, effort, confidence and actions."""
+    """Ranked quick wins, one card each: impact, what to do, owner, effort and confidence.
 
-    def title(w: Mapping[str, Any]) -> str:
-        actions = "".join(f"<li>{_e(r)}</li>" for r in w.get("recommendations", [])[:4])
-        who = (
-            f"Owner: {_e(w['owner'])} · effort {_e(w['effort'])} · confidence {_e(w['confidence'])}"
+    Cards rather than a table, so the recommendations read as well on a phone as on a desk.
+    """
+    wins = doc["sections"]["quickWins"]
+    if not wins:
+        return _note("No quick wins this week.")
+    cards = []
+    for rank, win in enumerate(wins, start=1):
+        actions = "".join(f"<li>{_e(r)}</li>" for r in win.get("recommendations", [])[:4])
+        priority = theme.SEVERITY_LABELS.get(win["priority"], win["priority"])
+        cards.append(
+            f"<div class='argo-win' style='border-top:1px solid {theme.LINE};padding:8px 0'>"
+            f"<div><b>{rank}. {_e(win['title'])}</b> "
+            f"<span style='color:{theme.MUTED};font-size:12px'>{_e(priority)} priority</span></div>"
+            f"<div style='font-weight:600;font-size:14px;margin:2px 0'>"
+            f"{_e(win_impact(doc, win))}</div>"
+            f"<div style='font-size:14px'>{_e(win['description'])}</div>"
+            f"<ul style='margin:4px 0 4px 18px;padding:0;font-size:14px'>{actions}</ul>"
+            f"<div style='{_NOTE}'>Owner: {_e(win['owner'])} · effort {_e(win['effort'])} · "
+            f"confidence {_e(win['confidence'])}</div></div>"
         )
-        return (
-            f"<b>{_e(w['title'])}</b><br>{_e(w['description'])}<ul>{actions}</ul>"
-            f"<span class='argo-note'>{who}</span>"
-        )
-
-    columns: list[Column] = [
-        ("#", lambda w: str(w["_rank"]), "r"),
-        ("Recommendation", title, "l"),
-        ("Priority", lambda w: _e(w["priority"]), "l"),
-        ("kWh/week", lambda w: fmt.number(w["impact"]["weeklyKwh"], 1), "r"),
-        ("Cost/week", lambda w: _money(doc, w["impact"]["weeklyCost"]), "r"),
-        ("Cost/year*", lambda w: _money(doc, w["impact"]["annualCost"], 0), "r"),
-    ]
-    rows = [dict(w, _rank=i) for i, w in enumerate(doc["sections"]["quickWins"], start=1)]
-    table = _table(rows, columns, empty="No quick wins this week.")
-    if rows:
-        table = Html(table + "<p class='argo-note'>* if the finding persists for a year.</p>")
-    return table
+    return Html("".join(cards) + _note("* if the finding persists for a year."))
 
 
 def after_hours_table(doc: Mapping[str, Any]) -> Html:
@@ -292,5 +361,9 @@ def parameters_table(doc: Mapping[str, Any]) -> Html:
         ),
         ("Report version", doc.get("reportVersion", "")),
     ]
-    cells = "".join(f"<tr><th>{_e(k)}</th><td class='text'>{_e(v)}</td></tr>" for k, v in rows)
-    return Html(f"<table class='dataframe argo-table'><tbody>{cells}</tbody></table>")
+    cells = "".join(
+        f"<tr><th style='{_CELL};text-align:left;background:{theme.BG_SOFT}'>{_e(k)}</th>"
+        f"<td class='text' style='{_CELL}'>{_e(v)}</td></tr>"
+        for k, v in rows
+    )
+    return Html(_scroll(f"<table class='argo-table' style='{_TABLE}'><tbody>{cells}</tbody></table>"))

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from nbformat import NotebookNode
 
 __all__ = [
+    "HIDE_OUTPUT_TAG",
     "NOTEBOOKS_DIR",
     "NotebookRunError",
     "ParameterError",
@@ -47,6 +48,8 @@ NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 """The workbook's source notebooks."""
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 """nbconvert's ``argo`` template and the e-mail templates."""
+HIDE_OUTPUT_TAG = "hide-output"
+"""Cells with this tag keep their output in the notebook but not in the HTML report."""
 
 
 class ParameterError(UsageError):
@@ -349,7 +352,13 @@ def render_html(
         nb.metadata["title"] = title
     elif "title" not in nb.metadata:
         nb.metadata["title"] = _first_heading(nb) or source.stem
+    from traitlets.config import Config
+
+    # cells tagged hide-output (the resolved run, with the database's name) show in the
+    # notebook, the audit trail, but not in the report that leaves the company
+    config = Config({"TagRemovePreprocessor": {"remove_all_outputs_tags": {HIDE_OUTPUT_TAG}}})
     exporter = _exporter_class()(
+        config=config,
         template_name="argo",
         extra_template_basedirs=[str(TEMPLATES_DIR)],
         exclude_input=True,

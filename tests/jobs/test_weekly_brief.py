@@ -29,6 +29,7 @@ from argo_lib.jobs.weekly_brief import (
     publish_brief,
     run_weekly_brief,
 )
+from argo_lib.render import theme
 from argo_lib.report import email as mail
 from argo_lib.report.notebook import NOTEBOOKS_DIR, NotebookRunError, ParameterError, run_notebook
 from argo_lib.report.outputs import OutputFolderError
@@ -310,11 +311,30 @@ def test_email_file_has_cid_charts_and_a_small_body(outputs):
 # --------------------------------------------------------------------------------------------
 
 
+SMALLEST_CHART_FONT_PT = 7.0  # the smallest text drawn in a chart (notes, tick labels) [pt]
+READABLE_PX = 9.0  # the least rendered text height a reader can read on a phone [px]
+
+# every table and chart: where it sits, how wide its scroll box is, and for a chart the factor
+# its text is drawn at (rendered width over the image's pixel width)
+_LAYOUT_JS = """() => {
+  const box = el => { let p = el; while (p && p !== document.body) {
+      if (getComputedStyle(p).overflowX === 'auto') return p; p = p.parentElement; }
+    return null; };
+  const tables = Array.from(document.querySelectorAll('table')).map(t => {
+    const b = box(t); const r = (b || t).getBoundingClientRect();
+    return {left: r.left, right: r.right, scrolls: b !== null}; });
+  const images = Array.from(document.images).map(i => ({
+    rendered: i.getBoundingClientRect().width, natural: i.naturalWidth}));
+  return {page: document.documentElement.scrollWidth, view: window.innerWidth, tables, images};
+}"""
+
+
 def _chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def test_html_renders_in_headless_chromium(outputs, tmp_path):
+@pytest.mark.parametrize("width", [390, 1280], ids=["phone", "desktop"])
+def test_html_reads_well_on_a_phone_and_a_desktop(outputs, tmp_path, width):
     executable = _chromium()
     if executable is None:
         if IN_CI:
@@ -323,7 +343,7 @@ def test_html_renders_in_headless_chromium(outputs, tmp_path):
     from PIL import Image
     from playwright.sync_api import sync_playwright
 
-    shot = tmp_path / "brief.png"
+    shot = tmp_path / f"brief-{width}.png"
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=executable,
@@ -331,24 +351,41 @@ def test_html_renders_in_headless_chromium(outputs, tmp_path):
                   "--disable-sync", "--no-first-run"],
         )  # fmt: skip
         try:
-            page = browser.new_page(viewport={"width": 1000, "height": 1200})
+            page = browser.new_page(viewport={"width": width, "height": 900})
             requests = []
             page.on("request", lambda r: requests.append(r.url))
             page.goto(Path(outputs.html).as_uri())
             broken = page.evaluate(
                 "Array.from(document.images).filter(i => !i.complete || i.naturalWidth === 0).length"
             )
-            count = page.evaluate("document.images.length")
+            layout = page.evaluate(_LAYOUT_JS)
+            first_heading = page.evaluate("document.querySelector('h2').innerText")
             banner = page.inner_text(".argo-banner")
             page.screenshot(path=str(shot), full_page=True)
         finally:
             browser.close()
-    assert count == 4 and broken == 0
-    assert "Action required" in banner
+    assert len(layout["images"]) == 4 and broken == 0
+    assert "Action required" in banner and outputs.brief["summary"]["headline"][0] in banner
+    assert first_heading == "Executive summary"  # the banner comes first, then the summary
     assert all(url.startswith(("file:", "data:")) for url in requests), requests
+    # nothing is clipped: the page is no wider than the screen, every table fits or scrolls
+    assert layout["page"] <= layout["view"]
+    for table in layout["tables"]:
+        assert table["left"] >= 0 and table["right"] <= layout["view"] + 0.5, table
+    # chart text stays readable: the smallest chart text is drawn at least READABLE_PX high
+    for image in layout["images"]:
+        scale = image["rendered"] / image["natural"]
+        smallest_px = SMALLEST_CHART_FONT_PT / 72 * theme.PNG_DPI * scale
+        assert smallest_px >= READABLE_PX, (width, image)
     pixels = np.asarray(Image.open(shot).convert("L"))
     assert pixels.shape[0] > 3000  # the whole report, not a blank first screen
     assert (pixels < 200).mean() > 0.02  # ink on the page
+
+
+def test_the_report_names_no_database(outputs):
+    html = outputs.html.read_text()
+    assert "SQLite" not in html and "golden.sqlite" not in html and "Database" not in html
+    assert "SQLite" in outputs.notebook.read_text()  # the audit trail keeps the resolved run
 
 
 def test_secrets_never_reach_any_output(postgres_url, tmp_path, monkeypatch, capsys):
