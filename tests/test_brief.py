@@ -155,7 +155,7 @@ def test_empty_sections_are_present_with_zero_counts():
         assert s["quickWins"] == []
     empty = _brief("empty")
     assert empty["dataQuality"] == {"channelsAnalyzed": 0, "avgCompleteness": None, "channels": []}
-    assert empty["summary"]["status"] == "operating_normally"
+    assert empty["summary"]["status"] == "not_assessed"  # no data: not "normal" either
 
 
 def test_data_quality_lists_every_channel():

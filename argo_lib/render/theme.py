@@ -35,6 +35,7 @@ __all__ = [
     "LINE",
     "MUTED",
     "NORMAL",
+    "NOT_ASSESSED",
     "PALETTE",
     "PNG_DPI",
     "SCREEN_DPI",
@@ -60,6 +61,8 @@ ATTENTION = "#b54708"
 """Status colour "attention needed"."""
 NORMAL = "#027a48"
 """Status colour "operating normally"."""
+NOT_ASSESSED = "#667085"
+"""Status colour "not assessed": grey, neither good nor bad."""
 INK = "#1f2933"
 """Text."""
 MUTED = "#5f6b76"
@@ -69,18 +72,20 @@ LINE = "#d9dee3"
 BG_SOFT = "#f4f7f8"
 """Soft background: table headers, the e-mail's frame."""
 
-STATUSES = ("action_required", "attention_needed", "operating_normally")
+STATUSES = ("action_required", "attention_needed", "operating_normally", "not_assessed")
 """The brief's status values, most urgent first."""
 STATUS_LABELS = {
     "action_required": "Action required",
     "attention_needed": "Attention needed",
     "operating_normally": "Operating normally",
+    "not_assessed": "Not assessed",
 }
 """How each status is said to the reader."""
 STATUS_COLORS = {
     "action_required": ACTION,
     "attention_needed": ATTENTION,
     "operating_normally": NORMAL,
+    "not_assessed": NOT_ASSESSED,
 }
 """Colour of each status."""
 SEVERITY_LABELS = {"high": "High", "medium": "Medium", "low": "Low"}

@@ -366,4 +366,6 @@ def parameters_table(doc: Mapping[str, Any]) -> Html:
         f"<td class='text' style='{_CELL}'>{_e(v)}</td></tr>"
         for k, v in rows
     )
-    return Html(_scroll(f"<table class='argo-table' style='{_TABLE}'><tbody>{cells}</tbody></table>"))
+    return Html(
+        _scroll(f"<table class='argo-table' style='{_TABLE}'><tbody>{cells}</tbody></table>")
+    )

@@ -95,7 +95,7 @@ def test_site_load_chart_shows_the_week_against_the_band(demo_week, figures):
     labels = _legend_labels(fig)
     for label in ("This week", "Usual range (P5–P95)", "Spike", "Unusual consumption"):
         assert label in labels
-    assert "Kitchen Main Panel +12" in _texts(fig)
+    assert "Kitchen Main Panel 15.0 kW" in _texts(fig)  # the peak, as in the tables
 
 
 def test_site_load_chart_marks_the_after_hours_nights(demo_week, figures):

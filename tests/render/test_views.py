@@ -13,8 +13,8 @@ def test_views_render_the_brief_numbers(demo_doc):
     assert first["channelName"] in table and f"{first['impact']['excessKwh']:,.1f}" in table
     summary = views.executive_summary(demo_doc)
     assert f"{demo_doc['summary']['totalPotentialSavings']['weeklyKwh']:,.0f} kWh" in summary
-    assert (
-        views.quick_wins_table(demo_doc).count("argo-win") == len(demo_doc["sections"]["quickWins"])
+    assert views.quick_wins_table(demo_doc).count("argo-win") == len(
+        demo_doc["sections"]["quickWins"]
     )
 
 

@@ -215,7 +215,8 @@ def _mark_spikes(
     order = np.argsort(-spikes["peak_kw"].to_numpy(dtype=float))[:annotate]
     for i in order:  # a few labels
         row = spikes.iloc[i]
-        label = f"{names.get(int(row['channel_id']), row['channel_id'])} +{row['height_kw']:.1f} kW"
+        # the spike's peak, the same number as in the tables and the summary
+        label = f"{names.get(int(row['channel_id']), row['channel_id'])} {row['peak_kw']:.1f} kW"
         right = px[i] > 0.75 * float(x[-1])  # label to the left near the right edge
         ax.annotate(
             label,
