@@ -22,13 +22,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from argo_lib.analytics import consumption
 from argo_lib.analytics.grid import records
 
 __all__ = ["REPORT_VERSION", "BriefValidationError", "build_brief", "load_schema", "validate_brief"]
 
-REPORT_VERSION = "2.1"
+REPORT_VERSION = "2.2"
 """Version of the brief layout (2.x keeps every field name of the version 1 layout; 2.1 adds the
-baseline model and its ASHRAE Guideline 14 statistics to ``dataQuality.channels``)."""
+baseline model and its ASHRAE Guideline 14 statistics to ``dataQuality.channels``; 2.2 adds the
+``not_assessed`` status, ``summary.consumption`` (the week's energy, cost, carbon and change
+against the baseline), the data-quality index, the baseline weeks that hold data, each channel's
+baseline sufficiency, the channels each section could not assess, and how many weeks in a row a
+quick win has recurred)."""
 
 _SECRET_WORDS = ("password", "secret", "token", "api_key", "apikey")
 
@@ -206,6 +211,7 @@ def _after_hours(analysis: Any, *, top_n: int, weeks: float) -> dict[str, Any]:
     meters = significant.head(top_n)
     return {
         "summary": {
+            "channelsNotAssessed": _not_assessed(analysis),
             "totalMetersWithExcess": int(len(significant)),
             "totalExcessKwh": _kwh(total_kwh),
             "totalExcessCost": _money(total_cost),
@@ -430,12 +436,59 @@ def _load_shape(analysis: Any) -> list[dict[str, Any]]:
     ]
 
 
-def _data_quality(analysis: Any) -> dict[str, Any]:
+def _not_assessed(analysis: Any) -> list[str]:
+    """Names of the channels with readings but no sufficient baseline (not assessed)."""
+    table = analysis.channels
+    actual = pd.to_numeric(table["actual"], errors="coerce").fillna(0).to_numpy()
+    lacking = (table["baseline_status"].astype(str).to_numpy() != "ok") & (actual > 0)
+    return [str(n) for n in table.loc[lacking, "channel_name"]]
+
+
+def _sufficiency(r: Any, thresholds: Any) -> str | None:
+    """Why a channel's baseline is not sufficient, in words (None when it is)."""
+    if r.baseline_status == "ok":
+        return None
+    coverage = float(r.coverage) if r.coverage is not None and np.isfinite(r.coverage) else 0.0
+    slots = getattr(r, "slot_coverage", None)
+    slots = float(slots) if slots is not None and np.isfinite(slots) else 0.0
+    if coverage < thresholds.min_coverage:
+        return (
+            f"{coverage:.0%} of the baseline's intervals have readings; "
+            f"{thresholds.min_coverage:.0%} are needed"
+        )
+    return (
+        f"{slots:.0%} of the week's hours have readings in at least "
+        f"{thresholds.min_slot_weeks} baseline weeks; {thresholds.min_slot_coverage:.0%} are needed"
+    )
+
+
+def _consumption(analysis: Any, per: pd.DataFrame) -> dict[str, Any]:
+    site = consumption.site_consumption(analysis, per)
+    return {
+        "source": site.source,
+        "weekKwh": _kwh(site.energy_kwh) or 0.0,
+        "weekCost": _money(site.cost),
+        "carbonKg": _num(site.carbon_kg, 0),
+        "meanKw": _kw(site.mean_kw),
+        "baselineMeanKw": _kw(site.baseline_mean_kw),
+        "changePercent": _num(site.change_pct, 1),
+        "note": (
+            "Change of mean power against the baseline weeks, over the intervals with readings; "
+            "not weather-normalised."
+        ),
+    }
+
+
+def _data_quality(analysis: Any, per: pd.DataFrame) -> dict[str, Any]:
     channels = analysis.channels
     completeness = channels["completeness_pct"].to_numpy(dtype=float)
+    thresholds = analysis.thresholds.baseline
+    by_id = per.set_index("channel_id")
+    site = consumption.site_consumption(analysis, per)
     return {
         "channelsAnalyzed": int(len(channels)),
         "avgCompleteness": _num(completeness.mean(), 1) if completeness.size else None,
+        "qualityIndex": _num(site.quality_index_pct, 1),
         "channels": [
             {
                 "channelId": int(r.channel_id),
@@ -456,6 +509,11 @@ def _data_quality(analysis: Any) -> dict[str, Any]:
                 "nmbePercent": _num(getattr(r, "nmbe_pct", None), 1),
                 "heatingBalanceC": _num(getattr(r, "heating_balance_c", None), 1),
                 "coolingBalanceC": _num(getattr(r, "cooling_balance_c", None), 1),
+                "baselineSlotCoverage": _num(getattr(r, "slot_coverage", None), 3),
+                "baselineSufficiency": _sufficiency(r, thresholds),
+                "qualityIndex": _num(by_id.loc[r.channel_id, "quality_index_pct"], 1),
+                "weekKwh": _kwh(by_id.loc[r.channel_id, "energy_kwh"]),
+                "changePercent": _num(by_id.loc[r.channel_id, "change_pct"], 1),
             }
             for r in records(channels)
         ],
@@ -505,6 +563,8 @@ def build_brief(
         resolution = _resolution_text(int(getattr(site, "default_resolution_s", 3600)))
     s = analysis.summary
     currency = site.tariff.currency
+    per = consumption.channel_consumption(analysis)
+    held = consumption.baseline_weeks(analysis)
     baseline_weeks = (analysis.baseline.end - analysis.baseline.start) / pd.Timedelta(days=7)
     doc: dict[str, Any] = {
         "reportVersion": REPORT_VERSION,
@@ -530,6 +590,11 @@ def build_brief(
                 "start": _time(analysis.baseline.start, tz),
                 "end": _time(analysis.baseline.end, tz),
                 "weeksCount": _num(baseline_weeks, 2),
+                "weeksWithData": [
+                    {"label": str(w.label), "coverage": _num(w.coverage, 3)}
+                    for w in records(held)
+                    if w.coverage > 0
+                ],
             },
             "dataResolution": resolution,
             "parameters": _clean_parameters(parameters),
@@ -558,6 +623,7 @@ def build_brief(
             },
             "currency": currency,
             "averageCompleteness": _num(s.avg_completeness_pct, 1),
+            "consumption": _consumption(analysis, per),
         },
         "sections": {
             "sensorHealth": _sensor_health(analysis, tz),
@@ -572,7 +638,7 @@ def build_brief(
             "loadShape": _load_shape(analysis),
         },
         "charts": {},
-        "dataQuality": _data_quality(analysis),
+        "dataQuality": _data_quality(analysis, per),
     }
     sections = doc["sections"]
     doc["charts"] = {

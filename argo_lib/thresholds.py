@@ -142,6 +142,12 @@ class BaselineThresholds:
     min_coverage : float
         Fewest present intervals, as a fraction of the expected baseline intervals, below which
         a channel has an "insufficient baseline" [-].
+    min_slot_weeks : int
+        Baseline weeks an hour of the week needs readings in to count as covered [weeks].
+    min_slot_coverage : float
+        Fewest covered hours of the week, as a fraction of the 168, below which a channel has an
+        "insufficient baseline": a baseline that misses the same hours every week cannot say
+        what is normal at those hours (CalTRACK's data sufficiency in the same spirit) [-].
     model : str
         ``"towt"``: the time-of-week-and-temperature model gives the expected values where the
         outdoor temperature is known and the model is calibrated, the profile elsewhere;
@@ -157,6 +163,8 @@ class BaselineThresholds:
 
     min_samples: int = 12
     min_coverage: float = 0.5
+    min_slot_weeks: int = 2  # two of four weeks: one odd week cannot define normal
+    min_slot_coverage: float = 0.9  # 151 of 168 hours; a few gaps pool to coarser slots
     model: str = "towt"
     max_cv_rmse_pct: float = 30.0
     max_abs_nmbe_pct: float = 10.0

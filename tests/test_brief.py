@@ -154,7 +154,12 @@ def test_empty_sections_are_present_with_zero_counts():
         assert s["spikes"]["topSpikes"] == [] and s["spikes"]["summary"]["totalEvents"] == 0
         assert s["quickWins"] == []
     empty = _brief("empty")
-    assert empty["dataQuality"] == {"channelsAnalyzed": 0, "avgCompleteness": None, "channels": []}
+    assert empty["dataQuality"] == {
+        "channelsAnalyzed": 0,
+        "avgCompleteness": None,
+        "qualityIndex": None,
+        "channels": [],
+    }
     assert empty["summary"]["status"] == "not_assessed"  # no data: not "normal" either
 
 

@@ -117,7 +117,8 @@ class Profile:
     coverage : numpy.ndarray
         Present / expected baseline intervals per channel [-].
     sufficient : numpy.ndarray
-        True where coverage reaches ``min_coverage``.
+        True where the baseline is sufficient: its coverage reaches ``min_coverage`` and its
+        ``slot_coverage`` reaches ``min_slot_coverage``.
     mean_kw : numpy.ndarray
         Mean baseline load per channel [kW].
     noise_kw : numpy.ndarray
@@ -128,6 +129,9 @@ class Profile:
         Fewest values a slot needs at a level [-].
     own : SlotStats or None
         The statistics of the baseline intervals themselves (for noise and spread measures).
+    slot_coverage : numpy.ndarray or None
+        Share of the week's hours (hour-of-week slots) with readings in at least
+        ``min_slot_weeks`` baseline weeks, per channel [-].
     """
 
     channel_ids: np.ndarray
@@ -139,6 +143,7 @@ class Profile:
     counts: dict[str, np.ndarray]
     min_samples: int
     own: SlotStats | None = None
+    slot_coverage: np.ndarray | None = None
     values: np.ndarray | None = dataclasses.field(default=None, repr=False)
     keys: tuple[tuple[np.ndarray, int], ...] = dataclasses.field(default=(), repr=False)
     cache: dict[str, dict[str, np.ndarray]] = dataclasses.field(default_factory=dict, repr=False)
@@ -196,8 +201,11 @@ def fit_profile(baseline: Grid, *, thresholds: BaselineThresholds | None = None)
     Returns
     -------
     Profile
-        Statistics at every pooling level; channels below ``min_coverage`` are marked
-        insufficient (their statistics are still computed but not used).
+        Statistics at every pooling level. A channel's baseline is insufficient (its statistics
+        are still computed but not used) when fewer than ``min_coverage`` of its intervals have
+        readings, or fewer than ``min_slot_coverage`` of the week's hours have readings in at
+        least ``min_slot_weeks`` baseline weeks (the data-sufficiency rules, after CalTRACK:
+        enough data overall and at every time of the week).
     """
     thresholds = BaselineThresholds() if thresholds is None else thresholds
     load = baseline.load_kw
@@ -217,11 +225,14 @@ def fit_profile(baseline: Grid, *, thresholds: BaselineThresholds | None = None)
     with np.errstate(invalid="ignore", divide="ignore"):
         count = present.sum(axis=0)
         mean = np.where(count > 0, np.nansum(load, axis=0) / np.maximum(count, 1), np.nan)
+    slot_coverage = _slot_coverage(baseline, counts[LEVELS[0]], thresholds.min_slot_weeks)
     profile = Profile(
         channel_ids=baseline.channel_ids,
         resolution_s=baseline.resolution_s,
         coverage=coverage,
-        sufficient=coverage >= thresholds.min_coverage,
+        sufficient=(coverage >= thresholds.min_coverage)
+        & (slot_coverage >= thresholds.min_slot_coverage),
+        slot_coverage=slot_coverage,
         mean_kw=mean,
         noise_kw=np.zeros(load.shape[1]),
         counts=counts,
@@ -283,6 +294,17 @@ def expected_stats(profile: Profile, grid: Grid) -> SlotStats:
     return SlotStats(level=chosen, n=n, **picked)
 
 
+def _slot_coverage(baseline: Grid, slot_counts: np.ndarray, min_weeks: int) -> np.ndarray:
+    """Share of the hour-of-week slots of a baseline with readings in ``min_weeks`` weeks."""
+    slots = np.unique(baseline.slot)
+    if slots.size == 0:
+        return np.zeros(slot_counts.shape[1])
+    per_slot = np.bincount(baseline.slot, minlength=slot_counts.shape[0])[slots]
+    weeks = per_slot / max(baseline.per_hour, 1)  # baseline weeks holding each slot
+    needed = np.minimum(min_weeks, weeks) * baseline.per_hour
+    return (slot_counts[slots] >= needed[:, None]).mean(axis=0)
+
+
 def baseline_table(profiles: list[Profile]) -> pd.DataFrame:
     """Summarise the baseline of every channel.
 
@@ -295,7 +317,7 @@ def baseline_table(profiles: list[Profile]) -> pd.DataFrame:
     -------
     pandas.DataFrame
         ``channel_id``, ``baseline_status`` (``"ok"`` or ``"insufficient"``), ``coverage``
-        [-], ``mean_kw`` [kW], ``noise_kw`` [kW].
+        and ``slot_coverage`` (:class:`Profile`) [-], ``mean_kw`` [kW], ``noise_kw`` [kW].
     """
     frames = [
         pd.DataFrame(
@@ -303,6 +325,9 @@ def baseline_table(profiles: list[Profile]) -> pd.DataFrame:
                 "channel_id": p.channel_ids,
                 "baseline_status": np.where(p.sufficient, "ok", "insufficient"),
                 "coverage": p.coverage,
+                "slot_coverage": (
+                    p.slot_coverage if p.slot_coverage is not None else np.ones(p.coverage.size)
+                ),
                 "mean_kw": p.mean_kw,
                 "noise_kw": p.noise_kw,
             }
@@ -315,6 +340,7 @@ def baseline_table(profiles: list[Profile]) -> pd.DataFrame:
                 "channel_id": pd.Series(dtype=np.int64),
                 "baseline_status": pd.Series(dtype=str),
                 "coverage": pd.Series(dtype=float),
+                "slot_coverage": pd.Series(dtype=float),
                 "mean_kw": pd.Series(dtype=float),
                 "noise_kw": pd.Series(dtype=float),
             }

@@ -478,7 +478,7 @@ def analyse_site_week(
         else:
             columns[column] = _aligned(ids, q_ids, values.to_numpy(), 0)
     b_ids = base_table["channel_id"].to_numpy(dtype=np.int64)
-    for column in ("baseline_status", "coverage", "mean_kw", "noise_kw"):
+    for column in ("baseline_status", "coverage", "slot_coverage", "mean_kw", "noise_kw"):
         fill = "insufficient" if column == "baseline_status" else np.nan
         columns[column] = _aligned(ids, b_ids, base_table[column].to_numpy(), fill)
     model_frame = towt.model_table(list(models.values()), profile_fit)

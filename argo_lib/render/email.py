@@ -16,7 +16,7 @@ from typing import Any
 
 from argo_lib.render import format as fmt
 from argo_lib.render import theme
-from argo_lib.render.views import headline_kpis, win_impact
+from argo_lib.render.views import consumption_text, headline_kpis, win_impact
 
 __all__ = ["TEMPLATES_DIR", "email_subject", "render_email_bodies"]
 
@@ -102,6 +102,7 @@ def render_email_bodies(
         "money": lambda value, digits: fmt.money(value, currency, digits=digits),
         "plural": fmt.plural,
         "kpis": headline_kpis(brief),
+        "consumption": consumption_text(brief),
     }
     context["impact_text"] = lambda win: win_impact(brief, win)
     context["severity_label"] = lambda value: theme.SEVERITY_LABELS.get(str(value), str(value))

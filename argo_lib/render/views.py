@@ -34,6 +34,7 @@ __all__ = [
     "spikes_table",
     "status_banner",
     "win_impact",
+    "consumption_text",
 ]
 
 
@@ -149,6 +150,26 @@ def headline_kpis(doc: Mapping[str, Any]) -> list[tuple[str, str]]:
     ]
 
 
+def consumption_text(doc: Mapping[str, Any]) -> str:
+    """The week in one sentence: energy, cost, carbon and change against the baseline weeks."""
+    c = doc["summary"].get("consumption")
+    if not c:
+        return ""
+    parts = [f"{fmt.number(c['weekKwh'], 0)} kWh"]
+    if c.get("weekCost") is not None:
+        parts.append(_money(doc, c["weekCost"]))
+    if c.get("carbonKg") is not None:
+        parts.append(f"{fmt.number(c['carbonKg'], 0)} kg CO2e")
+    text = f"This week the site used {', '.join(parts)} ({c['source']})"
+    if c.get("changePercent") is not None:
+        change = c["changePercent"]
+        text += (
+            f"; mean power {'+' if change >= 0 else '−'}{fmt.number(abs(change), 1)} % "
+            "against the baseline weeks (not weather-normalised)"
+        )
+    return text + "."
+
+
 def _cards(kpis: Sequence[tuple[str, str]]) -> str:
     card = (
         f"flex:1 1 140px;border:1px solid {theme.LINE};border-radius:6px;padding:10px 12px;"
@@ -187,6 +208,7 @@ def executive_summary(doc: Mapping[str, Any]) -> Html:
         assumptions = [assumptions]
     parts = [
         _cards(headline_kpis(doc)),
+        f"<p style='margin:6px 0'>{_e(consumption_text(doc))}</p>",
         f"<h3>This week</h3><ul>{headline}</ul>",
         f"<h3>Top risks</h3><ul>{risks}</ul>" if risks else "<h3>Top risks</h3><p>None.</p>",
         f"<h3>Top opportunities</h3><ul>{opportunities}</ul>" if opportunities else "",
@@ -251,10 +273,22 @@ def after_hours_table(doc: Mapping[str, Any]) -> Html:
         ("Mean after-hours (kW)", lambda m: fmt.number(m["thisWeek"]["avgPowerKw"], 2), "r"),
         ("Share of excess (%)", lambda m: fmt.number(m["impact"]["percentOfTotal"], 1), "r"),
     ]
-    return _table(
-        doc["sections"]["afterHoursWaste"]["topMeters"],
+    section = doc["sections"]["afterHoursWaste"]
+    table = _table(
+        section["topMeters"],
         columns,
         empty="No meter used significantly more than its base load after hours.",
+    )
+    return Html(table + _not_assessed_note(section["summary"].get("channelsNotAssessed") or []))
+
+
+def _not_assessed_note(names: Sequence[str]) -> str:
+    """Channels a section could not assess, named (nothing when every channel was assessed)."""
+    if not names:
+        return ""
+    return _note(
+        f"Not assessed ({fmt.plural(len(names), 'channel')} without enough baseline data to know "
+        f"what is normal): {', '.join(names)}."
     )
 
 
@@ -320,8 +354,9 @@ def health_table(doc: Mapping[str, Any]) -> Html:
 def data_quality_table(doc: Mapping[str, Any]) -> Html:
     """Per channel: resolution, intervals, completeness, baseline status and model fit.
 
-    The fit statistics are ASHRAE Guideline 14's at hourly resolution: a model with CV(RMSE)
-    ≤ 30 % and NMBE within ±10 % is calibrated and gives the expected values.
+    The quality index is the share of the week's intervals with a reading that passes every
+    check. The fit statistics are ASHRAE Guideline 14's at hourly resolution: a model with
+    CV(RMSE) ≤ 30 % and NMBE within ±10 % is calibrated and gives the expected values.
     """
     columns: list[Column] = [
         ("Channel", lambda c: f"{_e(c['channelName'])} ({c['channelId']})", "l"),
@@ -329,12 +364,20 @@ def data_quality_table(doc: Mapping[str, Any]) -> Html:
         ("Expected", lambda c: str(c["expected"]), "r"),
         ("Received", lambda c: str(c["actual"]), "r"),
         ("Completeness (%)", lambda c: fmt.number(c["completeness"], 1), "r"),
-        ("Baseline", lambda c: _e(c.get("baselineStatus", "")), "l"),
+        ("Quality index (%)", lambda c: fmt.number(c.get("qualityIndex"), 1), "r"),
+        ("Baseline", lambda c: _e(_baseline_text(c)), "l"),
         ("Model", lambda c: _e(_model_text(c)), "l"),
         ("CV(RMSE) (%)", lambda c: fmt.number(c.get("cvRmsePercent"), 1), "r"),
         ("NMBE (%)", lambda c: fmt.number(c.get("nmbePercent"), 1), "r"),
     ]
     return _table(doc["dataQuality"]["channels"], columns, empty="No channels to analyse.")
+
+
+def _baseline_text(channel: Mapping[str, Any]) -> str:
+    reason = channel.get("baselineSufficiency")
+    if channel.get("baselineStatus") == "ok" or not reason:
+        return "sufficient" if channel.get("baselineStatus") == "ok" else "not sufficient"
+    return f"not sufficient: {reason}"
 
 
 def _model_text(channel: Mapping[str, Any]) -> str:
@@ -345,13 +388,30 @@ def _model_text(channel: Mapping[str, Any]) -> str:
     return f"{text} ({status})" if status and model == "towt" else text
 
 
+def _baseline_weeks_text(baseline: Mapping[str, Any]) -> str:
+    span = fmt.week_range(baseline["start"], baseline["end"])
+    held = baseline.get("weeksWithData")
+    if held is None:
+        return span
+    if not held:
+        return f"{span}: no week with readings"
+    labels = ", ".join(
+        w["label"] + ("" if (w.get("coverage") or 0) >= 0.995 else f" ({w['coverage']:.0%})")
+        for w in held
+    )
+    return f"{span}: weeks with readings {labels}"
+
+
 def parameters_table(doc: Mapping[str, Any]) -> Html:
     """The run's parameters, period, baseline and data resolution, for the report's footer."""
     meta = doc["metadata"]
     rows = [
         ("Site", f"{meta['site']['siteName']} ({meta['site']['siteId']})"),
-        ("Report week", f"{meta['period']['start']} to {meta['period']['end']} (end exclusive)"),
-        ("Baseline", f"{meta['baseline']['start']} to {meta['baseline']['end']}"),
+        (
+            "Report week",
+            f"{meta['period'].get('label', '')}: {_week_text(doc)} ({meta['period']['timezone']})",
+        ),
+        ("Baseline", _baseline_weeks_text(meta["baseline"])),
         ("Data resolution", meta.get("dataResolution", "")),
         # Local folders are of no use to the reader (and differ between machines).
         *(
