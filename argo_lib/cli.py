@@ -269,7 +269,9 @@ def _add_csv_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", help="the CSV file")
     parser.add_argument("--site", required=True, help="site id (23271) or site file name")
     parser.add_argument(
-        "--tz", help="time zone of timestamps without offset, e.g. America/New_York"
+        "--tz",
+        help="time zone of timestamps without offset, e.g. America/New_York (default: the "
+        "site's time zone)",
     )
 
 
@@ -443,7 +445,9 @@ def _add_ingest_commands(commands: argparse._SubParsersAction[argparse.ArgumentP
             "power_kw, energy_kwh and other columns named as in the glossary. Wide table: "
             "timestamp plus one column per channel with the unit in the header, e.g. "
             "'162285 Kitchen [kW]' or 'RTU-1 (kWh)' (kW, W, kWh, Wh). Timestamps keep their UTC "
-            "offsets; give --tz for timestamps without one. Errors name the line and column."
+            "offsets; those without one are in the site's time zone unless --tz says otherwise. Cells "
+            "that are empty or read nan, NA, #N/A or NULL are missing readings. Errors name the "
+            "line and column."
         ),
     )
     _add_csv_options(import_csv)

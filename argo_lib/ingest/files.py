@@ -187,13 +187,22 @@ _BAD_TIME = (
 )
 
 
+MISSING_TOKENS = frozenset(
+    {"", "nan", "-nan", "na", "n/a", "#n/a", "#na", "null", "none", "<na>", "-", "--"}
+)
+"""Cell texts that mean "no reading" (compared case-insensitively): empty cells and the usual
+spellings of a missing value written by pandas, spreadsheets and databases (``nan``, ``NA``,
+``#N/A``, ``NULL``, ...). They are missing data, not rejected values."""
+
+
 def _numbers(
     raw: pd.Series, lines: np.ndarray, *, path: Path, column: str, header: str
 ) -> tuple[pd.Series, pd.DataFrame]:
-    """Numeric values; non-numbers become NaN and a rejected row (empty cells are just NaN)."""
+    """Numeric values; non-numbers become NaN and a rejected row (missing cells are just NaN)."""
     text = raw.fillna("").astype("str").str.strip()
-    number = pd.to_numeric(text.where(text.ne("")), errors="coerce").astype("float64")
-    bad = text.ne("") & ~np.isfinite(number)
+    missing = text.str.lower().isin(MISSING_TOKENS)
+    number = pd.to_numeric(text.where(~missing), errors="coerce").astype("float64")
+    bad = ~missing & ~np.isfinite(number)
     rejected = pd.DataFrame(
         {
             "row": np.flatnonzero(bad.to_numpy()),
@@ -510,7 +519,8 @@ def import_csv(
     site : SiteSettings or str
         The site the channels belong to; channels new to the database are created under it.
     tz : str, optional
-        Zone of timestamps without an offset.
+        Zone of timestamps without an offset; default the site's time zone (a meter export
+        written in local time is the common case). Timestamps with an offset keep theirs.
     resolution_s : int, optional
         Interval length [s]; default inferred from the timestamps. Must match the stored
         resolution of channels that have readings.
@@ -549,6 +559,7 @@ def import_csv(
         ],
         ignore_index=True,
     )
+    tz = site.timezone if tz is None else tz
     parsed = read_csv_readings(
         path, tz=tz, known_channels=names, label=label, resolution_s=resolution_s
     )
@@ -672,7 +683,7 @@ def read_weather_csv(path: str | Path, *, tz: str | ZoneInfo | None = None) -> p
 
     Columns: ``timestamp`` (ISO 8601 with offset, epoch seconds, or local time with ``tz``) and
     ``temperature_c`` [°C] or ``temperature_f`` [°F]; other columns are ignored. Empty cells
-    are missing values.
+    and the spellings of :data:`MISSING_TOKENS` (``nan``, ``NA``, ...) are missing values.
 
     Parameters
     ----------
@@ -719,10 +730,11 @@ def read_weather_csv(path: str | Path, *, tz: str | ZoneInfo | None = None) -> p
         raw[lower["timestamp"]], lines, tz=zone, path=path, column=lower["timestamp"]
     )
     text = raw[lower[unit]].fillna("").astype("str").str.strip()
-    values = pd.to_numeric(text.where(text.ne("")), errors="coerce").astype("float64")
+    missing = text.str.lower().isin(MISSING_TOKENS)
+    values = pd.to_numeric(text.where(~missing), errors="coerce").astype("float64")
     scale, offset = _TEMPERATURE_COLUMNS[unit]
     celsius = (values + offset) * scale
-    bad = (text.ne("") & ~np.isfinite(values)) | (celsius.abs() > 60)
+    bad = (~missing & ~np.isfinite(values)) | (celsius.abs() > 60)
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
         raise _cell_error(
@@ -756,7 +768,7 @@ def import_weather_csv(
     site : SiteSettings or str
         The site (or its id / file stem).
     tz : str or zoneinfo.ZoneInfo, optional
-        Zone of timestamps written without an offset.
+        Zone of timestamps written without an offset; default the site's time zone.
 
     Returns
     -------
@@ -770,6 +782,7 @@ def import_weather_csv(
     """
     settings = resolve_site(site)
     path = Path(path)
+    tz = settings.timezone if tz is None else tz
     frame = read_weather_csv(path, tz=tz)
     stamps = frame["timestamp"].dropna().drop_duplicates().sort_values()
     step = pd.Timedelta(stamps.diff().median()) if len(stamps) > 1 else pd.NaT

@@ -68,7 +68,7 @@ class IngestRun:
     csv_path : pathlib.Path or None
         The CSV file, for ``source="csv"``.
     tz : str or None
-        Zone of naive CSV timestamps.
+        Zone of naive CSV timestamps (None: the site's time zone).
     profile : SyncProfile
         Request pacing.
     overlap_h : float
@@ -134,7 +134,7 @@ class IngestRun:
         csv_path : str
             CSV file for ``source="csv"``.
         tz : str
-            Zone of naive CSV timestamps; empty means the file must carry offsets.
+            Zone of naive CSV timestamps; empty means the site's time zone.
         profile : str
             ``"polite"`` or ``"fast"``; empty means fast for the fake server, polite otherwise.
         overlap_h : float

@@ -35,7 +35,7 @@ def test_long_table_round_trip(engine):
         pd.date_range("2025-12-01 05:00", periods=3, freq="h", tz="UTC")
     )  # the 03:00 row has negative energy: kept out
     np.testing.assert_allclose(kitchen["energy_kwh"], [1.2, 1.4, 1.3], atol=ENERGY_ATOL_KWH)
-    assert np.isnan(kitchen["power_kw"].iloc[2])  # "n/a" is stored as NULL
+    assert np.isnan(kitchen["power_kw"].iloc[2])  # "err" is stored as NULL, and rejected
     assert np.isnan(kitchen["voltage_v"].iloc[1])  # an empty cell is NULL, never 0
     rtu = stored[stored["channel_id"] == 162320]
     np.testing.assert_allclose(rtu["power_kw"], [2.5, 2.0, 0.0, 2.4], atol=POWER_ATOL_KW)
@@ -77,6 +77,34 @@ def test_wide_table_with_units_in_headers_and_a_time_zone(engine):
     assert result.channels["resolution_s"].tolist() == [900, 900]
     names = db.read_channels(engine, site_id="23271").set_index("channel_id")["name"]
     assert names[[162285, 162320]].tolist() == ["Kitchen Main", "RTU-1"]  # file, then site file
+
+
+def test_timestamps_without_offset_default_to_the_site_time_zone(engine):
+    ingest.import_csv(engine, DATA / "wide.csv", site="23271", now=NOW)  # the site: New York
+    stored = db.read_readings(engine, site_id="23271")
+    assert stored["timestamp"].min() == pd.Timestamp("2025-12-01 05:00", tz="UTC")
+    run = db.read_runs(engine, site_id="23271").iloc[0]
+    assert run["status"] == "ok"
+
+
+@pytest.mark.parametrize("token", ["nan", "NaN", "NA", "N/A", "#N/A", "null", "None", "-"])
+def test_missing_value_spellings_are_missing_not_rejected(tmp_path, token):
+    path = write(
+        tmp_path,
+        "timestamp,channel_id,power_kw,energy_kwh\n"
+        f"2025-12-01T00:00Z,1,1.5,{token}\n"
+        f"2025-12-01T01:00Z,1,{token},2.5\n",
+    )
+    parsed = ingest.read_csv_readings(path, resolution_s=3600)
+    assert parsed.rejected.empty
+    np.testing.assert_array_equal(parsed.readings["power_kw"], [1.5, np.nan])
+    np.testing.assert_array_equal(parsed.readings["energy_kwh"], [np.nan, 2.5])
+
+
+def test_a_nan_temperature_is_missing(tmp_path):
+    path = write(tmp_path, "timestamp,temperature_c\n2026-11-01T00:00Z,nan\n2026-11-01T01:00Z,4\n")
+    frame = ingest.read_weather_csv(path)
+    np.testing.assert_array_equal(frame["temperature_c"], [np.nan, 4.0])
 
 
 def test_offsets_in_the_file_win_and_epoch_seconds_are_utc(tmp_path):
