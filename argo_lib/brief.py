@@ -15,7 +15,7 @@ import datetime as dt
 import functools
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from typing import Any
 
@@ -25,7 +25,15 @@ import pandas as pd
 from argo_lib.analytics import consumption
 from argo_lib.analytics.grid import records
 
-__all__ = ["REPORT_VERSION", "BriefValidationError", "build_brief", "load_schema", "validate_brief"]
+__all__ = [
+    "REPORT_VERSION",
+    "BriefValidationError",
+    "build_brief",
+    "finding_keys",
+    "load_schema",
+    "mark_recurrence",
+    "validate_brief",
+]
 
 REPORT_VERSION = "2.2"
 """Version of the brief layout (2.x keeps every field name of the version 1 layout; 2.1 adds the
@@ -33,7 +41,8 @@ baseline model and its ASHRAE Guideline 14 statistics to ``dataQuality.channels`
 ``not_assessed`` status, ``summary.consumption`` (the week's energy, cost, carbon and change
 against the baseline), the data-quality index, the baseline weeks that hold data, each channel's
 baseline sufficiency, the channels each section could not assess, and how many weeks in a row a
-quick win has recurred)."""
+quick win or a data issue has recurred, ``recurringWeeks`` and ``sinceWeek``, with the briefs
+read in ``metadata.history``)."""
 
 _SECRET_WORDS = ("password", "secret", "token", "api_key", "apikey")
 
@@ -656,4 +665,88 @@ def build_brief(
     quality = analysis.channels.set_index("channel_id")
     for entry in doc["dataQuality"]["channels"]:
         entry["lastReading"] = _time(quality.loc[entry["channelId"], "last_reading"], tz)
+    return mark_recurrence(doc, (), lookback_weeks=0)  # every finding new, until history says
+
+
+def _finding_key(kind: str, item: Mapping[str, Any]) -> tuple[str, str, int | None]:
+    """What makes two weeks' findings "the same": their section, type and (first) channel."""
+    if kind == "quickWins":
+        ids = [e.get("channelId") for e in item.get("evidence") or () if e.get("channelId")]
+        channel = int(ids[0]) if ids else None
+    else:
+        channel = None if item.get("channelId") is None else int(item["channelId"])
+    return kind, str(item.get("type")), channel
+
+
+def finding_keys(doc: Mapping[str, Any]) -> set[tuple[str, str, int | None]]:
+    """The findings of a brief that recurrence tracks: quick wins and data-health issues.
+
+    A finding is identified by its section, its type and its channel (a quick win's first
+    evidence channel), not by its numbers, so the same after-hours operation on the same meter
+    is one finding however many kWh it wasted each week.
+
+    Parameters
+    ----------
+    doc : Mapping
+        A brief (any 2.x version).
+
+    Returns
+    -------
+    set of tuple
+        ``(section, type, channel id or None)``.
+    """
+    sections = doc.get("sections") or {}
+    keys = {_finding_key("quickWins", w) for w in sections.get("quickWins") or ()}
+    issues = (sections.get("sensorHealth") or {}).get("issues") or ()
+    keys |= {_finding_key("sensorHealth", i) for i in issues}
+    return keys
+
+
+def mark_recurrence(
+    doc: dict[str, Any], history: Sequence[Mapping[str, Any] | None], *, lookback_weeks: int
+) -> dict[str, Any]:
+    """Mark how many weeks in a row each quick win and data issue of a brief has been reported.
+
+    Parameters
+    ----------
+    doc : dict
+        This week's brief, changed in place: every quick win and every sensor-health issue gets
+        ``recurringWeeks`` (1 = new this week; 3 = also in the two briefs before) and
+        ``sinceWeek`` (the ISO week of the first brief of that run), and
+        ``metadata.history`` lists the weeks whose published briefs were read.
+    history : sequence of Mapping or None
+        The published briefs of the weeks before, newest first (the week before is
+        ``history[0]``); None where no brief was published, which ends every run: a finding
+        counts only weeks in a row that were each reported.
+    lookback_weeks : int
+        Weeks back that were looked for [weeks] (recorded in the metadata).
+
+    Returns
+    -------
+    dict
+        ``doc``.
+    """
+    label = str(doc["metadata"]["period"]["label"])
+    runs: dict[tuple[str, str, int | None], tuple[int, str]] = {}
+    earlier = [None if h is None else (finding_keys(h), h) for h in history]
+    for key in finding_keys(doc):
+        weeks, since = 1, label
+        for entry in earlier:
+            if entry is None or key not in entry[0]:
+                break
+            weeks, since = weeks + 1, str(entry[1]["metadata"]["period"]["label"])
+        runs[key] = (weeks, since)
+    sections = doc["sections"]
+    for kind, items in (
+        ("quickWins", sections["quickWins"]),
+        ("sensorHealth", sections["sensorHealth"]["issues"]),
+    ):
+        for item in items:
+            weeks, since = runs[_finding_key(kind, item)]
+            item["recurringWeeks"] = weeks
+            item["sinceWeek"] = since
+    doc["metadata"]["history"] = {
+        "lookbackWeeks": int(lookback_weeks),
+        "briefsRead": [str(h["metadata"]["period"]["label"]) for h in history if h is not None],
+    }
     return doc

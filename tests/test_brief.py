@@ -250,3 +250,46 @@ def test_schema_is_valid_draft_2020_12():
     schema = brief.load_schema()
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     jsonschema.Draft202012Validator.check_schema(schema)
+
+
+def _relabelled(doc: dict, label: str) -> dict:
+    earlier = copy.deepcopy(doc)
+    earlier["metadata"]["period"]["label"] = label
+    return earlier
+
+
+def test_a_finding_says_for_how_many_weeks_in_a_row_it_was_reported():
+    doc = copy.deepcopy(_brief("faulty"))
+    wins, issues = doc["sections"]["quickWins"], doc["sections"]["sensorHealth"]["issues"]
+    assert wins and issues
+    assert {w["recurringWeeks"] for w in wins + issues} == {1}  # no history: all new
+    first = wins[0]
+    w40 = _relabelled(doc, "2025-W40")
+    w39 = _relabelled(doc, "2025-W39")
+    del w39["sections"]["quickWins"][0]  # the first win was not reported in W39
+    w38 = _relabelled(doc, "2025-W38")
+    # W37 not published: a run never spans a week without a brief, even if W36 had it all
+    brief.mark_recurrence(
+        doc, [w40, w39, w38, None, _relabelled(doc, "2025-W36")], lookback_weeks=5
+    )
+    brief.validate_brief(doc)
+    assert (first["recurringWeeks"], first["sinceWeek"]) == (2, "2025-W40")
+    others = [w for w in wins if w is not first and w["type"] != first["type"]]
+    assert others and all((w["recurringWeeks"], w["sinceWeek"]) == (4, "2025-W38") for w in others)
+    assert {(i["recurringWeeks"], i["sinceWeek"]) for i in issues} == {(4, "2025-W38")}
+    assert doc["metadata"]["history"] == {
+        "lookbackWeeks": 5,
+        "briefsRead": ["2025-W40", "2025-W39", "2025-W38", "2025-W36"],
+    }
+
+
+def test_the_same_finding_is_its_type_on_its_meter_not_its_numbers():
+    doc = copy.deepcopy(_brief("faulty"))
+    before = _relabelled(doc, "2025-W40")
+    for win in before["sections"]["quickWins"]:
+        win["impact"]["weeklyKwh"] = 1.0  # other numbers, same findings
+    for issue in before["sections"]["sensorHealth"]["issues"]:
+        issue["channelId"] += 1  # the same types on other meters: other findings
+    brief.mark_recurrence(doc, [before], lookback_weeks=1)
+    assert {w["recurringWeeks"] for w in doc["sections"]["quickWins"]} == {2}
+    assert {i["recurringWeeks"] for i in doc["sections"]["sensorHealth"]["issues"]} == {1}

@@ -22,6 +22,7 @@ Every artefact of a run therefore comes from the same computation and agrees num
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import json
 import logging
@@ -55,10 +56,12 @@ __all__ = [
     "BriefOutputs",
     "BriefRequest",
     "WeeklyBrief",
+    "HISTORY_WEEKS",
     "compute_brief",
     "default_output_dir",
     "is_brief_file",
     "publish_brief",
+    "read_history",
     "recipients_for",
     "run_weekly_brief",
 ]
@@ -317,10 +320,82 @@ class WeeklyBrief:
     readings: int
 
 
+HISTORY_WEEKS = 12
+"""Weeks of published briefs :func:`read_history` looks back over for recurring findings."""
+
+
+def _published_brief(path: Path, site: SiteSettings, period: dates.Period) -> dict[str, Any] | None:
+    """The brief published at ``path`` for this site and week, or None (absent or unreadable)."""
+    if not path.is_file():
+        return None
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        meta = doc["metadata"]
+        same = (
+            str(meta["site"]["siteId"]) == str(site.site_id)
+            and str(meta["period"]["label"]) == period.label
+            and isinstance(doc.get("sections"), dict)
+        )
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        logger.warning("ignoring %s for recurring findings: %s", path, exc)
+        return None
+    if not same:
+        logger.warning("ignoring %s for recurring findings: it is not %s", path, period.label)
+        return None
+    return doc
+
+
+def read_history(
+    site: SiteSettings,
+    period: dates.Period,
+    *,
+    settings: Settings | None = None,
+    weeks: int = HISTORY_WEEKS,
+) -> list[dict[str, Any] | None]:
+    """The briefs published for the weeks before a report week, newest first.
+
+    They are read from the site's archive, ``outputs/<site>/<ISO week>/weekly_brief.json`` (the
+    folders ``argo brief`` publishes), so a finding can say for how many weeks in a row it has
+    been reported (:func:`argo_lib.brief.mark_recurrence`).
+
+    Parameters
+    ----------
+    site : SiteSettings
+        The site.
+    period : dates.Period
+        The report week.
+    settings : Settings, optional
+        For ``outputs_dir``; default :func:`argo_lib.config.get_settings`.
+    weeks : int
+        Weeks to look back [weeks].
+
+    Returns
+    -------
+    list of dict or None
+        ``weeks`` entries, the week before first; None for a week without a readable brief of
+        this site and week (a file that cannot be read is logged and skipped, never fatal).
+    """
+    settings = settings or get_settings()
+    monday = period.start.tz_convert(site.tz).date()
+    out = []
+    for k in range(1, int(weeks) + 1):
+        before = dates.week_period(monday - dt.timedelta(days=7 * k), tz=site.timezone)
+        folder = default_output_dir(site, before, settings=settings)
+        out.append(_published_brief(folder / "weekly_brief.json", site, before))
+    return out
+
+
 def compute_brief(
-    request: BriefRequest, *, engine: Any = None, generated_at: Any = None
+    request: BriefRequest,
+    *,
+    engine: Any = None,
+    generated_at: Any = None,
+    settings: Settings | None = None,
 ) -> WeeklyBrief:
     """Read, analyse, build the JSON and draw the charts of one site-week, each once.
+
+    Quick wins and data issues are marked with the weeks in a row they have been reported,
+    from the briefs published before (:func:`read_history`).
 
     Parameters
     ----------
@@ -330,6 +405,8 @@ def compute_brief(
         Default :func:`argo_lib.db.get_engine` (an SQLite file must exist).
     generated_at : datetime-like, optional
         Tz-aware generation time recorded in the brief (default now).
+    settings : Settings, optional
+        For the published briefs' folder; default :func:`argo_lib.config.get_settings`.
 
     Returns
     -------
@@ -359,6 +436,8 @@ def compute_brief(
         thresholds=site.thresholds,
     )
     doc = brief_json.build_brief(analysis, parameters=request.parameters, generated_at=generated_at)
+    history = read_history(site, request.period, settings=settings)
+    brief_json.mark_recurrence(doc, history, lookback_weeks=HISTORY_WEEKS)
     brief_json.validate_brief(doc)
     charts = BriefCharts(
         site_load=plots.plot_site_load(analysis),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import email
 import email.policy
 import json
@@ -243,6 +244,26 @@ def test_outputs_are_written_under_site_and_iso_week(outputs, golden_env):
     assert sorted(p.name for p in outputs.folder.iterdir()) == sorted(ARTEFACTS)
     assert [p.name for p in site_folder.iterdir()] == ["2026-W47"]  # no staging or failed run
     brief.validate_brief(outputs.brief)
+
+
+def test_findings_of_earlier_published_briefs_count_as_recurring(outputs, golden_env, tmp_path):
+    settings = dataclasses.replace(config.get_settings(), outputs_dir=tmp_path)
+    archive = tmp_path / "23271"
+    w46 = json.loads(json.dumps(outputs.brief))
+    w46["metadata"]["period"]["label"] = "2026-W46"
+    (archive / "2026-W46").mkdir(parents=True)
+    (archive / "2026-W46" / "weekly_brief.json").write_text(json.dumps(w46))
+    (archive / "2026-W45").mkdir()
+    (archive / "2026-W45" / "weekly_brief.json").write_text("{not json")  # skipped, not fatal
+    (archive / "2026-W44").mkdir()
+    (archive / "2026-W44" / "weekly_brief.json").write_text(json.dumps(w46))  # says W46: skipped
+    doc = compute_brief(_resolve(as_of=AS_OF), settings=settings).doc
+    wins = doc["sections"]["quickWins"]
+    issues = doc["sections"]["sensorHealth"]["issues"]
+    assert wins and issues
+    assert {(f["recurringWeeks"], f["sinceWeek"]) for f in wins + issues} == {(2, "2026-W46")}
+    assert doc["metadata"]["history"] == {"lookbackWeeks": 12, "briefsRead": ["2026-W46"]}
+    assert {(f["recurringWeeks"]) for f in outputs.brief["sections"]["quickWins"]} == {1}
 
 
 def test_brief_reports_the_injected_faults(outputs):
