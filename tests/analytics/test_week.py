@@ -59,9 +59,11 @@ def test_all_zero_channel():
     in_week = WEEK.contains(readings["timestamp"])
     readings.loc[zero & in_week, ["power_kw", "energy_kwh"]] = 0.0
     analysis = analyse_site_week(readings, site=SITE, period=WEEK)
-    issues = analysis.health.query("channel_id == 162121")
-    assert issues["type"].tolist() == ["zero_run"]
-    assert issues.iloc[0]["intervals"] == 168
+    issues = analysis.health.query("channel_id == 162121").set_index("type")
+    assert issues.index.tolist() == ["outage", "low_completeness"]
+    assert issues.loc["outage", "intervals"] == 168
+    assert issues.loc["low_completeness", "value"] == 0.0  # zeros are not measurements
+    assert issues.loc["low_completeness", "severity"] == "high"
     assert 162121 not in set(analysis.anomalies["channel_id"])  # no consumption findings
     assert 162121 not in set(analysis.spikes["channel_id"])
     assert analysis.after_hours.set_index("channel_id").loc[162121, "excess_kwh"] == 0.0
