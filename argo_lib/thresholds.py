@@ -22,6 +22,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from argo_lib.errors import UsageError
+
 __all__ = [
     "SEVERITIES",
     "AfterHoursThresholds",
@@ -72,10 +74,26 @@ class HealthThresholds:
         Relative tolerance of ``|E - P * dt|`` against ``max(|E|, |P * dt|)`` [-].
     mismatch_abs_tol_kwh : float
         Absolute tolerance of ``|E - P * dt|`` [kWh]; both tolerances must be exceeded.
-    zero_run_min_hours : float
-        Shortest run of zero readings reported when the baseline shows load [h].
-    zero_run_baseline_min_kw : float
-        The baseline median for those time slots must be at least this [kW].
+    outage_min_hours : float
+        Shortest run of zero readings reported (and screened out) as an outage [h].
+    outage_baseline_min_kw : float
+        An outage needs the baseline to show load then: its mean at those times of the day is
+        at least this [kW] (below it, zeros may be a tiny load rounded down).
+    outage_zero_share : float
+        Zeros are plausible (a load that really switches off), not an outage, where the
+        baseline reads zero at those times in at least this share of its other weeks (same hour
+        of the week) or other days of the same type (same hour of the day), on average over
+        the run [-].
+    outage_main_high_hours : float
+        An outage of a main meter lasting at least this is high severity [h].
+    catch_up_min_ratio : float
+        A catch-up reading (the first after a gap or zero run) is at least this many times the
+        readings either side of the gap [-] ...
+    catch_up_min_share : float
+        ... its excess over the reading after it is at least this share of the energy the gap
+        would have used at the lower of those two levels [-] ...
+    catch_up_min_excess_kw : float
+        ... and that excess, as mean power over the interval, is at least this [kW].
     missing_severity_high, missing_severity_low : str
         Severities of large and small gaps.
     completeness_severity_high, completeness_severity_low : str
@@ -86,8 +104,11 @@ class HealthThresholds:
         Severities of those checks.
     duplicate_severity, out_of_order_severity, irregular_severity : str
         Severities of the raw-readings checks.
-    mismatch_severity, zero_run_severity : str
-        Severities of those checks.
+    mismatch_severity, outage_severity, catch_up_severity : str
+        Severities of those checks (``outage_severity`` for outages of sub-meters and short
+        ones of main meters).
+    outage_severity_high : str
+        Severity of an outage of a main meter of at least ``outage_main_high_hours``.
     """
 
     gap_min_missing: int = 2
@@ -103,8 +124,25 @@ class HealthThresholds:
     implausible_max_kw: float | None = None
     mismatch_rel_tol: float = 0.10
     mismatch_abs_tol_kwh: float = 0.001
-    zero_run_min_hours: float = 3.0
-    zero_run_baseline_min_kw: float = 0.2
+    outage_min_hours: float = 3.0
+    outage_baseline_min_kw: float = 0.2
+    # a load that really switches off reads zero at that time (nearly) every week; gateway
+    # back-fills are episodes. 0.75: 3 of 4 other weeks. Three zero-filled Saturdays out of
+    # four are an outage (2 of the 3 others + the report week's loaded one: 0.5), a channel off
+    # every night or every weekend is not (1.0), nor one that ran on one night (19/20 weekdays)
+    outage_zero_share: float = 0.75
+    # the main meter carries the bill and the site's demand: 6 h (a quarter of a day) unmeasured
+    # hides a material share of the day's energy and can hide its peak. The outages of the
+    # issue (13-52 h) are high; a short blip stays medium like a sub-meter outage
+    outage_main_high_hours: float = 6.0
+    # a catch-up reading carries k + 1 intervals of energy: at least twice one interval's
+    # when the load is steady; noise (< 30 %) and ramps never double both neighbours
+    catch_up_min_ratio: float = 2.0
+    # at least half of what the gap would have used arrived in the one reading (the real
+    # case: 109.7 kWh after 4 h at 18-40 kW, an excess of ~80 kWh against >= 2 x 18 x 4 / 2)
+    catch_up_min_share: float = 0.5
+    # the spike floor of a sub-meter (SpikeThresholds.sub_floor_kw): smaller excesses are noise
+    catch_up_min_excess_kw: float = 0.1
     missing_severity_high: str = "high"
     missing_severity_low: str = "medium"
     completeness_severity_high: str = "high"
@@ -119,7 +157,11 @@ class HealthThresholds:
     out_of_order_severity: str = "low"
     irregular_severity: str = "low"
     mismatch_severity: str = "medium"
-    zero_run_severity: str = "medium"
+    outage_severity: str = "medium"
+    outage_severity_high: str = "high"
+    # the gap a catch-up reading closes is reported with its own severity; the catch-up only
+    # says where the gap's energy went (and that it is not a spike)
+    catch_up_severity: str = "low"
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
@@ -129,6 +171,16 @@ class HealthThresholds:
                     raise ValueError(
                         f"health.{f.name} = {value!r} is not a severity; use one of {SEVERITIES}"
                     )
+        if not 0.0 < self.outage_zero_share <= 1.0:
+            raise UsageError(
+                f"health.outage_zero_share = {self.outage_zero_share!r} is not a share; "
+                "give a number in (0, 1], e.g. 0.75"
+            )
+        if self.catch_up_min_ratio <= 1.0:
+            raise UsageError(
+                f"health.catch_up_min_ratio = {self.catch_up_min_ratio!r} would call ordinary "
+                "readings catch-ups; give a number above 1, e.g. 2.0"
+            )
 
 
 @dataclass(frozen=True)

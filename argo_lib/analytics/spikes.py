@@ -10,6 +10,10 @@ anomaly detector. A spike's excess energy is measured above the slot P95.
 What a spike costs in demand charges depends on the site's coincident peak (B12), which
 :func:`demand_impact` computes from the main meter, or from the sum of the analysed channels when
 the site has no main meter.
+
+Both run on the readings the sensor checks trust: a catch-up reading (the first after a gap,
+carrying the gap's energy) is a data-health finding of :mod:`argo_lib.analytics.health`, never a
+spike or the site's demand peak.
 """
 
 from __future__ import annotations
@@ -212,7 +216,9 @@ def site_demand(
     Parameters
     ----------
     grids : dict of int to Grid
-        Report-week grids.
+        Report-week grids without the suspect readings
+        (:func:`argo_lib.analytics.health.without_suspect`): a catch-up reading carries the
+        energy of a gap, not a demand, and an outage's zeros are not a low demand.
     main_ids : sequence of int
         Main (utility) meter channel ids; empty when the site has only sub-meters.
     interval_s : int

@@ -1,13 +1,16 @@
 """One entry point for the analysis of a site-week: :func:`analyse_site_week`.
 
 It checks the readings once, lays them out on the expected interval grid per resolution (15-min
-and hourly channels can be mixed), fits the baseline profiles and, where the outdoor temperature
-is given, the time-of-week-and-temperature models (:mod:`argo_lib.analytics.towt`; a calibrated
-model gives the expected values, the profile otherwise), and runs every analytic in a
-fixed order: sensor health, level shifts, demand spikes, anomalies (without the spike intervals
-and relative to a shifted level), after-hours waste, load shape, the savings ledger (each
-interval's excess counted once), quick wins and the site summary. Nothing here touches the
-database or the network.
+and hourly channels can be mixed), screens the baseline weeks with the sensor checks of the
+report week (outages, catch-up readings, stuck, negative, implausible and mismatched readings
+become missing data, :func:`argo_lib.analytics.health.screen_baseline`), fits the baseline
+profiles and, where the outdoor temperature is given, the time-of-week-and-temperature models
+on what is left (:mod:`argo_lib.analytics.towt`; a calibrated model gives the expected values,
+the profile otherwise), and runs every analytic in a fixed order: sensor health of the report
+week (its suspect readings are left out of everything after it), level shifts, demand spikes,
+anomalies (without the spike intervals and relative to a shifted level), after-hours waste, load
+shape, the savings ledger (each interval's excess counted once), quick wins, the site's demand
+and the site summary. Nothing here touches the database or the network.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from argo_lib.analytics import (
 )
 from argo_lib.analytics import baseline as baselines
 from argo_lib.analytics import site_load as site_loads
+from argo_lib.analytics.health import empty_issues as _empty_issues
 from argo_lib.thresholds import Thresholds
 
 __all__ = ["SiteWeekAnalysis", "analyse_site_week", "site_holidays"]
@@ -62,15 +66,24 @@ class SiteWeekAnalysis:
         The thresholds used.
     channels : pandas.DataFrame
         One row per analysed channel (also those without readings): name, role, resolution,
-        expected/actual intervals, ``completeness_pct``, first/last reading, ``stale_hours``
-        (against the period end), ``baseline_status``, the baseline in use (``baseline_model``
-        ``"towt"`` or ``"profile"``, ``model_status``, its ASHRAE Guideline 14 ``cv_rmse_pct``
-        and ``nmbe_pct`` [%], the fitted model's ``towt_cv_rmse_pct``/``towt_nmbe_pct`` and
-        change points ``heating_balance_c``/``cooling_balance_c`` [°C]), ``energy_kwh`` and
-        ``energy_cost`` of the week, ``weekday_weekend_ratio``, and ``stale_now_hours`` when
-        ``as_of`` is given.
+        ``expected`` and ``actual`` (measured) intervals, ``outage_intervals`` (zero readings
+        of outages: not measurements), ``completeness_pct`` = actual / expected [%],
+        first/last reading, ``stale_hours`` (against the period end), ``baseline_status``,
+        ``coverage`` (baseline intervals left after screening / expected [-]), what the
+        screening took out of the baseline (``baseline_screened_intervals``,
+        ``baseline_screened_pct`` [%] of its expected intervals, and per reason
+        ``baseline_outage_intervals``, ``baseline_catch_up_intervals``,
+        ``baseline_stuck_intervals``, ``baseline_negative_intervals``,
+        ``baseline_implausible_intervals``, ``baseline_mismatch_intervals``), the baseline in
+        use (``baseline_model`` ``"towt"`` or ``"profile"``, ``model_status``, its ASHRAE
+        Guideline 14 ``cv_rmse_pct`` and ``nmbe_pct`` [%], the fitted model's
+        ``towt_cv_rmse_pct``/``towt_nmbe_pct`` and change points
+        ``heating_balance_c``/``cooling_balance_c`` [°C]), ``energy_kwh`` and ``energy_cost``
+        of the week (measured readings and the energy catch-up readings carry, never outage
+        zeros), ``weekday_weekend_ratio``, and ``stale_now_hours`` when ``as_of`` is given.
     health : pandas.DataFrame
-        Sensor and communication issues (:mod:`argo_lib.analytics.health`).
+        Sensor and communication issues of the report week (:mod:`argo_lib.analytics.health`;
+        ``outage`` and ``catch_up_reading`` among them).
     after_hours : pandas.DataFrame
         After-hours waste per channel.
     anomalies : pandas.DataFrame
@@ -103,9 +116,14 @@ class SiteWeekAnalysis:
         (:class:`argo_lib.analytics.grid.Grid`); suspect readings included.
     clean_grids : dict
         The same without the readings the sensor checks distrust: what the consumption
-        analytics (waste, anomalies, spikes, energy totals) used.
+        analytics (waste, anomalies, spikes, load shape, the site's demand, energy totals) used.
     baseline_grids : dict
-        Per resolution [s] the baseline weeks on the grid.
+        Per resolution [s] the baseline weeks on the grid, screened (suspect readings NaN):
+        what the profiles, thresholds and models were fitted on.
+    baseline_health : pandas.DataFrame
+        What the screening took out of the baseline weeks: issues of the suspect types
+        (outages, catch-up readings, stuck, negative, implausible, mismatched), columns of
+        :data:`argo_lib.analytics.health.ISSUE_COLUMNS`.
     site_load : pandas.DataFrame
         The site's load in the report week and its usual range
         (:func:`argo_lib.analytics.site_load.site_load`).
@@ -138,6 +156,7 @@ class SiteWeekAnalysis:
     site_load: pd.DataFrame = dataclasses.field(
         default_factory=site_loads.empty_site_load, repr=False
     )
+    baseline_health: pd.DataFrame = dataclasses.field(default_factory=_empty_issues, repr=False)
 
     @property
     def resolutions(self) -> tuple[int, ...]:
@@ -220,6 +239,22 @@ def _aligned(ids: np.ndarray, keys: np.ndarray, values: np.ndarray, fill: Any) -
         pos = np.clip(np.searchsorted(keys[order], ids), 0, len(keys) - 1)
         found = keys[order][pos] == ids
         out[found] = np.asarray(values)[order][pos[found]]
+    return out
+
+
+def _catch_up_energy(g: grid.Grid, issues: pd.DataFrame) -> np.ndarray:
+    """Energy of the catch-up readings of a grid, in their intervals, 0 elsewhere [kWh]."""
+    out = np.zeros(g.load_kw.shape)
+    found = issues[
+        (issues["type"] == "catch_up_reading") & issues["channel_id"].isin(g.channel_ids)
+    ]
+    if found.empty or len(g.index) == 0:
+        return out
+    rows = (
+        found["start"].to_numpy(dtype="datetime64[ns]").astype(np.int64) - g.index[0].value
+    ) // (g.resolution_s * 1_000_000_000)
+    cols = pd.Index(g.channel_ids).get_indexer(found["channel_id"])
+    out[rows, cols] = found["value"].to_numpy(dtype=float)
     return out
 
 
@@ -313,6 +348,12 @@ def analyse_site_week(
                 towt.temperature_on_grid(temperature, base_grids[res].index, resolution_s=res),
                 towt.temperature_on_grid(temperature, g.index, resolution_s=res),
             )
+    # the baseline is screened like the report week before anything is fitted on it: an
+    # outage's zeros or a catch-up reading in the baseline would become the expected load
+    screening = health.screen_baseline(
+        base_grids, table, tz=tz, report=report_grids, thresholds=t.health
+    )
+    base_grids = screening.grids
     tariff = site.tariff
     main_ids = tuple(int(c) for c in table.loc[table["role"] == "main", "channel_id"])
     names = dict(zip(table["channel_id"].tolist(), table["channel_name"].tolist(), strict=True))
@@ -351,12 +392,14 @@ def analyse_site_week(
         table,
         period=period,
         tz=tz,
-        expected=expected,
+        baseline=base_grids,
         thresholds=t.health,
     )
-    # readings a sensor check distrusts (stuck, zero runs, negative, implausible, mismatched)
-    # are left out of the consumption analytics: a frozen value is not after-hours operation
+    # readings a sensor check distrusts (outages, catch-up readings, stuck, negative,
+    # implausible, mismatched) are left out of the consumption analytics: a frozen value is
+    # not after-hours operation, a gap's energy in one reading is not a demand spike
     clean_grids = {res: health.without_suspect(g, issues) for res, g in report_grids.items()}
+    catch_up_kwh = {res: _catch_up_energy(g, issues) for res, g in report_grids.items()}
     spike_found: dict[int, tuple[pd.DataFrame, np.ndarray, np.ndarray]] = {}
     for res, g in clean_grids.items():  # one or two resolutions
         is_main = np.isin(g.channel_ids, main_ids)
@@ -422,7 +465,7 @@ def analyse_site_week(
             rate_per_kwh=rates,
             thresholds=t.after_hours,
         )
-        daily, ratio = load_shape.load_shape(report_grids[res])
+        daily, ratio = load_shape.load_shape(g)
         # level-shift excess: energy above the old level after an upward shift
         with np.errstate(invalid="ignore"):
             shifted = (factor > 1.0) & np.isfinite(g.load_kw)
@@ -446,7 +489,10 @@ def analyse_site_week(
                 }
             )
         )
+        # the week's energy: measured readings, plus the energy catch-up readings carry (used
+        # during the gap they close), never an outage's zeros
         energy = np.where(np.isfinite(g.energy_kwh), g.energy_kwh, g.load_kw * g.dt_h)
+        energy = np.where(np.isfinite(energy), energy, 0.0) + catch_up_kwh[res]
         energy_rows.append(
             (g.channel_ids, np.nansum(energy, axis=0), np.nansum(energy * rates[:, None], axis=0))
         )
@@ -457,7 +503,7 @@ def analyse_site_week(
         ratios.append(ratio)
         spike_excess[res] = (g, spike_kw)
 
-    quality = health.channel_quality(report_grids, table, period=period)
+    quality = health.channel_quality(report_grids, table, period=period, issues=issues)
     base_table = baselines.baseline_table(list(profiles.values()))
     ids = table["channel_id"].to_numpy(dtype=np.int64)
     columns: dict[str, Any] = {c: table[c].to_numpy() for c in table.columns}
@@ -465,6 +511,7 @@ def analyse_site_week(
     for column in (
         "expected",
         "actual",
+        "outage_intervals",
         "completeness_pct",
         "first_reading",
         "last_reading",
@@ -481,6 +528,10 @@ def analyse_site_week(
     for column in ("baseline_status", "coverage", "slot_coverage", "mean_kw", "noise_kw"):
         fill = "insufficient" if column == "baseline_status" else np.nan
         columns[column] = _aligned(ids, b_ids, base_table[column].to_numpy(), fill)
+    screened = screening.channels
+    s_ids = screened["channel_id"].to_numpy(dtype=np.int64)
+    for column in health.SCREENING_COLUMNS[1:]:
+        columns[column] = _aligned(ids, s_ids, screened[column].to_numpy(), 0)
     model_frame = towt.model_table(list(models.values()), profile_fit)
     m_ids = model_frame["channel_id"].to_numpy(dtype=np.int64)
     for column in towt.MODEL_COLUMNS[1:]:
@@ -507,7 +558,7 @@ def analyse_site_week(
         )
 
     demand, source = spikes.site_demand(
-        report_grids,
+        clean_grids,
         main_ids=main_ids,
         interval_s=int(getattr(tariff, "demand_interval_s", costs.BILLING_INTERVAL_S)),
     )
@@ -595,4 +646,5 @@ def analyse_site_week(
         clean_grids=clean_grids,
         baseline_grids=dict(base_grids),
         site_load=site_frame,
+        baseline_health=screening.issues,
     )

@@ -135,13 +135,208 @@ def test_noisy_constant_base_load_is_not_stuck():
     assert "stuck_sensor" not in set(_issues(frame)["type"])
 
 
-def test_zero_run_where_baseline_shows_load():
+def test_zero_run_where_baseline_shows_load_is_an_outage():
     frame = _frame()
-    frame.loc[_in_week(frame, "2026-11-18 08:00", 4, 1), "power_kw"] = 0.0
-    zero = _issues(frame).query("type == 'zero_run'")
+    frame.loc[_in_week(frame, "2026-11-18 08:00", 4, 1), ["power_kw", "energy_kwh"]] = 0.0
+    analysis = analyse_site_week(frame, site=SITE, period=WEEK, baseline=BASE)
+    zero = analysis.health.query("type == 'outage'")
     assert zero["channel_id"].tolist() == [1]
     assert zero.iloc[0]["intervals"] == 16
-    assert zero.iloc[0]["value"] > 4.0  # the baseline shows about 5 kW then
+    assert zero.iloc[0]["start"] == pd.Timestamp("2026-11-18 08:00", tz=TZ)
+    assert zero.iloc[0]["value"] == pytest.approx(5.0, rel=0.05)  # the baseline's 5 kW then
+    assert zero.iloc[0]["severity"] == "medium"  # a sub-meter
+    # not measurements: completeness counts them as missing
+    row = analysis.channels.set_index("channel_id").loc[1]
+    assert (row["actual"], row["outage_intervals"]) == (672 - 16, 16)
+    assert row["completeness_pct"] == pytest.approx(100 * (672 - 16) / 672, abs=1e-9)
+
+
+def _night(frame: pd.DataFrame) -> np.ndarray:
+    """Rows from 20:00 to 06:00 local."""
+    hour = frame["timestamp"].dt.tz_convert(TZ).dt.hour
+    return ((hour >= 20) | (hour < 6)).to_numpy()
+
+
+def _weekend(frame: pd.DataFrame) -> np.ndarray:
+    return (frame["timestamp"].dt.tz_convert(TZ).dt.day_of_week >= 5).to_numpy()
+
+
+@pytest.mark.parametrize("off", [_night, _weekend], ids=["every-night", "every-weekend"])
+def test_plausible_zeros_are_not_an_outage(off):
+    # a load that really switches off reads zero then on the baseline's weeks too
+    frame = _frame(channels=(1, 2, 3))
+    frame.loc[off(frame) & (frame["channel_id"] == 1), ["power_kw", "energy_kwh"]] = 0.0
+    analysis = analyse_site_week(frame, site=SITE, period=WEEK, baseline=BASE)
+    assert analysis.health.empty and analysis.baseline_health.empty
+    row = analysis.channels.set_index("channel_id").loc[1]
+    assert (row["completeness_pct"], row["baseline_screened_intervals"]) == (100.0, 0)
+
+
+def test_zeros_on_most_saturdays_are_plausible():
+    # off on 3 of the 4 baseline Saturdays and on this week's: the channel's usual Saturday
+    # (the rule's boundary: 3 of 4 other weeks; zero-filled outages on 3 of 4 baseline
+    # Saturdays followed by a loaded one are outages, see test_week)
+    frame = _frame(channels=(1, 2, 3))
+    local = frame["timestamp"].dt.tz_convert(TZ)
+    saturday = (local.dt.day_of_week == 5) & (local.dt.date != pd.Timestamp("2026-11-07").date())
+    frame.loc[saturday.to_numpy() & (frame["channel_id"] == 1), ["power_kw", "energy_kwh"]] = 0.0
+    analysis = analyse_site_week(frame, site=SITE, period=WEEK, baseline=BASE)
+    assert analysis.health.empty and analysis.baseline_health.empty
+
+
+def test_outage_among_plausible_zeros_is_found_from_its_first_zero():
+    # off every night; on Wednesday the meter reads 0 from 10:00, through the night, to 06:00
+    frame = _frame(channels=(1, 2, 3))
+    frame.loc[_night(frame) & (frame["channel_id"] == 1), ["power_kw", "energy_kwh"]] = 0.0
+    frame.loc[_in_week(frame, "2026-11-18 10:00", 20, 1), ["power_kw", "energy_kwh"]] = 0.0
+    analysis = analyse_site_week(frame, site=SITE, period=WEEK, baseline=BASE)
+    outage = analysis.health.query("type == 'outage'")
+    assert outage["channel_id"].tolist() == [1]
+    assert outage.iloc[0]["start"] == pd.Timestamp("2026-11-18 10:00", tz=TZ)
+    assert outage.iloc[0]["intervals"] == 20 * 4
+    assert analysis.channels.set_index("channel_id").loc[1, "outage_intervals"] == 80
+
+
+@pytest.mark.parametrize(
+    ("role", "hours", "severity"),
+    [("main", 6, "high"), ("main", 4, "medium"), ("sub", 52, "medium")],
+    ids=["main-6h", "main-4h", "sub-52h"],
+)
+def test_outage_severity(role, hours, severity):
+    site = SiteSettings(
+        site_id="1", name="T", timezone=TZ, channels=(ChannelConfig(1, "Meter", role=role),)
+    )
+    frame = _frame(3600, channels=(1,))
+    frame.loc[_in_week(frame, "2026-11-18 09:00", hours, 1), ["power_kw", "energy_kwh"]] = 0.0
+    analysis = analyse_site_week(frame, site=site, period=WEEK, baseline=BASE)
+    outage = analysis.health.query("type == 'outage'")
+    assert (outage["intervals"].tolist(), outage["severity"].tolist()) == ([hours], [severity])
+    assert analysis.summary.status == (
+        "action_required" if severity == "high" else "attention_needed"
+    )
+
+
+def _close_gap(frame, start: str, hours: float, channel_id: int, *, times: float) -> pd.DataFrame:
+    """Drop ``hours`` of readings from ``start``; the next reading carries ``times`` its energy."""
+    gap = _in_week(frame, start, hours, channel_id)
+    t1 = pd.Timestamp(start, tz=TZ) + pd.Timedelta(hours=hours)
+    closing = ((frame["timestamp"] == t1) & (frame["channel_id"] == channel_id)).to_numpy()
+    out = frame.copy()
+    out.loc[closing, ["power_kw", "energy_kwh"]] *= times
+    return out[~gap]
+
+
+@pytest.mark.parametrize("resolution_s", [900, 3600], ids=["15min", "hourly"])
+def test_catch_up_reading_closes_a_gap(resolution_s):
+    per_hour = 3600 // resolution_s
+    frame = _close_gap(
+        _frame(resolution_s), "2026-11-18 09:00", 2, 1, times=2 * per_hour + 1
+    )  # the energy of the 2 h gap arrives with the 11:00 reading
+    closing = frame[_in_week(frame, "2026-11-18 11:00", 1 / per_hour, 1)]
+    energy = float(closing["energy_kwh"].iloc[0])
+    analysis = analyse_site_week(frame, site=SITE, period=WEEK, baseline=BASE)
+    issues = analysis.health.query("channel_id == 1").set_index("type")
+    row = issues.loc["catch_up_reading"]
+    assert row["start"] == pd.Timestamp("2026-11-18 11:00", tz=TZ)
+    assert row["gap_start"] == pd.Timestamp("2026-11-18 09:00", tz=TZ)
+    assert (row["gap_intervals"], row["intervals"]) == (2 * per_hour, 1)
+    assert row["value"] == pytest.approx(energy, abs=1e-9)
+    assert row["severity"] == "low"
+    # the gap itself is still reported exactly, as it was
+    assert issues.loc["missing_data", "start"] == pd.Timestamp("2026-11-18 09:00", tz=TZ)
+    assert issues.loc["missing_data", "intervals"] == 2 * per_hour
+    # never a spike, a demand peak or savings; the week's energy keeps the reading's kWh
+    assert analysis.spikes.empty
+    at = analysis.ledger["timestamp"] == row["start"]
+    assert not (at & (analysis.ledger["channel_id"] == 1)).any()
+    assert analysis.demand["peak_at"] != row["start"]  # the site's peak is a real one
+    assert analysis.demand["peak_kw"] < energy / (resolution_s / 3600)
+    week_energy = frame.loc[WEEK.contains(frame["timestamp"]) & (frame["channel_id"] == 1)]
+    assert analysis.channels.set_index("channel_id").loc[1, "energy_kwh"] == pytest.approx(
+        week_energy["energy_kwh"].sum(), abs=1e-6
+    )
+
+
+@pytest.mark.parametrize("resolution_s", [900, 3600], ids=["15min", "hourly"])
+def test_ordinary_reading_after_a_gap_is_not_a_catch_up(resolution_s):
+    frame = _frame(resolution_s, channels=(1, 2, 3))
+    drop = (
+        _in_week(frame, "2026-11-17 10:00", 5, 1)  # inside opening hours
+        | _in_week(frame, "2026-11-18 04:00", 3, 1)  # ends at opening: 1 kW before, 5 kW after
+        | _in_week(frame, "2026-11-19 15:00", 4, 2)  # ends after closing: 5 kW before, 1 kW after
+        | _in_week(frame, "2026-11-16 00:00", 3, 2)  # a leading gap
+    )
+    analysis = analyse_site_week(frame[~drop], site=SITE, period=WEEK, baseline=BASE)
+    assert set(analysis.health["type"]) == {"missing_data"}
+    assert len(analysis.health) == 4
+
+
+def test_zero_filled_outage_and_its_catch_up_reading():
+    # the gateway fills 02:00-08:00 with zeros; the 08:00 reading carries the 6 h of energy
+    frame = _frame(channels=(1,))
+    zeros = _in_week(frame, "2026-11-18 02:00", 6, 1)
+    carried = frame.loc[zeros, "energy_kwh"].sum()
+    frame.loc[zeros, ["power_kw", "energy_kwh"]] = 0.0
+    closing = _in_week(frame, "2026-11-18 08:00", 0.25, 1)
+    frame.loc[closing, "energy_kwh"] += carried
+    frame.loc[closing, "power_kw"] = frame.loc[closing, "energy_kwh"] / 0.25
+    analysis = analyse_site_week(frame, site=SITE, period=WEEK, baseline=BASE)
+    issues = analysis.health.set_index("type")
+    assert issues.loc["outage", "intervals"] == 24
+    assert issues.loc["catch_up_reading", "gap_intervals"] == 24
+    assert issues.loc["catch_up_reading", "gap_start"] == pd.Timestamp("2026-11-18 02:00", tz=TZ)
+    row = analysis.channels.set_index("channel_id").loc[1]
+    assert (row["actual"], row["outage_intervals"]) == (672 - 24, 24)
+    # nothing is lost: the catch-up's kWh are the week's, though no analytic sees them
+    in_week = frame[WEEK.contains(frame["timestamp"])]
+    assert row["energy_kwh"] == pytest.approx(in_week["energy_kwh"].sum(), abs=1e-6)
+    clean = analysis.clean_grids[900]
+    rows = clean.index.get_indexer(pd.DatetimeIndex(frame.loc[zeros | closing, "timestamp"]))
+    assert np.isnan(clean.load_kw[rows, 0]).all()
+
+
+def test_baseline_is_screened_with_the_report_week_checks():
+    frame = _frame(channels=(1, 2))
+    stuck = _in_week(frame, "2026-10-27 09:00", 6, 1)  # a Tuesday of the baseline
+    frame.loc[stuck, "power_kw"] = 3.21
+    frame.loc[stuck, "energy_kwh"] = 3.21 / 4
+    outage = _in_week(frame, "2026-11-04 10:00", 5, 2)  # Wednesday daytime, zero-filled
+    frame.loc[outage, ["power_kw", "energy_kwh"]] = 0.0
+    negative = _in_week(frame, "2026-10-29 02:00", 2, 2)
+    frame.loc[negative, ["power_kw", "energy_kwh"]] *= -1
+    frame = _close_gap(frame, "2026-11-10 12:00", 3, 1, times=13)
+    analysis = analyse_site_week(frame, site=SITE, period=WEEK, baseline=BASE)
+    assert analysis.health.query("channel_id in (1, 2)").empty  # the report week is clean
+    screened = analysis.baseline_health.set_index(["channel_id", "type"])
+    assert set(screened.index) == {
+        (1, "catch_up_reading"),
+        (1, "stuck_sensor"),
+        (2, "outage"),
+        (2, "negative_values"),
+    }
+    assert screened.loc[(2, "outage"), "start"] == pd.Timestamp("2026-11-04 10:00", tz=TZ)
+    assert screened.loc[(1, "catch_up_reading"), "gap_intervals"] == 12
+    table = analysis.channels.set_index("channel_id")
+    counts = table.loc[
+        [1, 2],
+        [
+            "baseline_stuck_intervals",
+            "baseline_catch_up_intervals",
+            "baseline_outage_intervals",
+            "baseline_negative_intervals",
+            "baseline_screened_intervals",
+        ],
+    ]
+    assert counts.loc[1].tolist() == [24, 1, 0, 0, 25]
+    assert counts.loc[2].tolist() == [0, 0, 20, 8, 28]
+    n_base = len(dates.expected_index(BASE, resolution_s=900))  # 2692: the fall-back week
+    assert table.loc[2, "baseline_screened_pct"] == pytest.approx(100 * 28 / n_base, abs=1e-9)
+    # the fits saw missing data there, never zeros or the frozen value
+    base = analysis.baseline_grids[900]
+    for mask, col in ((stuck, 0), (outage, 1), (negative, 1)):
+        rows = base.index.get_indexer(pd.DatetimeIndex(frame.loc[mask, "timestamp"]))
+        assert np.isnan(base.load_kw[rows, col]).all()
+    assert table.loc[1, "coverage"] == pytest.approx((n_base - 12 - 25) / n_base, abs=1e-9)
 
 
 def test_negative_implausible_and_mismatch():

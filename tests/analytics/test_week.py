@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+import outages
 import pandas as pd
 import pytest
 from simulated import CASES, IDS, KITCHEN_SMALL, REPORT_WEEK, RTU1, SITE, TZ, case, simulate_week
 
 from argo_lib import dates
-from argo_lib.analytics import analyse_site_week
+from argo_lib.analytics import analyse_site_week, grid, towt
+from argo_lib.analytics import baseline as baselines
 from argo_lib.config import ChannelConfig, SiteSettings, Tariff, TouPeriod
 from argo_lib.sim import Fault
 
@@ -60,9 +62,11 @@ def test_all_zero_channel():
     in_week = WEEK.contains(readings["timestamp"])
     readings.loc[zero & in_week, ["power_kw", "energy_kwh"]] = 0.0
     analysis = analyse_site_week(readings, site=SITE, period=WEEK)
-    issues = analysis.health.query("channel_id == 162121")
-    assert issues["type"].tolist() == ["zero_run"]
-    assert issues.iloc[0]["intervals"] == 168
+    issues = analysis.health.query("channel_id == 162121").set_index("type")
+    assert issues.index.tolist() == ["outage", "low_completeness"]
+    assert issues.loc["outage", "intervals"] == 168
+    assert issues.loc["low_completeness", "value"] == 0.0  # zeros are not measurements
+    assert issues.loc["low_completeness", "severity"] == "high"
     assert 162121 not in set(analysis.anomalies["channel_id"])  # no consumption findings
     assert 162121 not in set(analysis.spikes["channel_id"])
     assert analysis.after_hours.set_index("channel_id").loc[162121, "excess_kwh"] == 0.0
@@ -158,6 +162,120 @@ def test_holiday_counts_as_after_hours():
     assert shape.loc[dt.date(2025, 11, 26), "day_type"] == "weekday"
 
 
+# --- real-world data problems (issue 9): zero-filled outages and catch-up readings ---
+
+SAVINGS_RTOL = 0.01  # the same week against a baseline with or without screened-out outages
+
+
+def test_zero_filled_baseline_saturdays_are_screened_not_expected():
+    # 3 of the 4 baseline Saturdays zero-filled (13, 52, 27, 23 h); a normal Saturday in the
+    # report week. Before: a 262 kWh after-hours anomaly and 264 kWh/week of savings
+    readings, _ = outages.main_meter()
+    clean = analyse_site_week(readings, site=outages.SITE, period=outages.WEEK)
+    analysis = analyse_site_week(
+        outages.zero_fill(readings), site=outages.SITE, period=outages.WEEK
+    )
+    assert analysis.anomalies.empty and analysis.spikes.empty and analysis.health.empty
+    assert analysis.quick_wins["type"].tolist() == clean.quick_wins["type"].tolist()
+    assert analysis.summary.weekly_kwh == pytest.approx(clean.summary.weekly_kwh, rel=SAVINGS_RTOL)
+    assert analysis.summary.status == clean.summary.status
+    # what the brief can state: the baseline's outages, screened out
+    screened = analysis.baseline_health
+    assert set(screened["type"]) == {"outage"}
+    starts = [pd.Timestamp(start, tz=outages.TZ) for start, _ in outages.BASELINE_OUTAGES]
+    assert screened["start"].tolist() == starts
+    assert screened["intervals"].tolist() == [h for _, h in outages.BASELINE_OUTAGES]
+    row = analysis.channels.set_index("channel_id").loc[outages.MAIN]
+    n_base = len(dates.expected_index(outages.BASE, resolution_s=3600))
+    assert row["baseline_outage_intervals"] == row["baseline_screened_intervals"] == 115
+    assert row["baseline_screened_pct"] == pytest.approx(100 * 115 / n_base, abs=1e-9)
+    assert row["coverage"] == pytest.approx((n_base - 115) / n_base, abs=1e-9)
+    base = analysis.baseline_grids[3600]
+    assert np.isnan(base.load_kw).sum() == 115  # missing, never zeros
+    assert (base.load_kw[np.isfinite(base.load_kw)] > 1.0).all()
+
+
+def test_towt_is_fitted_on_the_screened_baseline():
+    readings, temperature = outages.main_meter()
+    analysis = analyse_site_week(
+        outages.zero_fill(readings),
+        site=outages.SITE,
+        period=outages.WEEK,
+        temperature=temperature,
+    )
+    clean = analyse_site_week(
+        readings, site=outages.SITE, period=outages.WEEK, temperature=temperature
+    )
+    raw = grid.build_grids(
+        grid.check_readings(outages.zero_fill(readings)),
+        grid.channel_table(readings, channels=None, site=outages.SITE),
+        period=outages.BASE,
+        tz=outages.TZ,
+    )[3600]
+    temp = towt.temperature_on_grid(temperature, raw.index, resolution_s=3600)
+    contaminated = towt.fit_towt(raw, temp, profile=baselines.fit_profile(raw))
+    screened_cv = analysis.channels["towt_cv_rmse_pct"].iloc[0]
+    # measured: 25.2 % on the zero-filled baseline, 6.5 % screened, 9.5 % on the clean one
+    assert contaminated.cv_rmse_pct[0] > 20.0
+    assert screened_cv <= clean.channels["towt_cv_rmse_pct"].iloc[0]
+    assert analysis.channels["model_status"].iloc[0] == "calibrated"
+
+
+def test_zero_filled_outage_of_the_main_meter():
+    # 52 h of zeros from Thursday 20:00. Before: "medium", 100 % complete, attention needed
+    readings, _ = outages.main_meter()
+    week = outages.zero_fill(readings, (("2026-11-19 20:00", 52),))
+    analysis = analyse_site_week(week, site=outages.SITE, period=outages.WEEK)
+    issues = analysis.health.set_index("type")
+    assert issues.loc["outage", "severity"] == "high"
+    assert issues.loc["outage", "start"] == pd.Timestamp("2026-11-19 20:00", tz=outages.TZ)
+    assert issues.loc["outage", "intervals"] == 52
+    assert issues.loc["low_completeness", "value"] == pytest.approx(100 * 116 / 168, abs=1e-9)
+    assert analysis.summary.status == "action_required"
+    row = analysis.channels.set_index("channel_id").loc[outages.MAIN]
+    assert (row["actual"], row["outage_intervals"]) == (116, 52)
+    assert row["completeness_pct"] == pytest.approx(100 * 116 / 168, abs=1e-9)
+    # missing everywhere: not consumption, not a drop in load, not savings
+    assert analysis.anomalies.empty and analysis.level_shifts.empty
+    outage = outages.during(week, "2026-11-19 20:00", 52)
+    stamps = set(week.loc[outage, "timestamp"])
+    assert not analysis.ledger["timestamp"].isin(stamps).any()
+    assert analysis.load_shape.set_index("date").loc[dt.date(2026, 11, 20), "coverage"] == 0.0
+
+
+def test_catch_up_reading_is_a_health_finding_not_a_spike():
+    # hourly: 4 h without readings, then 109.7 kWh in one reading (18-40 kWh normally).
+    # Before: a 109.7 kW spike, the site's demand peak and 78 kWh of savings
+    readings, _ = outages.main_meter()
+    week = outages.catch_up(readings, "2026-11-18 09:00", 4, 109.7)
+    analysis = analyse_site_week(week, site=outages.SITE, period=outages.WEEK)
+    assert analysis.spikes.empty and analysis.anomalies.empty
+    assert "spike" not in set(analysis.quick_wins["type"])
+    at = pd.Timestamp("2026-11-18 13:00", tz=outages.TZ)
+    assert not (analysis.ledger["timestamp"] == at).any()
+    others = week[outages.WEEK.contains(week["timestamp"]) & (week["timestamp"] != at)]
+    assert analysis.demand["peak_kw"] == pytest.approx(others["power_kw"].max(), abs=1e-9)
+    issue = analysis.health.set_index("type").loc["catch_up_reading"]
+    assert (issue["start"], issue["value"]) == (at, pytest.approx(109.7, abs=1e-9))
+    assert issue["gap_start"] == pd.Timestamp("2026-11-18 09:00", tz=outages.TZ)
+    assert issue["gap_intervals"] == 4
+    in_week = week[outages.WEEK.contains(week["timestamp"])]
+    row = analysis.channels.set_index("channel_id").loc[outages.MAIN]
+    assert row["energy_kwh"] == pytest.approx(in_week["energy_kwh"].sum(), abs=ENERGY_ATOL_KWH)
+
+
+def test_catch_up_reading_in_the_baseline_is_screened_out():
+    readings, _ = outages.main_meter()
+    week = outages.catch_up(readings, "2026-11-04 09:00", 4, 109.7)  # a baseline Wednesday
+    analysis = analyse_site_week(week, site=outages.SITE, period=outages.WEEK)
+    row = analysis.channels.set_index("channel_id").loc[outages.MAIN]
+    assert (row["baseline_catch_up_intervals"], row["baseline_screened_intervals"]) == (1, 1)
+    screened = analysis.baseline_health.iloc[0]
+    assert screened["type"] == "catch_up_reading"
+    assert screened["start"] == pd.Timestamp("2026-11-04 13:00", tz=outages.TZ)
+    assert analysis.health.empty and analysis.spikes.empty
+
+
 def test_naive_period_or_overlapping_baseline_is_rejected():
     with pytest.raises(ValueError, match="overlaps the report period"):
         analyse_site_week(None, site=SITE, period=WEEK, baseline=WEEK)
@@ -179,6 +297,10 @@ def test_clean_week_has_no_findings(week, resolution_s):
     assert analysis.summary.headline == (
         "Operating normally: no data issues or unusual consumption found",
     )
+    # nothing of a clean baseline is screened out, every reading measured
+    assert analysis.baseline_health.empty
+    assert (analysis.channels["baseline_screened_intervals"] == 0).all()
+    assert (analysis.channels["outage_intervals"] == 0).all()
 
 
 def test_faulty_week_has_no_other_findings():
