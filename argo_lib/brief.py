@@ -24,6 +24,7 @@ import pandas as pd
 
 from argo_lib.analytics import consumption
 from argo_lib.analytics.grid import records
+from argo_lib.analytics.health import SCREENING_REASONS
 
 __all__ = [
     "REPORT_VERSION",
@@ -184,7 +185,8 @@ def _sensor_health(analysis: Any, tz: Any) -> dict[str, Any]:
                 "affectedChannelCount": len(names),
                 "severity": worst,
                 "description": (
-                    f"{len(group)} {str(kind).replace('_', ' ')} issue(s) on "
+                    f"{len(group)} {str(kind).replace('_', ' ')} "
+                    f"issue{'' if len(group) == 1 else 's'} on "
                     f"{', '.join(names[:3])}{more}"
                 ),
             }
@@ -488,6 +490,33 @@ def _consumption(analysis: Any, per: pd.DataFrame) -> dict[str, Any]:
     }
 
 
+def _screened(r: Any) -> dict[str, int]:
+    """Baseline intervals screened out per reason (outage, catch_up, stuck, ...), non-zero only."""
+    out = {}
+    for reason in SCREENING_REASONS.values():
+        value = getattr(r, f"baseline_{reason}_intervals", 0)
+        count = _int(value) if value is not None and np.isfinite(value) else 0
+        if count:
+            out[_camel(reason)] = count
+    return out
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(w.title() for w in rest)
+
+
+def _site_screened_pct(analysis: Any) -> float | None:
+    """Share of the site's expected baseline intervals screened out [%] (None: no channels)."""
+    table = analysis.channels
+    if table.empty or "baseline_screened_intervals" not in table:
+        return None
+    screened = pd.to_numeric(table["baseline_screened_intervals"], errors="coerce").fillna(0)
+    resolution = pd.to_numeric(table["resolution_s"], errors="coerce").to_numpy(dtype=float)
+    expected = float(np.nansum(analysis.baseline.hours * 3600.0 / resolution))
+    return 100.0 * float(screened.sum()) / expected if expected > 0 else None
+
+
 def _data_quality(analysis: Any, per: pd.DataFrame) -> dict[str, Any]:
     channels = analysis.channels
     completeness = channels["completeness_pct"].to_numpy(dtype=float)
@@ -519,6 +548,8 @@ def _data_quality(analysis: Any, per: pd.DataFrame) -> dict[str, Any]:
                 "heatingBalanceC": _num(getattr(r, "heating_balance_c", None), 1),
                 "coolingBalanceC": _num(getattr(r, "cooling_balance_c", None), 1),
                 "baselineSlotCoverage": _num(getattr(r, "slot_coverage", None), 3),
+                "baselineScreenedPercent": _num(getattr(r, "baseline_screened_pct", None), 1),
+                "baselineScreened": _screened(r),
                 "baselineSufficiency": _sufficiency(r, thresholds),
                 "qualityIndex": _num(by_id.loc[r.channel_id, "quality_index_pct"], 1),
                 "weekKwh": _kwh(by_id.loc[r.channel_id, "energy_kwh"]),
@@ -599,6 +630,7 @@ def build_brief(
                 "start": _time(analysis.baseline.start, tz),
                 "end": _time(analysis.baseline.end, tz),
                 "weeksCount": _num(baseline_weeks, 2),
+                "screenedPercent": _num(_site_screened_pct(analysis), 1),
                 "weeksWithData": [
                     {"label": str(w.label), "coverage": _num(w.coverage, 3)}
                     for w in records(held)

@@ -216,7 +216,7 @@ class BaselineThresholds:
     min_samples: int = 12
     min_coverage: float = 0.5
     min_slot_weeks: int = 2  # two of four weeks: one odd week cannot define normal
-    min_slot_coverage: float = 0.9  # 151 of 168 hours; a few gaps pool to coarser slots
+    min_slot_coverage: float = 0.75  # 126 of 168 hours; thinner slots pool to coarser ones
     model: str = "towt"
     max_cv_rmse_pct: float = 30.0
     max_abs_nmbe_pct: float = 10.0

@@ -293,3 +293,21 @@ def test_the_same_finding_is_its_type_on_its_meter_not_its_numbers():
     brief.mark_recurrence(doc, [before], lookback_weeks=1)
     assert {w["recurringWeeks"] for w in doc["sections"]["quickWins"]} == {2}
     assert {i["recurringWeeks"] for i in doc["sections"]["sensorHealth"]["issues"]} == {1}
+
+
+def test_the_brief_states_how_much_of_the_baseline_was_screened_out():
+    import outages
+
+    readings, _ = outages.main_meter()
+    analysis = analyse_site_week(
+        outages.zero_fill(readings), site=outages.SITE, period=outages.WEEK
+    )
+    doc = brief.build_brief(analysis, generated_at=GENERATED)
+    brief.validate_brief(doc)
+    n_base = len(dates.expected_index(outages.BASE, resolution_s=3600))
+    share = 100 * 115 / n_base  # the four zero-filled outages: 115 of 672 h
+    assert doc["metadata"]["baseline"]["screenedPercent"] == pytest.approx(share, abs=0.05)
+    (channel,) = doc["dataQuality"]["channels"]
+    assert channel["baselineScreened"] == {"outage": 115}
+    assert channel["baselineScreenedPercent"] == pytest.approx(share, abs=0.05)
+    assert channel["baselineStatus"] == "ok"  # 86 % of the week's hours seen in 2+ weeks

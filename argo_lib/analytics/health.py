@@ -636,25 +636,26 @@ _TEMPLATES = {
     "no_data": "{name}: no readings at all in the report week",
     "outage": "{name}: outage of {hours:.1f} h from {start}: the meter reported 0 where the "
     "baseline shows {value:.2f} kW (treated as missing data)",
-    "missing_data": "{name}: {intervals} missing intervals from {start}",
+    "missing_data": "{name}: {intervals} missing interval{s} from {start}",
     "stale_data": "{name}: no data for the last {value:.1f} h of the week (since {start})",
     "low_completeness": "{name}: only {value:.1f} % of expected readings measured",
     "catch_up_reading": "{name}: the reading at {start} carries {value:.1f} kWh, the energy of "
     "the {gap_hours:.1f} h without measurements from {gap_start} (left out of the analysis)",
     "stuck_sensor": "{name}: value stuck at {value:.3f} kW for {hours:.1f} h from {start}",
-    "negative_values": "{name}: {intervals} negative reading(s) from {start} (min {value:.3f} kW)",
-    "implausible_values": "{name}: {intervals} reading(s) above the plausible maximum from "
+    "negative_values": "{name}: {intervals} negative reading{s} from {start} (min {value:.3f} kW)",
+    "implausible_values": "{name}: {intervals} reading{s} above the plausible maximum from "
     "{start} (max {value:.2f} kW)",
-    "energy_power_mismatch": "{name}: energy and power disagree in {intervals} interval(s) from "
+    "energy_power_mismatch": "{name}: energy and power disagree in {intervals} interval{s} from "
     "{start} ({value:.2f} kWh in total)",
-    "duplicate_timestamps": "{name}: {intervals} duplicate reading(s) (first {start})",
-    "out_of_order_timestamps": "{name}: {intervals} reading(s) out of time order (first {start})",
-    "irregular_interval": "{name}: {intervals} reading(s) off the {res} s grid (first {start})",
+    "duplicate_timestamps": "{name}: {intervals} duplicate reading{s} (first {start})",
+    "out_of_order_timestamps": "{name}: {intervals} reading{s} out of time order (first {start})",
+    "irregular_interval": "{name}: {intervals} reading{s} off the {res} s grid (first {start})",
 }
+"""One sentence per issue type; times are site-local, written for people (``Thu 19 Nov 20:00``)."""
 
 
 def _local(ns: int, tz: Any) -> str:
-    return pd.Timestamp(ns, tz="UTC").tz_convert(tz).strftime("%a %Y-%m-%d %H:%M")
+    return pd.Timestamp(ns, tz="UTC").tz_convert(tz).strftime("%a %d %b %H:%M")
 
 
 def _describe(issues: pd.DataFrame, resolution: dict[int, int], tz: Any) -> list[str]:
@@ -677,6 +678,7 @@ def _describe(issues: pd.DataFrame, resolution: dict[int, int], tz: Any) -> list
         _TEMPLATES[kind].format(
             name=name,
             intervals=intervals,
+            s="" if intervals == 1 else "s",
             value=value,
             start=_local(t0, tz),
             hours=hours,

@@ -16,7 +16,7 @@ from typing import Any
 
 from argo_lib.render import format as fmt
 from argo_lib.render import theme
-from argo_lib.render.views import consumption_text, headline_kpis, win_impact
+from argo_lib.render.views import consumption_text, headline_kpis, recurrence_text, win_impact
 
 __all__ = ["TEMPLATES_DIR", "email_subject", "render_email_bodies"]
 
@@ -105,6 +105,9 @@ def render_email_bodies(
         "consumption": consumption_text(brief),
     }
     context["impact_text"] = lambda win: win_impact(brief, win)
+    context["recurrence"] = lambda finding: (lambda t: f" · {t}" if t else "")(
+        recurrence_text(finding)
+    )
     context["severity_label"] = lambda value: theme.SEVERITY_LABELS.get(str(value), str(value))
     html = _environment(html=True).get_template("brief.html.j2").render(context)
     text = _environment(html=False).get_template("brief.txt.j2").render(context)

@@ -13,6 +13,7 @@ clipped.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -35,6 +36,7 @@ __all__ = [
     "status_banner",
     "win_impact",
     "consumption_text",
+    "recurrence_text",
 ]
 
 
@@ -232,6 +234,20 @@ def win_impact(doc: Mapping[str, Any], win: Mapping[str, Any]) -> str:
     )
 
 
+def recurrence_text(finding: Mapping[str, Any]) -> str:
+    """``"reported 3 weeks in a row, since the week of 2 Nov"``; "" for a finding new this week."""
+    weeks = int(finding.get("recurringWeeks") or 1)
+    if weeks < 2:
+        return ""
+    since = str(finding.get("sinceWeek") or "")
+    try:
+        year, week = since.split("-W")
+        monday = dt.date.fromisocalendar(int(year), int(week), 1)
+    except ValueError:
+        return f"reported {weeks} weeks in a row"
+    return f"reported {weeks} weeks in a row, since the week of {monday.day} {monday:%b %Y}"
+
+
 def quick_wins_table(doc: Mapping[str, Any]) -> Html:
     """Ranked quick wins, one card each: impact, what to do, owner, effort and confidence.
 
@@ -244,10 +260,13 @@ def quick_wins_table(doc: Mapping[str, Any]) -> Html:
     for rank, win in enumerate(wins, start=1):
         actions = "".join(f"<li>{_e(r)}</li>" for r in win.get("recommendations", [])[:4])
         priority = theme.SEVERITY_LABELS.get(win["priority"], win["priority"])
+        recurring = recurrence_text(win)
+        again = f" · {recurring}" if recurring else ""
         cards.append(
             f"<div class='argo-win' style='border-top:1px solid {theme.LINE};padding:8px 0'>"
             f"<div><b>{rank}. {_e(win['title'])}</b> "
-            f"<span style='color:{theme.MUTED};font-size:12px'>{_e(priority)} priority</span></div>"
+            f"<span style='color:{theme.MUTED};font-size:12px'>{_e(priority)} priority"
+            f"{_e(again)}</span></div>"
             f"<div style='font-weight:600;font-size:14px;margin:2px 0'>"
             f"{_e(win_impact(doc, win))}</div>"
             f"<div style='font-size:14px'>{_e(win['description'])}</div>"
@@ -346,9 +365,16 @@ def health_table(doc: Mapping[str, Any]) -> Html:
         ("Severity", lambda i: _e(i["severity"]), "l"),
         ("Check", lambda i: _e(str(i["type"]).replace("_", " ")), "l"),
         ("Meter", lambda i: _e(i["channelName"]), "l"),
-        ("What", lambda i: _e(i["description"]), "l"),
+        ("What", _issue_text, "l"),
     ]
     return _table(rows, columns, empty="All sensors reported normally this week.")
+
+
+def _issue_text(issue: Mapping[str, Any]) -> str:
+    recurring = recurrence_text(issue)
+    if not recurring:
+        return _e(issue["description"])
+    return f"{_e(issue['description'])} <span style='color:{theme.MUTED}'>({_e(recurring)})</span>"
 
 
 def data_quality_table(doc: Mapping[str, Any]) -> Html:
@@ -373,11 +399,37 @@ def data_quality_table(doc: Mapping[str, Any]) -> Html:
     return _table(doc["dataQuality"]["channels"], columns, empty="No channels to analyse.")
 
 
+_SCREENED_WORDS = {
+    "outage": "meter outages",
+    "catchUp": "catch-up readings",
+    "stuck": "stuck readings",
+    "negative": "negative readings",
+    "implausible": "implausible readings",
+    "mismatch": "energy/power mismatches",
+}
+
+
+def _screened_text(channel: Mapping[str, Any]) -> str:
+    """What screening took out of a channel's baseline, in hours per reason ("" if nothing)."""
+    screened = channel.get("baselineScreened") or {}
+    if not screened:
+        return ""
+    hours_per = float(channel.get("resolutionS") or 3600) / 3600.0
+    parts = ", ".join(
+        f"{_SCREENED_WORDS.get(k, k)} {fmt.number(v * hours_per, 0 if hours_per >= 1 else 1)} h"
+        for k, v in screened.items()
+    )
+    share = channel.get("baselineScreenedPercent")
+    return f"{fmt.number(share, 0)} % screened out ({parts})"
+
+
 def _baseline_text(channel: Mapping[str, Any]) -> str:
     reason = channel.get("baselineSufficiency")
-    if channel.get("baselineStatus") == "ok" or not reason:
-        return "sufficient" if channel.get("baselineStatus") == "ok" else "not sufficient"
-    return f"not sufficient: {reason}"
+    screened = _screened_text(channel)
+    if channel.get("baselineStatus") == "ok":
+        return f"sufficient; {screened}" if screened else "sufficient"
+    text = f"not sufficient: {reason}" if reason else "not sufficient"
+    return f"{text}; {screened}" if screened else text
 
 
 def _model_text(channel: Mapping[str, Any]) -> str:
@@ -399,7 +451,14 @@ def _baseline_weeks_text(baseline: Mapping[str, Any]) -> str:
         w["label"] + ("" if (w.get("coverage") or 0) >= 0.995 else f" ({w['coverage']:.0%})")
         for w in held
     )
-    return f"{span}: weeks with readings {labels}"
+    screened = baseline.get("screenedPercent")
+    note = (
+        f"; {fmt.number(screened, 1)} % of its intervals screened out before fitting (outages, "
+        "catch-up, stuck or implausible readings)"
+        if screened
+        else ""
+    )
+    return f"{span}: weeks with readings {labels}{note}"
 
 
 def parameters_table(doc: Mapping[str, Any]) -> Html:

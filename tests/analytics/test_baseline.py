@@ -80,8 +80,8 @@ def test_a_baseline_missing_the_same_hours_every_week_is_insufficient():
     local = idx.tz_convert(TZ)
     hour_of_week = local.day_of_week * 24 + local.hour
     weeks = (idx - idx[0]) // pd.Timedelta(days=7)
-    # 20 hours of the week (Monday 00:00-20:00) missing in three of the four weeks
-    drop = (hour_of_week < 20) & (weeks > 0)
+    # 48 hours of the week (Monday and Tuesday) missing in three of the four weeks
+    drop = (hour_of_week < 48) & (weeks > 0)
     frame = grid.check_readings(constant_readings(idx[~drop], 1, 2.0))
     table = grid.channel_table(
         frame, channels=pd.DataFrame({"channel_id": [1], "resolution_s": [3600]}), site=SITE
@@ -89,12 +89,12 @@ def test_a_baseline_missing_the_same_hours_every_week_is_insufficient():
     table = table[table["channel_id"] == 1]
     b = grid.build_grids(frame, table, period=base, tz=TZ)[3600]
     profile = baseline.fit_profile(b, thresholds=BaselineThresholds())
-    assert profile.coverage[0] == pytest.approx(1 - 60 / len(idx), abs=1e-12)  # 91 % overall
+    assert profile.coverage[0] == pytest.approx(1 - 144 / len(idx), abs=1e-12)  # 79 % overall
     assert profile.slot_coverage is not None
-    assert profile.slot_coverage[0] == pytest.approx(148 / 168, abs=1e-12)
+    assert profile.slot_coverage[0] == pytest.approx(120 / 168, abs=1e-12)  # below 75 %
     assert not profile.sufficient[0]
     # one week missing those hours is fine: three of four weeks still cover them
-    once = (hour_of_week < 20) & (weeks == 1)
+    once = (hour_of_week < 48) & (weeks == 1)
     frame = grid.check_readings(constant_readings(idx[~once], 1, 2.0))
     b = grid.build_grids(frame, table, period=base, tz=TZ)[3600]
     assert baseline.fit_profile(b, thresholds=BaselineThresholds()).sufficient[0]

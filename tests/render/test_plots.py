@@ -159,7 +159,7 @@ def test_after_hours_top_n_says_how_many_are_left_out(demo_week):
     fig = plots.plot_after_hours_by_meter(analysis, top_n=3)
     bars = [p for p in fig.axes[0].patches if (p.get_gid() or "").startswith("channel-")]
     assert len(bars) == 3
-    assert "5 more meter(s) with smaller waste not shown." in _texts(fig)
+    assert "5 more meters with smaller waste not shown." in _texts(fig)
 
 
 # --------------------------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 from argo_lib.render import views
 
 
@@ -54,3 +56,19 @@ def test_views_carry_their_own_styles(demo_doc):
     table = views.after_hours_table(demo_doc)
     assert "overflow-x:auto" in table  # a wide table scrolls inside its box on a phone
     assert "border-bottom:1px solid" in table
+
+
+def test_a_recurring_finding_says_since_when(demo_doc):
+    from argo_lib.render.email import render_email_bodies
+
+    doc = copy.deepcopy(demo_doc)
+    win = doc["sections"]["quickWins"][0]
+    win.update(recurringWeeks=3, sinceWeek="2026-W45")
+    issue = doc["sections"]["sensorHealth"]["issues"][0]
+    issue.update(recurringWeeks=2, sinceWeek="2026-W46")
+    said = "reported 3 weeks in a row, since the week of 2 Nov 2026"
+    assert said in views.quick_wins_table(doc)
+    assert "reported 2 weeks in a row, since the week of 9 Nov 2026" in views.health_table(doc)
+    html, text = render_email_bodies(doc)
+    assert said in html and said in text
+    assert "in a row" not in views.quick_wins_table(demo_doc)  # new findings say nothing

@@ -11,6 +11,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from argo_lib.render.format import plural
 from argo_lib.render.plots.figure import (
     NO_DATA,
     currency_symbol,
@@ -122,7 +123,7 @@ def plot_after_hours_by_meter(
         notes = []
         hidden = int((np.isfinite(excess) & (excess > 0)).sum()) - len(shown)
         if hidden > 0:
-            notes.append(f"{hidden} more meter(s) with smaller waste not shown.")
+            notes.append(f"{plural(hidden, 'more meter')} with smaller waste not shown.")
         if len(no_baseline):
             notes.append("No baseline yet: " + ", ".join(names[int(c)] for c in no_baseline) + ".")
         set_titles(ax, title, notes)
