@@ -232,10 +232,10 @@ def _saturday_outages(
     step = pd.Timedelta(seconds=res)
     out: list[Fault] = []
     for week in sorted(rng.choice(4, size=3, replace=False)):
-        friday = baseline.start + pd.DateOffset(days=int(7 * week + 4))
+        friday = (baseline.start + pd.DateOffset(days=int(7 * week + 4))).tz_convert("UTC")
         start = (friday + pd.Timedelta(hours=float(rng.uniform(16, 23)))).ceil(step)
         end = (start + pd.Timedelta(hours=float(rng.uniform(23, 52)))).ceil(step)
-        end = min(end, (baseline.end - step).floor(step))
+        end = min(end, (baseline.end.tz_convert("UTC") - step).floor(step))
         clash = any(
             f.channel_id == channel and f.start < end + step and (f.end is None or f.end > start)
             for f in avoid
@@ -587,8 +587,7 @@ def score_case(
         hit = _overlaps(det, lab.channel_id, lab.start, lab.end) & _accepts(lab.family, det)
         if hit.any():
             rec["found"] += 1
-            res = (lab.end - lab.start) if lab.family == "catch_up" else None
-            step = res if res is not None else pd.Timedelta(seconds=int(lab.resolution_s))
+            step = pd.Timedelta(seconds=int(lab.resolution_s))
             err = (det.loc[hit, "start"] - lab.effective_start).abs() / step
             rec["timing"].append(float(err.min()))
         elif lab.family == "baseline_fault" and lab.channel_id in screened:
