@@ -50,6 +50,7 @@ def test_scoring_accepts_equivalent_findings_echoes_and_baseline_findings(dq):
     labels = labels_frame(
         [
             dict(channel_id=1, kind="outage", start=T0, end=T0 + 10 * H),
+            dict(channel_id=1, kind="catch_up", start=T0 + 10 * H, end=T0 + 11 * H),
             dict(channel_id=2, kind="after_hours", start=T0, end=T0 + 30 * H),
             dict(channel_id=main, kind="after_hours", start=T0, end=T0 + 30 * H, echo=True),
             dict(
@@ -67,6 +68,7 @@ def test_scoring_accepts_equivalent_findings_echoes_and_baseline_findings(dq):
             (main, "after_hours", T0 + 13 * H, T0 + 20 * H, "anomaly"),  # the echo: correct
             (3, "stuck", T0 - 190 * H, T0 - 185 * H, "health"),  # a health finding in the baseline
             (4, "spike", T0 + 5 * H, T0 + 6 * H, "spike"),  # a false alarm on a clean channel
+            (1, "spike", T0 + 10 * H, T0 + 11 * H, "spike"),  # the catch-up reading as a spike
         ]
     )
     scored = dq.score_case(det, labels, [1, 2, 3, 4, main])
@@ -77,7 +79,9 @@ def test_scoring_accepts_equivalent_findings_echoes_and_baseline_findings(dq):
     assert (fam["after_hours"]["det"], fam["after_hours"]["tp"], fam["after_hours"]["fa"]) == (1, 1, 0)  # fmt: skip
     assert (fam["baseline_fault"]["labels"], fam["baseline_fault"]["found"]) == (1, 1)
     assert (fam["gap"]["tp"], fam["stuck"]["tp"]) == (1, 1)
-    assert (fam["spike"]["tp"], fam["spike"]["fa"]) == (0, 1)
+    assert (fam["spike"]["det"], fam["spike"]["tp"], fam["spike"]["fa"]) == (2, 0, 1)
+    assert fam["spike"]["on_data"] == 1
+    assert (fam["catch_up"]["labels"], fam["catch_up"]["found"]) == (1, 0)
     assert scored["clean_channels"] == [3, 4]  # a baseline fault leaves the report week clean
     assert scored["fa_by_channel"] == {4: 1}
 
