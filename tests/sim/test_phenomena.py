@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import numpy as np
@@ -170,7 +171,7 @@ def test_phenomena_off_change_nothing(sim):
 
 
 def test_main_meter_id_must_not_repeat_a_sub_meter(sim):
-    clash = MainMeter(channel=WILSON_CHANNELS[0].__class__(**{**WILSON_MAIN.__dict__, "channel_id": RTU1}))  # fmt: skip
+    clash = MainMeter(channel=dataclasses.replace(WILSON_MAIN, channel_id=RTU1))
     with pytest.raises(ValueError, match="channel id of its own"):
         sim(*WEEK, phenomena=Phenomena(main_meter=clash))
 
