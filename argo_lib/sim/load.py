@@ -152,6 +152,7 @@ class SiteCalendar:
     close_min: np.ndarray
     is_open: np.ndarray  # open day (not weekend-closed, not holiday)
     business: np.ndarray  # interval start within [open, close)
+    closure: np.ndarray  # a day with opening hours on which the site is closed (holiday, closure)
 
 
 @functools.lru_cache(maxsize=64)
@@ -161,6 +162,18 @@ def _holiday_days(country: str, subdivision: str | None, year0: int, year1: int)
     days = holiday_dates(year0, year1, country=country, subdivision=subdivision)
     epoch = dt.date(1970, 1, 1)
     return np.array(sorted((d - epoch).days for d in days), dtype=np.int64)
+
+
+def _closed_days(site: Any) -> np.ndarray:
+    """Further closed days of a site (``closed_days``), as days since 1970-01-01."""
+    days = getattr(site, "closed_days", None) or ()
+    epoch = dt.date(1970, 1, 1)
+    try:
+        return np.array(sorted((d - epoch).days for d in days), dtype=np.int64)
+    except TypeError as exc:
+        raise UsageError(
+            f"site.closed_days must hold datetime.date values, got {sorted(map(repr, days))}"
+        ) from exc
 
 
 def _site_table(site: Any) -> tuple[ZoneInfo, np.ndarray, np.ndarray, str | None, str | None]:
@@ -213,15 +226,19 @@ def site_calendar(epochs: np.ndarray, site: Any) -> SiteCalendar:
     weekday = (day + _EPOCH_WEEKDAY) % 7
     open_min = opens[weekday]
     close_min = closes[weekday]
-    is_open = ~np.isnan(open_min)
+    has_hours = ~np.isnan(open_min)
+    is_open = has_hours.copy()
     if country and day.size:
         y0 = (np.datetime64(int(day.min()), "D").astype("M8[Y]").astype(int)) + 1970
         y1 = (np.datetime64(int(day.max()), "D").astype("M8[Y]").astype(int)) + 1970
         is_open &= ~np.isin(day, _holiday_days(country, subdivision, int(y0), int(y1)))
+    closed = _closed_days(site)
+    if closed.size:
+        is_open &= ~np.isin(day, closed)
     open_min = np.where(is_open, open_min, np.nan)
     close_min = np.where(is_open, close_min, np.nan)
     business = is_open & (minute >= np.nan_to_num(open_min)) & (minute < np.nan_to_num(close_min))
-    return SiteCalendar(day, minute, open_min, close_min, is_open, business)
+    return SiteCalendar(day, minute, open_min, close_min, is_open, business, has_hours & ~is_open)
 
 
 # --------------------------------------------------------------------------------------------

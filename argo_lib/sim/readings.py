@@ -9,7 +9,12 @@ Every value is a pure function of ``(seed, channel_id, interval start)``: random
 from counter-based hashing (SplitMix64 of the 900 s interval counter) and smooth noise from hashed
 knots interpolated in time, never from a sequential random generator over the requested window.
 Any two overlapping windows therefore give identical values, and hourly readings are exactly the
-aggregate of the 900 s base grid (energy summed, instants averaged).
+aggregate of the 900 s base grid (energy summed, instants averaged), except where a zero-filled
+outage or a catch-up reading (a meter's own behaviour at its resolution) says otherwise.
+
+Real-world site properties (:mod:`argo_lib.sim.phenomena`: dusk-to-dawn loads, short-cycling, a
+noisy main meter) are off unless ``phenomena`` switches them on; holiday closures come with the
+site (``SimSite.closed_days``).
 
 Examples
 --------
@@ -25,7 +30,7 @@ True
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -33,24 +38,37 @@ import pandas as pd
 
 from argo_lib.errors import UsageError
 from argo_lib.sim.faults import (
+    POWER_KINDS,
     Fault,
+    apply_outages,
     fault_labels,
     faults_in_window,
     inject_field_faults,
     inject_power_faults,
     kept_rows,
+    outage_span,
 )
 from argo_lib.sim.grid import BASE_RESOLUTION_S, NS, RESOLUTIONS_S, grid_starts, utc_timestamp
 from argo_lib.sim.load import (
     ALL_FIELDS,
     BASIC_FIELDS,
     ENERGY_FIELDS,
+    SiteCalendar,
     base_fields,
     clean_power,
     noise_factor,
     occupancy,
     outdoor_temperature,
     site_calendar,
+)
+from argo_lib.sim.phenomena import (
+    PHENOMENA_COLUMNS,
+    Load,
+    Phenomena,
+    added_power,
+    main_meter_parts,
+    phenomena_frame,
+    phenomenon_loads,
 )
 from argo_lib.sim.site import WILSON_SITE, SimChannel, resolve_channels
 
@@ -71,14 +89,24 @@ class Simulation:
         One row per fault that touches the window: ``channel_id``, ``kind``, ``start``, ``end``
         (UTC, half-open, clipped to the simulated window), ``size``, ``unit`` and
         ``expected_kwh``, the energy the fault adds to the readings [kWh] (spike, after_hours,
-        schedule_change, level_shift, mismatch; NaN for the others).
+        schedule_change, level_shift, mismatch, excess; for an outage the energy its zeros
+        hide; NaN for the others); then one ``catch_up`` row per catch-up reading in the
+        window (its interval, and the energy it carries on top of its own).
     temperature : pandas.Series
         ``temperature_c`` [°C] per output interval (mean over its base intervals), UTC index.
+    phenomena : pandas.DataFrame
+        Where the site properties act in the window
+        (:func:`argo_lib.sim.phenomena.phenomena_frame`): dusk-to-dawn nights, short-cycling
+        stretches, closure days; empty columns :data:`~argo_lib.sim.phenomena.PHENOMENA_COLUMNS`
+        when none act.
     """
 
     readings: pd.DataFrame
     labels: pd.DataFrame
     temperature: pd.Series
+    phenomena: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=list(PHENOMENA_COLUMNS))
+    )
 
 
 def _resolve_fields(fields: str | Iterable[str]) -> tuple[str, ...]:
@@ -107,14 +135,16 @@ def simulate_readings(
     site: Any = None,
     faults: Iterable[Fault] = (),
     fields: str | Iterable[str] = "basic",
+    phenomena: Phenomena | None = None,
 ) -> Simulation:
     """Simulate the readings of metered channels over ``[start, end)``, with labelled faults.
 
     Intervals start on the resolution grid aligned to UTC epoch multiples: the first at or
     after ``start``, the last before ``end``. Each value is a pure function of ``(seed,
-    channel_id, interval start)`` (and the faults), so overlapping windows agree exactly, and a
-    1800/3600 s row is the aggregate of its 900 s base intervals: energy summed, instants
-    averaged. Without a ``mismatch`` fault ``energy_kwh == power_kw × Δt_h`` exactly.
+    channel_id, interval start)`` (and the faults and phenomena), so overlapping windows agree
+    exactly, and a 1800/3600 s row is the aggregate of its 900 s base intervals: energy summed,
+    instants averaged (a zero-filled outage zeroes whole rows, and a catch-up reading is the
+    row after them). Without a ``mismatch`` fault ``energy_kwh == power_kw × Δt_h`` exactly.
 
     Parameters
     ----------
@@ -135,11 +165,15 @@ def simulate_readings(
     fields : {"basic", "all"} or iterable of str
         ``"basic"``: ``energy_kwh`` and ``power_kw``; ``"all"``: every column of
         :data:`ALL_FIELDS`; or a subset of it.
+    phenomena : Phenomena, optional
+        Real-world site properties to include (dusk-to-dawn loads, short-cycling, a noisy
+        main meter, which adds its channel after the others); None: none.
 
     Returns
     -------
     Simulation
-        ``readings`` (long, UTC, sorted by channel and time), ``labels`` and ``temperature``.
+        ``readings`` (long, UTC, sorted by channel and time), ``labels``, ``temperature`` and
+        ``phenomena``.
 
     Raises
     ------
@@ -171,12 +205,16 @@ def simulate_readings(
     electrical = any(f not in BASIC_FIELDS for f in wanted)
     site = WILSON_SITE if site is None else site
     seed = int(seed)
-    ids = [c.channel_id for c in chans]
+    faults = tuple(faults)
+    phen = _resolve_phenomena(phenomena, chans)
+    main = phen.main_meter
+    all_chans = [*chans, main.channel] if main is not None else list(chans)
+    ids = [c.channel_id for c in all_chans]
 
     out = grid_starts(start_ts, end_ts, resolution_s)
     k = resolution_s // BASE_RESOLUTION_S
     epochs = (out[:, None] + BASE_RESOLUTION_S * np.arange(k)).ravel()
-    n_c = len(chans)
+    n_c = len(all_chans)
 
     # The window the readings really cover: [first interval start, last interval end).
     window_start, window_end = start_ts, end_ts
@@ -187,21 +225,50 @@ def simulate_readings(
 
     cal = site_calendar(epochs, site)
     temp = outdoor_temperature(epochs, seed)
-    occ = occupancy(chans, cal)
-    clean = clean_power(chans, cal, temp, occ)
-    noise = noise_factor(chans, epochs, seed)
-    power = clean * noise
-    excess = inject_power_faults(active, chans, epochs, cal, temp, noise, power)
-    base = base_fields(chans, epochs, cal, temp, seed, electrical=electrical, power=power)
+    loads = phenomenon_loads(phen, ids, epochs, cal, site=site, seed=seed)
+    power, noise, extra = _fault_free_power(chans, epochs, cal, temp, loads, seed=seed)
+    excess = inject_power_faults(active, chans, epochs, cal, temp, noise, power, extra=extra)
+    if main is not None:  # the main meter sees what the sub-meters draw, faults included
+        on_main = [Load(x.source, 0, x.kw) for x in loads if x.row == len(chans)]
+        m_power, m_noise, m_added = main_meter_parts(
+            main, epochs, cal, temp, power, extra=added_power(on_main, 1, epochs.size), seed=seed
+        )
+        main_excess = inject_power_faults(
+            active, [main.channel], epochs, cal, temp, m_noise, m_power, extra=m_added
+        )
+        excess.update(main_excess)
+        power = np.vstack([power, m_power])
+    base = base_fields(all_chans, epochs, cal, temp, seed, electrical=electrical, power=power)
+
+    def model_power(channel: SimChannel, t0: np.ndarray) -> np.ndarray:
+        """Fault-free power of one channel (a main meter with its sub-meters) at ``t0`` [kW]."""
+        cal0, temp0 = site_calendar(t0, site), outdoor_temperature(t0, seed)
+        if main is not None and channel.channel_id == main.channel_id:
+            loads0 = phenomenon_loads(phen, ids, t0, cal0, site=site, seed=seed)
+            subs = _fault_free_power(chans, t0, cal0, temp0, loads0, seed=seed)[0]
+            on_main = [Load(x.source, 0, x.kw) for x in loads0 if x.row == len(chans)]
+            extra0 = added_power(on_main, 1, t0.size)
+            return main_meter_parts(main, t0, cal0, temp0, subs, extra=extra0, seed=seed)[0]
+        loads0 = phenomenon_loads(phen, [channel.channel_id], t0, cal0, site=site, seed=seed)
+        return _fault_free_power([channel], t0, cal0, temp0, loads0, seed=seed)[0]
+
     inject_field_faults(
-        active, chans, epochs, base, excess, site=site, seed=seed, electrical=electrical
+        active,
+        all_chans,
+        epochs,
+        base,
+        excess,
+        site=site,
+        seed=seed,
+        electrical=electrical,
+        model_power=None if phen.empty else model_power,
     )
 
     # Aggregate to the output resolution: energy summed, instants averaged; a group of identical
     # base values (a stuck sensor) keeps exactly that value.
     n_out = out.size
     result: dict[str, np.ndarray] = {}
-    for name in wanted:
+    for name in dict.fromkeys((*wanted, "energy_kwh")):
         g = base[name].reshape(n_c, n_out, k)
         if k == 1:
             result[name] = g[..., 0]
@@ -213,7 +280,28 @@ def simulate_readings(
         else:
             result[name] = np.where(const, g[..., 0], total / k)
 
-    flat_keep = kept_rows(active, chans, epochs, per_row=k).ravel()
+    def consumed(fault: Fault) -> float:
+        """Energy the fault's channel used in the rows an outage or gap touches [kWh]."""
+        lo, hi = outage_span(fault, resolution_s)
+        is_main = main is not None and fault.channel_id == main.channel_id
+        own = [c for c in chans if c.channel_id == fault.channel_id]
+        sub = simulate_readings(
+            start=pd.Timestamp(lo * NS, tz="UTC"),
+            end=pd.Timestamp(hi * NS, tz="UTC"),
+            resolution_s=resolution_s,
+            channels=chans if is_main else own,
+            seed=seed,
+            site=site,
+            faults=[f for f in faults if f.kind in POWER_KINDS],
+            phenomena=phen if is_main else phen.without_main(),
+        ).readings
+        return float(sub.loc[sub["channel_id"] == fault.channel_id, "energy_kwh"].sum())
+
+    catch_ups = apply_outages(
+        active, all_chans, out, epochs, result, excess, resolution_s=resolution_s, consumed=consumed
+    )
+
+    flat_keep = kept_rows(active, all_chans, epochs, per_row=k).ravel()
     stamps = np.tile(out * 1_000_000, n_c)[flat_keep].view("M8[us]")
     data: dict[str, Any] = {
         "timestamp": pd.DatetimeIndex(stamps).tz_localize("UTC"),
@@ -223,11 +311,52 @@ def simulate_readings(
         data[name] = result[name].ravel()[flat_keep]
     readings = pd.DataFrame(data)
 
-    labels = fault_labels(active, excess, window_start, window_end)
+    labels = fault_labels(active, excess, window_start, window_end, catch_ups)
     t_index = pd.DatetimeIndex((out * 1_000_000).view("M8[us]"), name="timestamp").tz_localize(
         "UTC"
     )
     temperature = pd.Series(
         temp.reshape(n_out, k).mean(axis=1), index=t_index, name="temperature_c"
     )
-    return Simulation(readings=readings, labels=labels, temperature=temperature)
+    where = phenomena_frame(loads, ids, epochs, cal, site=site, window=(window_start, window_end))
+    return Simulation(readings=readings, labels=labels, temperature=temperature, phenomena=where)
+
+
+def _resolve_phenomena(phenomena: Phenomena | None, chans: list[SimChannel]) -> Phenomena:
+    """The phenomena to simulate, checked against the simulated channels."""
+    if phenomena is None:
+        return Phenomena()
+    if not isinstance(phenomena, Phenomena):
+        raise UsageError(
+            f"phenomena must be an argo_lib.sim.phenomena.Phenomena, got {type(phenomena).__name__}"
+        )
+    main = phenomena.main_meter
+    if main is not None and main.channel_id in {c.channel_id for c in chans}:
+        raise UsageError(
+            f"the main meter's channel id {main.channel_id} is also a simulated sub-meter; give "
+            "the main meter a channel id of its own"
+        )
+    return phenomena
+
+
+def _fault_free_power(
+    chans: list[SimChannel],
+    epochs: np.ndarray,
+    cal: SiteCalendar,
+    temp: np.ndarray,
+    loads: list[Load],
+    *,
+    seed: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Power of the load model with the phenomena on these channels (rows ``0 … len(chans)-1``).
+
+    Returns the power [kW], the multiplicative noise [-] and the phenomena's added power [kW]
+    (None when none act on these channels).
+    """
+    occ = occupancy(chans, cal)
+    noise = noise_factor(chans, epochs, seed)
+    power = clean_power(chans, cal, temp, occ) * noise
+    extra = added_power([x for x in loads if x.row < len(chans)], len(chans), epochs.size)
+    if extra is not None:
+        power = power + extra
+    return power, noise, extra

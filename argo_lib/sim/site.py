@@ -34,6 +34,9 @@ __all__ = [
     "NON_ENERGY_CHANNELS",
     "WILSON_CHANNELS",
     "WILSON_INSTALLED",
+    "WILSON_LATITUDE",
+    "WILSON_LONGITUDE",
+    "WILSON_MAIN",
     "WILSON_ORGANIZATION_ID",
     "WILSON_SITE",
     "ChannelMeta",
@@ -48,6 +51,10 @@ WILSON_ORGANIZATION_ID = "23271"
 """Eniscope organization id of the Wilson Center."""
 WILSON_INSTALLED = pd.Timestamp("2025-04-29 00:00", tz="America/New_York")
 """Backfill start of the Wilson Center (API spec section 9); the fake server has no earlier data."""
+WILSON_LATITUDE = 39.95
+"""Latitude of the simulated climate [°N]; sunrise and sunset of the dusk-to-dawn load use it."""
+WILSON_LONGITUDE = -75.17
+"""Longitude of the simulated climate [°E] (about 75° W, as the temperature model's solar time)."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -101,12 +108,31 @@ class SimSite:
         Opening hours per weekday (anything with ``for_weekday``).
     holiday_country, holiday_subdivision : str or None
         ``holidays`` package calendar; holidays are closed all day. None: no holidays.
+    closed_days : frozenset of datetime.date
+        Further days the building is closed although the holiday calendar does not know them
+        (Good Friday, the day after Thanksgiving, Christmas week: see
+        :func:`argo_lib.sim.phenomena.closure_days`); empty by default. A ``SiteSettings``
+        without this attribute has none.
+    latitude, longitude : float
+        Location of the site [°N], [°E]: the hours of sunset and sunrise (dusk-to-dawn loads).
+        A ``SiteSettings`` without them gets the Wilson Center's.
     """
 
     timezone: str = "America/New_York"
     opening_hours: Any = field(default_factory=WeeklyHours)
     holiday_country: str | None = "US"
     holiday_subdivision: str | None = None
+    closed_days: frozenset[dt.date] = frozenset()
+    latitude: float = WILSON_LATITUDE
+    longitude: float = WILSON_LONGITUDE
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "closed_days", frozenset(self.closed_days))
+        if not (-90.0 <= self.latitude <= 90.0 and -180.0 <= self.longitude <= 180.0):
+            raise UsageError(
+                f"SimSite: latitude must be in [-90, 90] and longitude in [-180, 180] degrees, "
+                f"got ({self.latitude}, {self.longitude})"
+            )
 
 
 WILSON_SITE = SimSite()
@@ -256,6 +282,21 @@ WILSON_CHANNELS: tuple[SimChannel, ...] = (
 
 Calibrated so that December channel means are ≈ 0.9 × ``typical_avg_kw`` (site mean ≈ 10.9 kW,
 within the 10.7–12 kW the spec reports; ≈ 8,100 kWh per December) and the site peaks near 17 kW.
+"""
+
+WILSON_MAIN = SimChannel(
+    162100, "Utility Main_WCDS_Wilson Ctr", "44B7D0E9B3C000FF", 24.0, 0.90, 3.0, 5.0,
+    heat_kw_per_c=0.10, cool_kw_per_c=0.80, lead_h=1.0, night_hvac_share=0.3,
+    slow_noise=0.05, fast_noise=0.05, white_noise=0.08, thd_pct=8.0, role="main",
+)  # fmt: skip
+"""The site's utility (main) meter, simulated only when asked for
+(:class:`argo_lib.sim.phenomena.MainMeter`).
+
+Its load parameters describe the *unmetered remainder* (lighting, plug loads, a chiller the
+sub-meters do not see: 3 kW closed, 8 kW occupied, 0.8 kW/°C of cooling above
+:data:`argo_lib.sim.load.COOLING_BALANCE_C`, hence afternoon peaks in warm weather); the main meter
+reads the sum of the eight sub-meters plus that remainder plus switching equipment blocks.
+``typical_avg_kw`` is the whole meter's December average (≈ 24 kW; 16–43 kWh per hour).
 """
 
 HOME_KIT_CHANNELS: tuple[SimChannel, ...] = (
