@@ -78,7 +78,8 @@ class HealthThresholds:
         Shortest run of zero readings reported (and screened out) as an outage [h].
     outage_baseline_min_kw : float
         An outage needs the baseline to show load then: its mean at those times of the day is
-        at least this [kW] (below it, zeros may be a tiny load rounded down).
+        at least this [kW] (below it, zeros may be a tiny load rounded down; a load that often
+        rounds to 0 is caught by ``outage_zero_share``).
     outage_zero_share : float
         Zeros are plausible (a load that really switches off), not an outage, where the
         baseline reads zero at those times in at least this share of its other weeks (same hour
@@ -125,7 +126,9 @@ class HealthThresholds:
     mismatch_rel_tol: float = 0.10
     mismatch_abs_tol_kwh: float = 0.001
     outage_min_hours: float = 3.0
-    outage_baseline_min_kw: float = 0.2
+    # 10x the zero tolerance: a 30 W sub-meter that reads exactly 0 for hours is out, not off
+    # (the zero-share rule tells a load that switches off, and one that rounds to 0, from it)
+    outage_baseline_min_kw: float = 0.01
     # a load that really switches off reads zero at that time (nearly) every week; gateway
     # back-fills are episodes. 0.75: 3 of 4 other weeks. Three zero-filled Saturdays out of
     # four are an outage (2 of the 3 others + the report week's loaded one: 0.5), a channel off
