@@ -153,6 +153,9 @@ class BaselineThresholds:
     min_temperature_coverage : float
         Fewest baseline readings with a known temperature, as a fraction of those present, for
         fitting the model [-].
+    min_report_hours : int
+        Fewest observed hours of the report week behind its out-of-sample CV(RMSE) and NMBE;
+        below it they are not reported [h].
     """
 
     min_samples: int = 12
@@ -161,6 +164,9 @@ class BaselineThresholds:
     max_cv_rmse_pct: float = 30.0
     max_abs_nmbe_pct: float = 10.0
     min_temperature_coverage: float = 0.9
+    # a day: fewer hours cannot hold the week's schedule (opening, closing, night), so a
+    # model's error over them says little about the week the detectors judge
+    min_report_hours: int = 24
 
     def __post_init__(self) -> None:
         if self.model not in ("towt", "profile"):
