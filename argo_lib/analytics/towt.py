@@ -31,7 +31,9 @@ inverse-modelling change-point models)::
 - The fit is ordinary least squares, vectorised over all channels (time-of-week intercepts are
   removed by group demeaning, Frisch–Waugh–Lovell, leaving a 4 × 4 system per channel). Hours
   beyond 5 robust standard deviations from the fit (a fault in the baseline) are left out and
-  the change points searched and fitted again.
+  the change points searched and fitted again, as long as they are few
+  (``max_outlier_share``): more of them are the channel's own heavy tail (an intermittent load),
+  and leaving them out would bias the model low.
 
 Fit statistics follow ASHRAE Guideline 14 at hourly resolution (15-min data are averaged to
 hours first)::
@@ -783,6 +785,9 @@ def fit_towt(
         b, a = _fit_slopes(xh, yh, mh, gh, n_groups)
         # hours far from the model (a fault in the baseline): search and fit again without them
         far = _outliers(np.where(mh, yh - (a[gh] + _dot(xh, b)), np.nan))
+        # a fault is rare; many far hours are the channel's own heavy tail (an intermittent
+        # load), and leaving them out would bias the model low: keep them all then
+        far &= (far.sum(axis=0) <= t.max_outlier_share * mh.sum(axis=0))[None, :]
         redo = np.flatnonzero(far.any(axis=0))
         if redo.size:
             clean = mh[:, redo] & ~far[:, redo]
