@@ -472,3 +472,25 @@ def test_a_heavy_tailed_channel_is_not_fitted_low():
     assert abs(row["towt_nmbe_pct"]) < IN_SAMPLE_NMBE_ATOL_PCT
     # out of sample no more biased than the same office without the bursts
     assert abs(row["towt_report_nmbe_pct"]) < abs(ref["towt_report_nmbe_pct"]) + 1.0
+
+
+COEF_ATOL = 1e-9  # the same arithmetic on the same hours
+
+
+def test_each_channel_is_searched_on_its_own_observed_hours():
+    # channel 2 is channel 1 with a fifth of its baseline missing; fitted together with channel
+    # 1 or alone, it gets the same model: no channel's hours fill in for another's
+    readings, temp = _data()
+    hvac = readings[readings["channel_id"] == 1]
+    gone = BASE.start + pd.Timedelta(days=9)
+    gappy = hvac[~hvac["timestamp"].between(gone, gone + pd.Timedelta(hours=134))]
+    gappy = gappy.assign(channel_id=2)
+    together = analyse_site_week(
+        pd.concat([hvac, gappy], ignore_index=True), site=SITE, period=WEEK, temperature=temp
+    ).models[3600]
+    alone = analyse_site_week(gappy, site=SITE, period=WEEK, temperature=temp).models[3600]
+    j = list(alone.channel_ids).index(2)
+    assert together.cooling_balance_c[1] == alone.cooling_balance_c[j]
+    assert together.heating_balance_c[1] == alone.heating_balance_c[j]
+    np.testing.assert_allclose(together.coef[1], alone.coef[j], atol=COEF_ATOL)
+    assert together.n_parameters[1] == alone.n_parameters[j]
