@@ -129,6 +129,12 @@ def _int(value: Any) -> int:
     return int(value)
 
 
+def _opt_int(value: Any) -> int | None:
+    if value is None or value is pd.NA or (isinstance(value, float) and not math.isfinite(value)):
+        return None
+    return int(value)
+
+
 def _time(value: Any, tz: Any) -> str | None:
     """Site-local ISO 8601 with offset; None for missing."""
     if value is None or value is pd.NaT:
@@ -545,6 +551,9 @@ def _data_quality(analysis: Any, per: pd.DataFrame) -> dict[str, Any]:
                 "baselineModelStatus": getattr(r, "model_status", "no_temperature"),
                 "cvRmsePercent": _num(getattr(r, "cv_rmse_pct", None), 1),
                 "nmbePercent": _num(getattr(r, "nmbe_pct", None), 1),
+                "reportCvRmsePercent": _num(getattr(r, "report_cv_rmse_pct", None), 1),
+                "reportNmbePercent": _num(getattr(r, "report_nmbe_pct", None), 1),
+                "reportHours": _opt_int(getattr(r, "report_hours", None)),
                 "heatingBalanceC": _num(getattr(r, "heating_balance_c", None), 1),
                 "coolingBalanceC": _num(getattr(r, "cooling_balance_c", None), 1),
                 "baselineSlotCoverage": _num(getattr(r, "slot_coverage", None), 3),

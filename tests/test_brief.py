@@ -192,6 +192,21 @@ def test_data_quality_names_the_baseline_model_and_its_fit():
     assert all(c["cvRmsePercent"] > 0.0 for c in without.values())
 
 
+def test_data_quality_scores_the_report_week_out_of_sample():
+    # a clean simulated week is predicted about as well as the baseline fits itself; the
+    # faulty week's injected faults show as a worse week fit on the meters that carry them
+    clean = {c["channelId"]: c for c in _brief("weather")["dataQuality"]["channels"]}
+    for channel in clean.values():
+        assert channel["reportHours"] == 168
+        assert 0.0 < channel["reportCvRmsePercent"] <= G14_CV_RMSE_MAX_PCT
+        assert abs(channel["reportNmbePercent"]) <= G14_NMBE_MAX_PCT
+    faulty = {c["channelId"]: c for c in _brief("faulty")["dataQuality"]["channels"]}
+    kitchen = faulty[162319]  # 40 kWh after hours over three nights: more than expected
+    assert kitchen["reportNmbePercent"] > G14_NMBE_MAX_PCT
+    assert kitchen["reportCvRmsePercent"] > G14_CV_RMSE_MAX_PCT
+    assert faulty[162122]["reportHours"] == 70  # the week's gap and suspect hours are left out
+
+
 def test_small_anomaly_is_evidence_not_a_win():
     # A7: every energy win counts >= 10 kWh; the kitchen's after-hours event is already
     # counted as after-hours waste, so it is evidence of that win

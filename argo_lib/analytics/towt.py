@@ -18,14 +18,22 @@ inverse-modelling change-point models)::
   of them: a straight line) by blocked cross-validation, each baseline week predicted from the
   others. A heating or cooling term is kept only if its slope is positive and it lowers the
   held-out error by at least 3 %, so a channel without weather response keeps a pure
-  time-of-week model.
+  time-of-week model. The search uses only the hours the channel observed (missing hours are
+  left out, never filled in: a filled-in hour carries a temperature but no response, and
+  weakens or removes the weather terms of a baseline with long gaps).
 - *Occupancy* ``occ`` (0–1) is the channel's own hour-of-week profile scaled between its
   quiet and its busy level: HVAC responds to weather more strongly while the building is in use.
-  An interaction that would reverse a slope is dropped.
+  Each term has an unoccupied slope (``bh``, ``bc``) and an occupied one (``bh + wh``,
+  ``bc + wc``; the slope at occupancy ``occ`` lies between them); both must be non-negative. A wrong-signed one is
+  dropped (set to 0) and the rest refitted, so a building that cools only while occupied keeps
+  its occupied slope, and its closed hours keep their own level instead of one slope for all
+  hours.
 - The fit is ordinary least squares, vectorised over all channels (time-of-week intercepts are
   removed by group demeaning, Frisch–Waugh–Lovell, leaving a 4 × 4 system per channel). Hours
   beyond 5 robust standard deviations from the fit (a fault in the baseline) are left out and
-  the change points searched and fitted again.
+  the change points searched and fitted again, as long as they are few
+  (``max_outlier_share``): more of them are the channel's own heavy tail (an intermittent load),
+  and leaving them out would bias the model low.
 
 Fit statistics follow ASHRAE Guideline 14 at hourly resolution (15-min data are averaged to
 hours first)::
@@ -33,12 +41,21 @@ hours first)::
     CV(RMSE) = sqrt(sum((y - yhat)^2) / (n - p)) / mean(y) x 100 %
     NMBE     = sum(y - yhat) / ((n - p) * mean(y)) x 100 %
 
-with ``p`` the number of fitted parameters. A model with CV(RMSE) ≤ 30 % and |NMBE| ≤ 10 % is
+with ``p`` the number of fitted parameters that change an hourly prediction: the intercepts,
+the non-zero slopes and their change points (the within-hour shape of sub-hourly data sums to
+zero over each hour and is not counted). A model with CV(RMSE) ≤ 30 % and |NMBE| ≤ 10 % is
 *calibrated* and gives the expected values of the detectors; otherwise (or without temperature)
 the robust time-slot profile of :mod:`argo_lib.analytics.baseline` does. The spread around the
 model (quartiles, P5/P95, MAD) comes from the baseline residuals per day type and hour (pooled
 further where thin), widened from in-sample to out-of-sample residuals
-(``sqrt((1 + h) / (1 - h))`` with ``h = 1/n`` for an intercept fitted on ``n`` intervals).
+(``sqrt((1 + h) / (1 - h))`` with ``h = 1/n`` for an intercept fitted on ``n`` intervals). The
+expected load and its band are never below 0 kW: every analysed channel consumes (a negative
+reading is a sensor fault, :mod:`argo_lib.analytics.health`).
+
+Besides these in-sample statistics, :func:`report_statistics` scores the baseline on the report
+week, out of sample (the same formulas with ``n`` for ``n - p``, over the week's trusted,
+observed hours): the detectors judge that week, so how well the baseline predicts it is what
+their findings rest on. :func:`model_table` reports both (:data:`MODEL_COLUMNS`).
 
 Examples
 --------
@@ -68,6 +85,7 @@ from argo_lib.thresholds import BaselineThresholds
 __all__ = [
     "MODEL_COLUMNS",
     "MODEL_STATUSES",
+    "REPORT_FIT_KEYS",
     "TowtModel",
     "fit_towt",
     "g14_statistics",
@@ -75,6 +93,7 @@ __all__ = [
     "model_table",
     "predict_towt",
     "profile_statistics",
+    "report_statistics",
     "residual_stats",
     "temperature_on_grid",
 ]
@@ -96,6 +115,11 @@ MODEL_COLUMNS = (
     "nmbe_pct",
     "towt_cv_rmse_pct",
     "towt_nmbe_pct",
+    "report_cv_rmse_pct",
+    "report_nmbe_pct",
+    "towt_report_cv_rmse_pct",
+    "towt_report_nmbe_pct",
+    "report_hours",
     "heating_balance_c",
     "cooling_balance_c",
 )
@@ -104,6 +128,7 @@ MODEL_COLUMNS = (
 _OUTLIER_SIGMAS = 5.0
 _IMPROVEMENT = 0.03  # a weather term must lower the cross-validated error by 3 %
 _MAX_KNOTS = 24
+_MIN_SEARCH_HOURS = 48  # fewest observed hours with temperature for a change-point search
 _NS_PER_S = 1_000_000_000
 
 
@@ -311,25 +336,29 @@ def _shape_groups(grid: Grid) -> tuple[np.ndarray, int] | None:
 
 def _within_hour_shape(
     load: np.ndarray, mask: np.ndarray, grid: Grid
-) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+) -> tuple[np.ndarray, np.ndarray] | None:
     """Within-hour shape of sub-hourly data: group mean minus the mean of its weekday hour.
 
-    Returns the shape effects ``(n_shape_groups, c)`` [kW], the rows' shape groups and the
-    values behind each effect (``(n_shape_groups, c)``); None for hourly data.
+    The effects of each weekday hour sum to zero, so they move load between the quarters of
+    an hour and never change an hour's mean (nor the Guideline 14 statistics, which are
+    hourly). Returns the shape effects ``(n_shape_groups, c)`` [kW] and the rows' shape
+    groups; None for hourly data.
     """
     shape = _shape_groups(grid)
     if shape is None:
         return None
     key, size = shape
     per_hour = grid.per_hour
-    mean, counts = _group_mean(load, mask, key, size)
+    mean, _ = _group_mean(load, mask, key, size)
     parent = np.minimum(np.arange(size) // per_hour, 24)  # weekday hour (24: the rest)
     filled = np.where(mask, load, 0.0)
     hour_key = parent[key]
     hour_mean, _ = _group_mean(filled, mask, hour_key, 25)
     effect = np.nan_to_num(mean - hour_mean[parent])
     effect[24 * per_hour :] = 0.0  # other day types: no shape of their own
-    return effect, key, counts
+    weekday = effect[: 24 * per_hour].reshape(24, per_hour, -1)
+    weekday -= weekday.mean(axis=1, keepdims=True)  # zero sum within each hour
+    return effect, key
 
 
 def _group_mean(
@@ -381,13 +410,23 @@ def _features(
     return np.stack([heat, cool, occupancy * heat, occupancy * cool], axis=-1)
 
 
+def _distinct_columns(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct columns of a boolean array, ``(n_distinct, n_rows)``, and each column's index."""
+    packed = np.packbits(mask, axis=0).T  # one byte string per column
+    seen: dict[bytes, int] = {}
+    inverse = np.array([seen.setdefault(col.tobytes(), len(seen)) for col in packed], dtype=int)
+    first = np.unique(inverse, return_index=True)[1]
+    return mask[:, first].T, inverse
+
+
 @dataclass(frozen=True, eq=False)
 class _ChangePointSearch:
-    """The temperature side of the change-point search, shared by every channel.
+    """The temperature side of the change-point search: knots and candidates of every channel.
 
-    Hinge regressors at every candidate knot, demeaned by time-of-week group, their Gram
-    matrices per cross-validation block, and the candidate pairs (heating knot or none,
-    cooling knot or none, ``Th <= Tc``).
+    Hinge regressors at every candidate knot (rows with a known temperature), the blocks of
+    the blocked cross-validation and the candidate pairs (heating knot or none, cooling knot or
+    none, ``Th <= Tc``). The Gram matrices are per channel, over the hours the channel observed
+    (:meth:`best`): a missing hour is left out, never filled in.
     """
 
     rows: np.ndarray
@@ -395,9 +434,6 @@ class _ChangePointSearch:
     n_groups: int
     feats: np.ndarray
     blocks: tuple[slice, ...]
-    gram: np.ndarray
-    gram_w: np.ndarray
-    train_gram: np.ndarray
     a_idx: np.ndarray
     b_idx: np.ndarray
     knot: np.ndarray
@@ -407,7 +443,7 @@ class _ChangePointSearch:
         cls, temp: np.ndarray, group: np.ndarray, n_groups: int, *, n_folds: int = 4
     ) -> _ChangePointSearch | None:
         rows = np.isfinite(temp)
-        if rows.sum() < 48:
+        if rows.sum() < _MIN_SEARCH_HOURS:
             return None
         t = temp[rows]
         lo, hi = np.percentile(t, [5.0, 95.0])
@@ -418,26 +454,18 @@ class _ChangePointSearch:
         cool_knots = np.arange(np.floor(t.min()), np.floor(hi) + 1e-9, step)
         if heat_knots.size == 0 or cool_knots.size == 0:
             return None
-        g = group[rows]
         kh = heat_knots.size
         feats = np.concatenate(
             [
                 np.maximum(heat_knots[None, :] - t[:, None], 0.0),
                 np.maximum(t[:, None] - cool_knots[None, :], 0.0),
+                np.zeros((t.size, 1)),  # "no term"
             ],
             axis=1,
-        )  # (n_rows, kh + kc): heating hinges, then cooling hinges
-        safe = np.maximum(np.bincount(g, minlength=n_groups).astype(float), 1.0)[:, None]
-        feats = feats - (group_sum(feats, g, n_groups) / safe)[g]
-        feats = np.concatenate([feats, np.zeros((feats.shape[0], 1))], axis=1)  # "no term"
+        )  # (n_rows, kh + kc + 1): heating hinges, cooling hinges, then the empty column
         null = kh + cool_knots.size
         edges = (np.arange(n_folds + 1) * t.size) // n_folds  # contiguous blocks
         blocks = tuple(slice(edges[f], edges[f + 1]) for f in range(n_folds))
-        gram_w = np.stack([feats[b].T @ feats[b] for b in blocks])
-        gram = gram_w.sum(axis=0)
-        gram[null, null] = 1.0  # the "no term" column solves to 0
-        train_gram = gram[None] - gram_w
-        train_gram[:, null, null] = 1.0
         knot = np.concatenate([heat_knots, cool_knots, [np.nan]])
         heat = np.concatenate([[null], np.arange(kh)])
         cool = np.concatenate([[null], kh + np.arange(cool_knots.size)])
@@ -445,73 +473,112 @@ class _ChangePointSearch:
         a_idx, b_idx = a_idx.ravel(), b_idx.ravel()
         valid = (a_idx == null) | (b_idx == null) | (knot[a_idx] <= knot[b_idx])
         return cls(
-            rows, g, n_groups, feats, blocks, gram, gram_w, train_gram, a_idx[valid],
-            b_idx[valid], knot,
+            rows, group[rows], n_groups, feats, blocks, a_idx[valid], b_idx[valid], knot
         )  # fmt: skip
 
-    def _solve(self, gm: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """2 × 2 solutions for every candidate; gm (..., F, F), rhs (..., F, c)."""
+    def _pairs(self, gm: np.ndarray, inverse: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Gram entries (a-a, a-b, b-b) of every candidate per channel, (..., c, n_cand).
+
+        ``gm`` (..., P, F, F) holds one Gram matrix per distinct mask, ``inverse`` the mask of
+        each channel.
+        """
         a_idx, b_idx = self.a_idx, self.b_idx
-        a = gm[..., a_idx, a_idx][..., None]
-        b = gm[..., a_idx, b_idx][..., None]
-        d = gm[..., b_idx, b_idx][..., None]
-        r1, r2 = rhs[..., a_idx, :], rhs[..., b_idx, :]
+        return tuple(
+            gm[..., i, j][..., inverse, :]
+            for i, j in ((a_idx, a_idx), (a_idx, b_idx), (b_idx, b_idx))
+        )
+
+    def _solve(
+        self, gm: np.ndarray, rhs: np.ndarray, inverse: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """2 × 2 solutions for every candidate; gm (..., P, F, F), rhs (..., c, F)."""
+        a, b, d = self._pairs(gm, inverse)
+        r1, r2 = rhs[..., self.a_idx], rhs[..., self.b_idx]
         det = a * d - b * b
         with np.errstate(invalid="ignore", divide="ignore"):
-            return (d * r1 - b * r2) / det, (a * r2 - b * r1) / det
+            return (d * r1 - b * r2) / det, (a * r2 - b * r1) / det  # (..., c, n_cand)
 
     def best(self, load: np.ndarray, present: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Heating and cooling change point of each channel [°C]; NaN for no such term."""
-        c = load.shape[1]
-        g, n_groups = self.group, self.n_groups
+        """Heating and cooling change point of each channel [°C]; NaN for no such term.
+
+        Each channel's candidates are compared on the hours it observed (``present``), its
+        regressors and load demeaned by time-of-week group over those hours only. Channels
+        that observed the same hours share their Gram matrices.
+        """
+        g, n_groups, feats = self.group, self.n_groups, self.feats
         y = load[self.rows]
-        m = present[self.rows]
-        if not m.all():  # missing load: the channel's group mean (only to choose the knots)
-            y_mean, _ = _group_mean(y, m, g, n_groups)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                col_mean = np.where(m, y, 0.0).sum(axis=0) / m.sum(axis=0)
-            fill = np.where(np.isfinite(y_mean[g]), y_mean[g], np.nan_to_num(col_mean)[None, :])
-            y = np.nan_to_num(np.where(m, y, fill))
-        safe = np.maximum(np.bincount(g, minlength=n_groups).astype(float), 1.0)[:, None]
-        y = y - (group_sum(y, g, n_groups) / safe)[g]
-        xy_w = np.stack([self.feats[b].T @ y[b] for b in self.blocks])
-        yy_w = np.stack([np.einsum("ij,ij->j", y[b], y[b]) for b in self.blocks])
-        full1, full2 = self._solve(self.gram, xy_w.sum(axis=0))  # (n_cand, c)
-        c1, c2 = self._solve(self.train_gram, xy_w.sum(axis=0)[None] - xy_w)  # (fold, cand, c)
-        a_idx, b_idx, gram_w = self.a_idx, self.b_idx, self.gram_w
+        m = present[self.rows] & np.isfinite(y)
+        n_f = feats.shape[1]
+        c = y.shape[1]
+        patterns, inverse = _distinct_columns(m)
+        n_folds = len(self.blocks)
+        gram_w = np.zeros((n_folds, patterns.shape[0], n_f, n_f))
+        xy_w = np.zeros((n_folds, c, n_f))
+        yy_w = np.zeros((n_folds, c))
+        for p, observed in enumerate(patterns):  # usually one or a few distinct masks
+            cols = np.flatnonzero(inverse == p)
+            counts = np.maximum(np.bincount(g, weights=observed, minlength=n_groups), 1.0)
+            f_mean = group_sum(feats * observed[:, None], g, n_groups) / counts[:, None]
+            xt = np.where(observed[:, None], feats - f_mean[g], 0.0)  # (rows, F)
+            yp = np.where(observed[:, None], y[:, cols], 0.0)
+            yt = np.where(
+                observed[:, None], yp - (group_sum(yp, g, n_groups) / counts[:, None])[g], 0.0
+            )
+            for w, block in enumerate(self.blocks):
+                gram_w[w, p] = xt[block].T @ xt[block]
+                xy_w[w, cols] = (xt[block].T @ yt[block]).T
+                yy_w[w, cols] = np.einsum("ij,ij->j", yt[block], yt[block])
+        null = n_f - 1
+        gram = gram_w.sum(axis=0)
+        train_gram = gram[None] - gram_w
+        gram[:, null, null] = 1.0  # the "no term" column solves to 0
+        train_gram[:, :, null, null] = 1.0
+        a_idx, b_idx = self.a_idx, self.b_idx
+        full1, full2 = self._solve(gram, xy_w.sum(axis=0), inverse)  # (c, n_cand)
+        c1, c2 = self._solve(train_gram, xy_w.sum(axis=0)[None] - xy_w, inverse)  # (fold, c, ·)
+        g_aa, g_ab, g_bb = self._pairs(gram_w, inverse)  # held-out blocks
         held = (
-            yy_w[:, None, :]
-            - 2.0 * (c1 * xy_w[:, a_idx, :] + c2 * xy_w[:, b_idx, :])
-            + c1 * c1 * gram_w[:, a_idx, a_idx][..., None]
-            + 2.0 * c1 * c2 * gram_w[:, a_idx, b_idx][..., None]
-            + c2 * c2 * gram_w[:, b_idx, b_idx][..., None]
-        ).sum(axis=0)
+            yy_w[..., None]
+            - 2.0 * (c1 * xy_w[..., a_idx] + c2 * xy_w[..., b_idx])
+            + c1 * c1 * g_aa
+            + 2.0 * c1 * c2 * g_ab
+            + c2 * c2 * g_bb
+        ).sum(axis=0)  # (c, n_cand)
         ok = np.isfinite(held) & (full1 >= 0) & (full2 >= 0)
         ok &= np.isfinite(full1) & np.isfinite(full2)
         held = np.where(ok, held, np.inf)
-        held[0] = yy_w.sum(axis=0)  # candidate 0 = (none, none): time of week only
-        best = np.argmin(held, axis=0)
-        better = held[best, np.arange(c)] < (1.0 - _IMPROVEMENT) * held[0]
+        held[:, 0] = yy_w.sum(axis=0)  # candidate 0 = (none, none): time of week only
+        best = np.argmin(held, axis=1)
+        better = held[np.arange(c), best] < (1.0 - _IMPROVEMENT) * held[:, 0]
+        better &= m.sum(axis=0) >= _MIN_SEARCH_HOURS
         best = np.where(better, best, 0)
         return self.knot[a_idx[best]], self.knot[b_idx[best]]
 
 
 def _fit_slopes(
     x: np.ndarray, y: np.ndarray, mask: np.ndarray, group: np.ndarray, n_groups: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Fit, then drop terms whose slope reverses (occupied or not); returns (coef, a, x)."""
-    b, a = _solve(x, y, mask, group, n_groups)
-    for _ in range(2):  # drop the interaction, then the term itself
-        occupied = b[:, :2] + b[:, 2:]
-        reversed_ = (occupied < -1e-12) | (b[:, :2] < -1e-12)
-        if not reversed_.any():
+) -> tuple[np.ndarray, np.ndarray]:
+    """Fit with non-negative slopes at either occupancy; returns (coef, intercepts).
+
+    ``x`` holds the regressors of :func:`_features`: heating and cooling degrees ``d`` and both
+    times occupancy ``w``. The slope of a term at occupancy ``w`` is ``(1 - w) u + w o``, with
+    ``u`` its unoccupied and ``o`` its occupied slope; the fit runs on ``(1 - w) d`` and
+    ``w d`` so that ``u`` and ``o`` are coefficients of their own. A wrong-signed (negative)
+    slope is dropped and the rest refitted, until none is negative: a building that heats only
+    while occupied keeps its occupied slope, and its unoccupied hours get none. The
+    coefficients come back for ``x`` itself: ``(u_h, u_c, o_h - u_h, o_c - u_c)``.
+    """
+    d, wd = x[..., :2], x[..., 2:]
+    split = np.concatenate([d - wd, wd], axis=-1)  # ((1 - w) d, w d): unoccupied, occupied
+    keep = np.ones((x.shape[1], 4), dtype=bool)
+    for _ in range(5):  # each round drops at least one of the four slopes
+        b, a = _solve(np.where(keep[None], split, 0.0), y, mask, group, n_groups)
+        wrong = keep & (b < -1e-12)
+        if not wrong.any():
             break
-        drop = np.zeros(b.shape, dtype=bool)
-        drop[:, 2:] = reversed_
-        drop[:, :2] = reversed_ & (b[:, 2:] == 0)
-        x = np.where(drop[None, :, :], 0.0, x)
-        b, a = _solve(x, y, mask, group, n_groups)
-    return b, a, x
+        keep &= ~wrong
+    b = np.where(keep, np.maximum(b, 0.0), 0.0)
+    return np.concatenate([b[:, :2], b[:, 2:] - b[:, :2]], axis=1), a
 
 
 def _hourly(
@@ -579,6 +646,22 @@ def _solve(
     coef = np.where(unused, 0.0, coef)
     intercept = y_mean - np.sum(np.nan_to_num(x_mean) * coef[None, :, :], axis=2)
     return coef, np.where(counts > 0, intercept, np.nan)
+
+
+def _n_parameters(
+    mask: np.ndarray, group: np.ndarray, n_groups: int, coef: np.ndarray
+) -> np.ndarray:
+    """Parameters of a fit that change its hourly predictions, per channel (Guideline 14 ``p``).
+
+    One intercept per time-of-week group with observed hours, one per non-zero slope (each
+    term's unoccupied and occupied slope), and one per change point that a non-zero slope uses. The within-hour shape of sub-hourly data is
+    not counted: it sums to zero over each hour, so no hourly prediction depends on it.
+    """
+    counts = group_sum(mask, group, n_groups)
+    unoccupied, occupied = coef[:, :2], coef[:, :2] + coef[:, 2:]  # the fitted slopes
+    n_terms = ((unoccupied != 0) | (occupied != 0)).sum(axis=1)  # heating, cooling: a knot each
+    n_slopes = (unoccupied != 0).sum(axis=1) + (occupied != 0).sum(axis=1)
+    return ((counts > 0).sum(axis=0) + n_slopes + n_terms).astype(np.int64)
 
 
 def g14_statistics(
@@ -688,7 +771,7 @@ def fit_towt(
         per_hour = baseline.per_hour
         within = _within_hour_shape(y, mask, baseline)
         if within is not None:  # ramps inside the hour: taken out before the regression
-            effect, shape_key, shape_n = within
+            effect, shape_key = within
             assert shape is not None  # both come from _shape_groups: sub-hourly data
             shape[:, cols] = effect
             y = y - effect[shape_key]
@@ -699,9 +782,12 @@ def fit_towt(
         h, k = (none, none.copy()) if search is None else search.best(yh, mh)
         occ_h = occupancy[sh][:, cols]
         xh = np.where(np.isfinite(th)[:, None, None], _features(th, occ_h, h, k), 0.0)
-        b, a, xh = _fit_slopes(xh, yh, mh, gh, n_groups)
+        b, a = _fit_slopes(xh, yh, mh, gh, n_groups)
         # hours far from the model (a fault in the baseline): search and fit again without them
         far = _outliers(np.where(mh, yh - (a[gh] + _dot(xh, b)), np.nan))
+        # a fault is rare; many far hours are the channel's own heavy tail (an intermittent
+        # load), and leaving them out would bias the model low: keep them all then
+        far &= (far.sum(axis=0) <= t.max_outlier_share * mh.sum(axis=0))[None, :]
         redo = np.flatnonzero(far.any(axis=0))
         if redo.size:
             clean = mh[:, redo] & ~far[:, redo]
@@ -709,16 +795,13 @@ def fit_towt(
                 h[redo], k[redo] = search.best(yh[:, redo], clean)
             x_redo = _features(th, occ_h[:, redo], h[redo], k[redo])
             x_redo = np.where(np.isfinite(th)[:, None, None], x_redo, 0.0)
-            b[redo], a[:, redo], _ = _fit_slopes(x_redo, yh[:, redo], clean, gh, n_groups)
+            b[redo], a[:, redo] = _fit_slopes(x_redo, yh[:, redo], clean, gh, n_groups)
         heat_c[cols], cool_c[cols] = h, k
         coef[cols], intercept[:, cols] = b, a
-        _, counts = _group_mean(yh, mh, gh, n_groups)
-        n_par[cols] = (counts > 0).sum(axis=0) + (np.abs(b) > 0).sum(axis=1)
+        n_par[cols] = _n_parameters(mh, gh, n_groups, b)
         x = _features(temp, occupancy[baseline.slot][:, cols], h, k)
         pred = a[group] + _dot(np.where(has_temp[:, None, None], x, 0.0), b)
-        if within is not None:  # per_hour - 1 free shape values per weekday hour
-            used = (shape_n > 0)[: 24 * per_hour].sum(axis=0)
-            n_par[cols] += used - used // per_hour
+        if within is not None:  # the shape moves quarter-hours, never an hour's mean
             pred = pred + effect[shape_key]
             y = y + effect[shape_key]
         pred = np.where(has_temp[:, None], pred, np.nan)
@@ -834,15 +917,26 @@ def _combine(
     group: np.ndarray,
     use: np.ndarray,
 ) -> SlotStats:
-    """Model statistics where the model applies, the profile's elsewhere."""
+    """Model statistics where the model applies, the profile's elsewhere; never below 0 kW."""
     ok = use[None, :] & np.isfinite(predicted) & np.isfinite(spread["median"][group])
     out = {}
     for name in ("p5", "q1", "median", "q3", "p95"):
-        out[name] = np.where(ok, predicted + spread[name][group], getattr(stats, name))
+        value = np.where(ok, predicted + spread[name][group], getattr(stats, name))
+        out[name] = np.maximum(value, 0.0)  # a consuming channel never draws less than 0 kW
     out["mad"] = np.where(ok, spread["mad"][group], stats.mad)
     out["n"] = np.where(ok, spread["n"][group], stats.n)
     out["level"] = np.where(ok, MODEL_LEVEL, stats.level)
     return SlotStats(**out)
+
+
+def _non_negative(stats: SlotStats) -> SlotStats:
+    """The statistics with the band (P5 … P95) clipped at 0 kW (NaN stays NaN)."""
+    bands = ("p5", "q1", "median", "q3", "p95")
+    if all(not (getattr(stats, name) < 0).any() for name in bands):
+        return stats
+    return dataclasses.replace(
+        stats, **{name: np.maximum(getattr(stats, name), 0.0) for name in bands}
+    )
 
 
 def model_expected(
@@ -883,7 +977,7 @@ def model_expected(
     """
     use = model.calibrated
     if not use.any():
-        return stats, baseline_stats
+        return _non_negative(stats), _non_negative(baseline_stats)
     fitted = model.fitted
     if fitted is None or fitted.shape != baseline.load_kw.shape:
         fitted = predict_towt(model, baseline, baseline_temperature_c)
@@ -931,8 +1025,92 @@ def profile_statistics(
     return cv, nmbe
 
 
+REPORT_FIT_KEYS = (
+    "report_cv_rmse_pct",
+    "report_nmbe_pct",
+    "towt_report_cv_rmse_pct",
+    "towt_report_nmbe_pct",
+    "report_hours",
+)
+"""Keys of :func:`report_statistics` (columns of :func:`model_table`)."""
+
+
+def report_statistics(
+    model: TowtModel,
+    grid: Grid,
+    temperature_c: np.ndarray | None,
+    *,
+    expected: SlotStats,
+    thresholds: BaselineThresholds | None = None,
+) -> dict[str, np.ndarray]:
+    """Out-of-sample CV(RMSE) and NMBE of the report week, at hourly resolution [%].
+
+    The baseline was fitted without the report week, so these say how well it predicts the
+    week the detectors judge. They are computed like :func:`g14_statistics` over the week's
+    observed hours (sub-hourly data averaged to hours, an hour with a missing interval left
+    out), with ``n`` in the denominators: no parameter was fitted on these hours.
+
+    Parameters
+    ----------
+    model : TowtModel
+        From :func:`fit_towt` (same channels as ``grid``).
+    grid : Grid
+        The report week, without the readings the sensor checks distrust (NaN there).
+    temperature_c : numpy.ndarray or None
+        Outdoor temperature per report interval [°C].
+    expected : SlotStats
+        The expected values the detectors used (:func:`model_expected`): their ``median`` is
+        the prediction of the baseline in use.
+    thresholds : BaselineThresholds, optional
+        ``min_report_hours``.
+
+    Returns
+    -------
+    dict
+        Per channel: ``report_cv_rmse_pct`` and ``report_nmbe_pct`` of the baseline in use,
+        ``towt_report_cv_rmse_pct`` and ``towt_report_nmbe_pct`` of the fitted TOWT model
+        (NaN where none was fitted or the temperature is unknown) [%], and ``report_hours``,
+        the observed hours behind the statistics of the baseline in use [h]. Statistics of
+        fewer than ``min_report_hours`` hours are NaN.
+    """
+    t = BaselineThresholds() if thresholds is None else thresholds
+    load = grid.load_kw
+    per_hour = grid.per_hour
+    towt = predict_towt(model, grid, temperature_c)
+    out = {}
+    for prefix, predicted in (("", expected.median), ("towt_", towt)):
+        cv, nmbe = g14_statistics(load, predicted, per_hour=per_hour, n_parameters=0)
+        hours = _observed_hours(load, predicted, per_hour)
+        few = hours < t.min_report_hours
+        out[f"{prefix}report_cv_rmse_pct"] = np.where(few, np.nan, cv)
+        out[f"{prefix}report_nmbe_pct"] = np.where(few, np.nan, nmbe)
+        if not prefix:
+            out["report_hours"] = hours.astype(float)
+    return out
+
+
+def _observed_hours(load: np.ndarray, predicted: np.ndarray, per_hour: int) -> np.ndarray:
+    """Whole hours with every interval observed and predicted, per channel."""
+    usable = load.shape[0] - load.shape[0] % per_hour
+    ok = np.isfinite(load[:usable]) & np.isfinite(predicted[:usable])
+    return ok.reshape(-1, per_hour, load.shape[1]).all(axis=1).sum(axis=0)
+
+
+_FLOAT_COLUMNS = (
+    "cv_rmse_pct",
+    "nmbe_pct",
+    "towt_cv_rmse_pct",
+    "towt_nmbe_pct",
+    *REPORT_FIT_KEYS,
+    "heating_balance_c",
+    "cooling_balance_c",
+)
+
+
 def model_table(
-    models: list[TowtModel], profile_fit: dict[int, tuple[np.ndarray, np.ndarray]]
+    models: list[TowtModel],
+    profile_fit: dict[int, tuple[np.ndarray, np.ndarray]],
+    report_fit: dict[int, dict[str, np.ndarray]] | None = None,
 ) -> pd.DataFrame:
     """One row per channel: which baseline is used and its Guideline 14 statistics.
 
@@ -943,19 +1121,28 @@ def model_table(
     profile_fit : dict
         Per resolution ``(cv_rmse_pct, nmbe_pct)`` of the profile (its slot medians as the
         prediction), reported where the model is not used.
+    report_fit : dict, optional
+        Per resolution the out-of-sample statistics of the report week
+        (:func:`report_statistics`); without it those columns are NaN.
 
     Returns
     -------
     pandas.DataFrame
-        ``channel_id``, ``baseline_model`` (``"towt"`` or ``"profile"``), ``model_status``,
-        ``cv_rmse_pct`` and ``nmbe_pct`` of the baseline used [%], ``towt_cv_rmse_pct`` and
-        ``towt_nmbe_pct`` of the fitted model (NaN when none was fitted) [%],
+        Columns :data:`MODEL_COLUMNS`: ``channel_id``, ``baseline_model`` (``"towt"`` or
+        ``"profile"``), ``model_status``; in sample (the baseline weeks, Guideline 14 with
+        ``n - p``): ``cv_rmse_pct`` and ``nmbe_pct`` of the baseline used [%],
+        ``towt_cv_rmse_pct`` and ``towt_nmbe_pct`` of the fitted model (NaN when none was
+        fitted) [%]; out of sample (the report week's observed hours):
+        ``report_cv_rmse_pct``, ``report_nmbe_pct``, ``towt_report_cv_rmse_pct``,
+        ``towt_report_nmbe_pct`` [%] and ``report_hours`` [h]; the change points
         ``heating_balance_c``, ``cooling_balance_c`` [°C].
     """
     frames = []
     for m in models:  # one or two resolutions
         p_cv, p_nmbe = profile_fit[m.resolution_s]
         use = m.calibrated
+        nan_c = np.full(m.channel_ids.size, np.nan)
+        report = (report_fit or {}).get(m.resolution_s, {})
         frames.append(
             pd.DataFrame(
                 {
@@ -966,6 +1153,7 @@ def model_table(
                     "nmbe_pct": np.where(use, m.nmbe_pct, p_nmbe),
                     "towt_cv_rmse_pct": m.cv_rmse_pct,
                     "towt_nmbe_pct": m.nmbe_pct,
+                    **{k: np.asarray(report.get(k, nan_c), dtype=float) for k in REPORT_FIT_KEYS},
                     "heating_balance_c": m.heating_balance_c,
                     "cooling_balance_c": m.cooling_balance_c,
                 }
@@ -977,17 +1165,7 @@ def model_table(
                 "channel_id": pd.Series(dtype=np.int64),
                 "baseline_model": pd.Series(dtype=object),
                 "model_status": pd.Series(dtype=object),
-                **{
-                    c: pd.Series(dtype=float)
-                    for c in (
-                        "cv_rmse_pct",
-                        "nmbe_pct",
-                        "towt_cv_rmse_pct",
-                        "towt_nmbe_pct",
-                        "heating_balance_c",
-                        "cooling_balance_c",
-                    )
-                },
+                **{c: pd.Series(dtype=float) for c in _FLOAT_COLUMNS},
             }
         )
     return pd.concat(frames, ignore_index=True)

@@ -76,9 +76,13 @@ class SiteWeekAnalysis:
         ``baseline_stuck_intervals``, ``baseline_negative_intervals``,
         ``baseline_implausible_intervals``, ``baseline_mismatch_intervals``), the baseline in
         use (``baseline_model`` ``"towt"`` or ``"profile"``, ``model_status``, its ASHRAE
-        Guideline 14 ``cv_rmse_pct`` and ``nmbe_pct`` [%], the fitted model's
-        ``towt_cv_rmse_pct``/``towt_nmbe_pct`` and change points
-        ``heating_balance_c``/``cooling_balance_c`` [°C]), ``energy_kwh`` and ``energy_cost``
+        Guideline 14 ``cv_rmse_pct`` and ``nmbe_pct`` [%] in sample, the fitted model's
+        ``towt_cv_rmse_pct``/``towt_nmbe_pct``, the report week's out-of-sample
+        ``report_cv_rmse_pct``/``report_nmbe_pct`` (baseline in use) and
+        ``towt_report_cv_rmse_pct``/``towt_report_nmbe_pct`` (fitted model) over
+        ``report_hours`` observed hours, and the change points
+        ``heating_balance_c``/``cooling_balance_c`` [°C]; see
+        :func:`argo_lib.analytics.towt.model_table`), ``energy_kwh`` and ``energy_cost``
         of the week (measured readings and the energy catch-up readings carry, never outage
         zeros), ``weekday_weekend_ratio``, and ``stale_now_hours`` when ``as_of`` is given.
     health : pandas.DataFrame
@@ -532,7 +536,14 @@ def analyse_site_week(
     s_ids = screened["channel_id"].to_numpy(dtype=np.int64)
     for column in health.SCREENING_COLUMNS[1:]:
         columns[column] = _aligned(ids, s_ids, screened[column].to_numpy(), 0)
-    model_frame = towt.model_table(list(models.values()), profile_fit)
+    # how well the baseline in use predicted the report week (out of sample, trusted readings)
+    report_fit = {
+        res: towt.report_statistics(
+            models[res], g, temps[res][1], expected=expected[res], thresholds=t.baseline
+        )
+        for res, g in clean_grids.items()
+    }
+    model_frame = towt.model_table(list(models.values()), profile_fit, report_fit)
     m_ids = model_frame["channel_id"].to_numpy(dtype=np.int64)
     for column in towt.MODEL_COLUMNS[1:]:
         fill = {"baseline_model": "profile", "model_status": "insufficient_baseline"}.get(

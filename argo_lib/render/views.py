@@ -395,8 +395,23 @@ def data_quality_table(doc: Mapping[str, Any]) -> Html:
         ("Model", lambda c: _e(_model_text(c)), "l"),
         ("CV(RMSE) (%)", lambda c: fmt.number(c.get("cvRmsePercent"), 1), "r"),
         ("NMBE (%)", lambda c: fmt.number(c.get("nmbePercent"), 1), "r"),
+        ("This week CV(RMSE) (%)", lambda c: fmt.number(c.get("reportCvRmsePercent"), 1), "r"),
+        ("This week NMBE (%)", lambda c: fmt.number(c.get("reportNmbePercent"), 1), "r"),
     ]
-    return _table(doc["dataQuality"]["channels"], columns, empty="No channels to analyse.")
+    channels = doc["dataQuality"]["channels"]
+    table = _table(channels, columns, empty="No channels to analyse.")
+    if not channels:
+        return table
+    return Html(str(table) + str(_note(_WEEK_FIT_NOTE)))
+
+
+_WEEK_FIT_NOTE = (
+    "CV(RMSE) and NMBE are ASHRAE Guideline 14's hourly statistics: the baseline fit over its "
+    "own weeks, then this week's readings against the baseline's expectation (out of sample, "
+    "at least 24 observed hours). A large week value comes either from the findings above or "
+    "from a baseline that predicts this meter poorly; a positive NMBE means the week used more "
+    "than expected."
+)
 
 
 _SCREENED_WORDS = {
