@@ -394,11 +394,20 @@ def analyse_site_week(
         # spikes inside a sustained pattern (after-hours operation, a new schedule) belong
         # to that pattern: find the patterns with every interval, then the rest without spikes
         events, anomaly_kwh = anomalies.detect_anomalies(
-            g, exp, profile, thresholds=t.anomalies, factor=factor, flagged=flagged
+            g,
+            exp,
+            profile,
+            baseline=b,
+            baseline_expected=b_exp,
+            thresholds=t.anomalies,
+            factor=factor,
+            flagged=flagged,
         )
         if len(spike_events):
             longer = events["hours"] > t.spikes.max_duration_hours + 2 * g.dt_h
-            sustained = events[(events["kind"] != "unusual_consumption") & longer]
+            recurring = (events["kind"] != "unusual_consumption") & longer
+            # a noisy meter's sustained excess (window means) owns the spikes on its plateau
+            sustained = events[recurring | events["sustained"]]
             spike_events, spike_mask, spike_kw = spikes.suppress_spikes(
                 spike_events, spike_mask, spike_kw, g, sustained, event_mask=anomaly_kwh > 0
             )
@@ -409,6 +418,8 @@ def analyse_site_week(
                 g,
                 exp,
                 profile,
+                baseline=b,
+                baseline_expected=b_exp,
                 thresholds=t.anomalies,
                 factor=factor,
                 exclude=spike_mask,
