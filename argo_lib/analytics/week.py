@@ -72,7 +72,9 @@ class SiteWeekAnalysis:
     health : pandas.DataFrame
         Sensor and communication issues (:mod:`argo_lib.analytics.health`).
     after_hours : pandas.DataFrame
-        After-hours waste per channel.
+        After-hours energy per channel: new after-hours operation against the same hours of
+        the baseline (``new_kwh``, the waste) and the chronic base load above the closed
+        floor (``chronic_kwh``) (:mod:`argo_lib.analytics.after_hours`).
     anomalies : pandas.DataFrame
         Anomaly events (after-hours operation, schedule changes, unusual consumption).
     level_shifts : pandas.DataFrame
@@ -83,7 +85,7 @@ class SiteWeekAnalysis:
         Daily load-shape metrics per channel.
     ledger : pandas.DataFrame
         Excess energy per channel and interval by source, attributed so each interval counts
-        once.
+        once (:func:`argo_lib.analytics.quick_wins.attribute_ledger`).
     quick_wins : pandas.DataFrame
         Ranked recommendations.
     summary : summary.SiteSummary
@@ -425,8 +427,9 @@ def analyse_site_week(
                 exclude=spike_mask,
                 flagged=flagged,
             )
-        ah_table, ah_kwh = after_hours.after_hours_waste(
+        ah_table, ah_kwh, chronic_kwh = after_hours.after_hours_waste(
             g,
+            expected=exp,
             baseline=b,
             baseline_expected=b_exp,
             profile=profile,
@@ -439,7 +442,7 @@ def analyse_site_week(
             shifted = (factor > 1.0) & np.isfinite(g.load_kw)
             shift_kwh = np.where(shifted, np.maximum(g.load_kw - exp.median, 0.0) * g.dt_h, 0.0)
         spike_kwh = spike_kw * g.dt_h
-        stack = np.stack([ah_kwh, anomaly_kwh, shift_kwh, spike_kwh])
+        stack = np.stack([ah_kwh, anomaly_kwh, shift_kwh, spike_kwh, chronic_kwh])
         stack = np.nan_to_num(stack)
         rows, cols = np.nonzero(stack.max(axis=0) > 0)
         ledger_parts.append(
