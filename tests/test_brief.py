@@ -212,7 +212,7 @@ def test_small_anomaly_is_evidence_not_a_win():
     # counted as after-hours waste, so it is evidence of that win
     wins = _brief("faulty")["sections"]["quickWins"]
     kitchen = [w for w in wins if w["evidence"] and w["evidence"][0]["channelId"] == 162319]
-    assert [w["type"] for w in kitchen] == ["after_hours_base_load"]
+    assert [w["type"] for w in kitchen] == ["after_hours_operation"]
     findings = [e for e in kitchen[0]["evidence"] if e.get("finding") == "anomaly_after_hours"]
     assert len(findings) == 1 and findings[0]["kwh"] > 10.0
     assert all(w["impact"]["weeklyKwh"] >= 10.0 for w in wins if w["impact"]["weeklyKwh"])

@@ -1,16 +1,40 @@
-"""After-hours waste per channel: energy used outside opening hours above the base load (spec A4).
+"""After-hours energy per channel, measured against the same hours of the baseline (spec A4, B1, B8).
 
-- After-hours means outside the site's local opening hours, holidays all day (B1, C).
-- Base load = P``base_percentile`` (P5) of the baseline's after-hours power values above
-  ``min_power_kw`` (A4); a channel that never draws that much uses the P5 of all its after-hours
-  values instead (the source is reported).
-- Excess of each after-hours interval = ``max(0, P - base - allowance) * dt_h``, where the
-  allowance is ``noise_sigmas`` robust standard deviations of the baseline's after-hours noise,
-  so that a quiet but noisy base load is not counted as waste (0 gives A4 exactly).
-- Each interval's excess is priced at the tariff rate of that interval (the off-peak rate under
-  a TOU tariff at night and at weekends, B11).
-- A channel is significant when its weekly excess reaches ``min_weekly_kwh`` and ``min_share`` of
-  its after-hours energy.
+After hours means outside the site's local opening hours, holidays all day (B1, C). Two layers
+of after-hours energy are told apart, because they call for different actions and must not be
+counted twice:
+
+- **New after-hours operation** (``new_kwh``, also reported as ``excess_kwh``): energy above
+  what the same hours drew in the baseline weeks. The *base* of an interval is its expected
+  value: the baseline median of its local time slot (hour of week, so a weeknight, a weekend
+  day and a holiday are each compared with their own kind, pooled as
+  :mod:`argo_lib.analytics.baseline` describes) or, where it is calibrated, the temperature
+  model's expected value for that hour. An interval counts when its load exceeds the base by
+  more than its margin, the larger of the noise allowance (``noise_sigmas`` robust standard
+  deviations of the baseline's after-hours readings around their slot medians, estimated from
+  consecutive intervals, so a load that changed between the weeks is not noise) and its slot's
+  own spread (``Q3 - median + new_iqr_k * IQR``, so that a dusk a little earlier than in the
+  baseline weeks is not new operation); it then counts with all of ``P - base``. Action:
+  switch it off at closing time.
+- **Chronic base load** (``chronic_kwh``): after-hours load that the baseline drew too, above
+  the building's *floor*, the lowest level it typically draws when closed: the
+  P``base_percentile`` (P5) of the baseline's after-hours slot medians above ``min_power_kw``
+  (a weekend day, say, where the night carries a dusk-to-dawn load). An interval's chronic
+  energy is ``(min(P, base) - floor) * dt_h`` where its base exceeds the floor by more than the
+  noise allowance, except within ``chronic_edge_hours`` of opening hours (pre-start and run-on
+  belong to the schedule). Action: find out what the standing load is before switching
+  anything off.
+
+The layers do not overlap: chronic energy lies between the floor and the base, new operation
+above the base (the savings ledger adds the chronic layer to the largest of the excesses above
+the base, :func:`argo_lib.analytics.quick_wins.attribute_ledger`). A building whose nights are
+steady has a chronic base load and no new operation, week after week.
+
+Each interval's energy is priced at the tariff rate of that interval (the off-peak rate at
+night and at weekends under a time-of-use tariff, B11). New operation is significant when it
+reaches ``min_weekly_kwh`` and ``min_share`` of the channel's after-hours energy; a chronic
+base load when it reaches both too and showed in at least ``chronic_min_week_share`` of the
+baseline weeks with data (at least half as strong per after-hours hour as this week).
 """
 
 from __future__ import annotations
@@ -20,12 +44,12 @@ import functools
 import numpy as np
 import pandas as pd
 
-from argo_lib.analytics.baseline import Profile, SlotStats
+from argo_lib.analytics.baseline import MODEL_LEVEL, Profile, SlotStats
 from argo_lib.analytics.grid import Grid
-from argo_lib.stats import grouped_quantiles, robust_sigma
+from argo_lib.stats import group_sum, grouped_quantiles, robust_sigma
 from argo_lib.thresholds import AfterHoursThresholds
 
-__all__ = ["AFTER_HOURS_COLUMNS", "after_hours_waste", "empty_after_hours"]
+__all__ = ["AFTER_HOURS_COLUMNS", "BASE_SOURCES", "after_hours_waste", "empty_after_hours"]
 
 AFTER_HOURS_COLUMNS = (
     "channel_id",
@@ -33,18 +57,37 @@ AFTER_HOURS_COLUMNS = (
     "base_source",
     "allowance_kw",
     "after_hours_kwh",
+    "new_kwh",
+    "new_cost",
+    "new_hours",
     "excess_kwh",
     "excess_cost",
+    "significant",
+    "floor_kw",
+    "floor_source",
+    "chronic_kw",
+    "chronic_hours",
+    "chronic_kwh",
+    "chronic_cost",
+    "chronic_weeks",
+    "baseline_weeks",
+    "chronic_significant",
     "avg_kw",
     "max_kw",
     "min_kw",
     "intervals",
     "expected_intervals",
-    "significant",
 )
 """Columns of the after-hours table, one row per channel."""
 
+BASE_SOURCES = ("baseline_same_hours", "model_same_hours", "insufficient_baseline")
+"""Where the base of new operation comes from: the baseline's medians of the same time slots,
+the temperature model's expected values for those hours, or nowhere (baseline insufficient)."""
+
 _MIN_VALUES = 8
+_INT_COLUMNS = ("intervals", "expected_intervals", "chronic_weeks", "baseline_weeks")
+_BOOL_COLUMNS = ("significant", "chronic_significant")
+_TEXT_COLUMNS = ("base_source", "floor_source")
 
 
 def empty_after_hours() -> pd.DataFrame:
@@ -58,33 +101,129 @@ def _empty_after_hours_prototype() -> pd.DataFrame:
     return frame.astype(
         {
             "channel_id": np.int64,
-            "base_source": object,
-            "intervals": np.int64,
-            "expected_intervals": np.int64,
-            "significant": bool,
+            **dict.fromkeys(_TEXT_COLUMNS, object),
+            **dict.fromkeys(_INT_COLUMNS, np.int64),
+            **dict.fromkeys(_BOOL_COLUMNS, bool),
         }
     )
+
+
+def _near_opening(grid: Grid, hours: float) -> np.ndarray:
+    """True for the rows within ``hours`` of a business-hours row (business rows included)."""
+    rows = np.arange(grid.business.size)
+    business = np.flatnonzero(grid.business)
+    if business.size == 0:
+        return np.zeros(rows.size, dtype=bool)
+    k = np.searchsorted(business, rows)
+    before = business[np.clip(k - 1, 0, business.size - 1)]
+    after = business[np.clip(k, 0, business.size - 1)]
+    distance = np.minimum(np.abs(rows - before), np.abs(after - rows))
+    return distance * grid.dt_h <= hours + 1e-9
+
+
+def _weeks(grid: Grid) -> tuple[np.ndarray, int]:
+    """Week number of each row from the grid's first day, and the number of weeks."""
+    if grid.day.size == 0:
+        return np.zeros(0, dtype=np.int64), 0
+    week = (grid.day - grid.day[0]) // 7
+    return week, int(week.max()) + 1
+
+
+def _noise(baseline: Grid, baseline_expected: SlotStats) -> np.ndarray:
+    """Robust standard deviation of the after-hours readings around their slot medians [kW].
+
+    Estimated from the changes of the deviation between consecutive after-hours intervals
+    (robust sigma of the differences over sqrt 2), so that a load that changed between baseline
+    weeks, or a night level that differs from the weekend-day level, does not pass for noise.
+    """
+    deviation = baseline.load_kw - baseline_expected.median
+    after = ~baseline.business
+    both = after[1:] & after[:-1]
+    change = (deviation[1:] - deviation[:-1])[both]
+    return robust_sigma(change) / np.sqrt(2.0)
+
+
+def _floor(
+    baseline: Grid, baseline_expected: SlotStats, t: AfterHoursThresholds
+) -> tuple[np.ndarray, np.ndarray]:
+    """The closed-building floor of each channel [kW] and where it came from."""
+    medians = baseline_expected.median[~baseline.business]
+    with np.errstate(invalid="ignore"):
+        high = np.where(medians > t.min_power_kw, medians, np.nan)
+    zeros = np.zeros(medians.shape[0], dtype=np.int64)
+    p_high, n_high = grouped_quantiles(high, zeros, 1, (t.base_percentile,))
+    p_all, _ = grouped_quantiles(medians, zeros, 1, (t.base_percentile,))
+    use_high = n_high[0] >= _MIN_VALUES
+    floor = np.where(use_high, p_high[0, 0], p_all[0, 0])
+    source = np.where(use_high, "baseline_p5", "baseline_p5_all").astype(object)
+    return floor, source
+
+
+def _chronic_energy(
+    g: Grid,
+    base: np.ndarray,
+    floor: np.ndarray,
+    step: np.ndarray,
+    usable: np.ndarray,
+    t: AfterHoursThresholds,
+) -> np.ndarray:
+    """Chronic base-load energy per interval and channel of a grid [kWh]."""
+    load = g.load_kw
+    counted = (~_near_opening(g, t.chronic_edge_hours))[:, None] & usable[None, :]
+    with np.errstate(invalid="ignore"):
+        standing = counted & np.isfinite(load) & (base - floor[None, :] > step[None, :])
+        layer = np.minimum(load, base) - floor[None, :]
+    return np.where(standing, np.maximum(layer, 0.0) * g.dt_h, 0.0)
+
+
+def _chronic_weeks(
+    baseline: Grid,
+    chronic_kwh: np.ndarray,
+    report_rate_kw: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Baseline weeks with data, and those that show the chronic load (per channel).
+
+    A week shows it when its chronic energy per after-hours hour with data is at least half
+    the report week's (``report_rate_kw``).
+    """
+    n_c = chronic_kwh.shape[1]
+    week, n_weeks = _weeks(baseline)
+    if n_weeks == 0:
+        return np.zeros(n_c, dtype=np.int64), np.zeros(n_c, dtype=np.int64)
+    after_present = np.isfinite(baseline.load_kw) & ~baseline.business[:, None]
+    hours = group_sum(after_present, week, n_weeks) * baseline.dt_h
+    energy = group_sum(chronic_kwh, week, n_weeks)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = np.where(hours > 0, energy / np.maximum(hours, 1e-12), 0.0)
+    has_data = hours > 0
+    shows = has_data & (rate >= 0.5 * report_rate_kw[None, :]) & (energy > 0)
+    return has_data.sum(axis=0).astype(np.int64), shows.sum(axis=0).astype(np.int64)
 
 
 def after_hours_waste(
     grid: Grid,
     *,
+    expected: SlotStats,
     baseline: Grid,
     baseline_expected: SlotStats,
     profile: Profile,
     rate_per_kwh: np.ndarray,
     thresholds: AfterHoursThresholds | None = None,
-) -> tuple[pd.DataFrame, np.ndarray]:
-    """Measure after-hours energy above the base load for every channel of a grid.
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Measure new after-hours operation and the chronic base load of every channel of a grid.
 
     Parameters
     ----------
     grid : Grid
-        Report-week grid of one resolution.
+        Report-week grid of one resolution (suspect readings already left out).
+    expected : SlotStats
+        Expected statistics of the report intervals (the same slots of the baseline, or the
+        temperature model): the base of each interval.
     baseline : Grid
         Baseline grid of the same channels.
     baseline_expected : SlotStats
-        Baseline statistics of the baseline intervals (for the noise allowance).
+        Expected statistics of the baseline intervals (noise allowance, floor, and the chronic
+        load of each baseline week).
     profile : Profile
         Baseline profile (coverage decides whether the baseline is sufficient).
     rate_per_kwh : numpy.ndarray
@@ -95,39 +234,59 @@ def after_hours_waste(
     Returns
     -------
     table : pandas.DataFrame
-        Columns :data:`AFTER_HOURS_COLUMNS`. ``base_source`` is ``"baseline_p5"``,
-        ``"baseline_p5_all"`` (no values above ``min_power_kw``) or
-        ``"insufficient_baseline"`` (then base, excess and cost are NaN). Energies [kWh],
-        powers [kW], cost [currency]; ``intervals`` counts the after-hours readings present.
-    excess_kwh : numpy.ndarray
-        Excess energy per report interval and channel [kWh] (0 in business hours).
+        Columns :data:`AFTER_HOURS_COLUMNS`, one row per channel:
+
+        - ``base_kw``: mean base of the week's after-hours intervals with a reading [kW];
+          ``base_source`` one of :data:`BASE_SOURCES` (``"insufficient_baseline"``: every
+          energy, cost and base is NaN); ``allowance_kw`` the noise allowance [kW];
+        - ``after_hours_kwh``: after-hours energy of the week [kWh];
+        - ``new_kwh``, ``new_cost``, ``new_hours``: new after-hours operation [kWh],
+          [currency], hours with it [h]; ``excess_kwh``, ``excess_cost`` repeat them and
+          ``significant`` says whether it is significant (the after-hours *waste*);
+        - ``floor_kw`` [kW] and ``floor_source`` (``"baseline_p5"``, or ``"baseline_p5_all"``
+          when fewer than 8 slot medians exceed ``min_power_kw``);
+        - ``chronic_kw``: mean standing load above the floor while present [kW],
+          ``chronic_hours`` [h], ``chronic_kwh`` [kWh], ``chronic_cost`` [currency];
+          ``chronic_weeks`` of ``baseline_weeks`` (with data) showed it;
+          ``chronic_significant``;
+        - ``avg_kw``, ``max_kw``, ``min_kw`` of the after-hours readings [kW], ``intervals``
+          (after-hours readings present) and ``expected_intervals``.
+    new_kwh : numpy.ndarray
+        New-operation energy per report interval and channel [kWh] (0 in business hours).
+    chronic_kwh : numpy.ndarray
+        Chronic base-load energy per report interval and channel [kWh] (0 in business hours).
+
+    Notes
+    -----
+    A week whose nights draw what the baseline's nights drew has a chronic base load above
+    the closed floor and no new operation, however high the nights are.
     """
     t = AfterHoursThresholds() if thresholds is None else thresholds
     n_c = grid.load_kw.shape[1]
+    dt_h = grid.dt_h
     b_after = ~baseline.business
-    b_load = baseline.load_kw[b_after]
-    with np.errstate(invalid="ignore"):
-        high = np.where(b_load > t.min_power_kw, b_load, np.nan)
-    zeros = np.zeros(b_load.shape[0], dtype=np.int64)
-    p_high, n_high = grouped_quantiles(high, zeros, 1, (t.base_percentile,))
-    p_all, _ = grouped_quantiles(b_load, zeros, 1, (t.base_percentile,))
-    use_high = n_high[0] >= _MIN_VALUES
-    base = np.where(use_high, p_high[0, 0], p_all[0, 0])
-    source = np.where(use_high, "baseline_p5", "baseline_p5_all").astype(object)
-    residual = b_load - baseline_expected.median[b_after]
-    noise = robust_sigma(residual)
-    allowance = t.noise_sigmas * np.nan_to_num(noise)
-    usable = profile.sufficient & np.isfinite(base)
-    source[~usable] = "insufficient_baseline"
-    base = np.where(usable, base, np.nan)
+    noise = np.nan_to_num(_noise(baseline, baseline_expected))
+    allowance = t.noise_sigmas * noise
+    step = t.chronic_sigmas * noise  # a standing load is a clear step above the floor
+    floor, floor_source = _floor(baseline, baseline_expected, t)
+    usable = profile.sufficient & np.isfinite(floor)
 
     after = ~grid.business
     load = grid.load_kw
+    base = expected.median
     present = np.isfinite(load) & after[:, None]
+    judged = present & np.isfinite(base) & usable[None, :]
+    # new operation: above the same hours of the baseline by more than the slot's margin
+    margin = np.fmax(
+        allowance[None, :], expected.q3 - base + t.new_iqr_k * (expected.q3 - expected.q1)
+    )
     with np.errstate(invalid="ignore"):
-        excess = np.maximum(load - (base + allowance)[None, :], 0.0) * grid.dt_h
-    excess = np.where(present & usable[None, :], excess, 0.0)
-    cost = excess * rate_per_kwh[:, None]
+        over = load - base
+        is_new = judged & (over > margin)
+    new = np.where(is_new, over * dt_h, 0.0)
+    # chronic base load: the part of the base above the closed floor, outside the edges
+    chronic = np.where(judged, _chronic_energy(grid, base, floor, step, usable, t), 0.0)
+
     a_load = np.where(present, load, np.nan)
     count = present.sum(axis=0)
     has = count > 0
@@ -138,24 +297,68 @@ def after_hours_waste(
         avg[has] = np.nansum(a_load[:, has], axis=0) / count[has]
         hi[has] = np.nanmax(a_load[:, has], axis=0)
         lo[has] = np.nanmin(a_load[:, has], axis=0)
-    excess_total = np.where(usable, excess.sum(axis=0), np.nan)
-    after_kwh = np.nansum(a_load, axis=0) * grid.dt_h
+    after_kwh = np.nansum(a_load, axis=0) * dt_h
+    n_judged = judged.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        base_kw = np.where(judged, base, 0.0).sum(axis=0) / n_judged
+        model_share = (judged & (expected.level == MODEL_LEVEL)).sum(axis=0) / n_judged
+    source = np.where(model_share >= 0.5, BASE_SOURCES[1], BASE_SOURCES[0]).astype(object)
+    source[~usable] = BASE_SOURCES[2]
+
+    new_kwh = new.sum(axis=0)
+    chronic_kwh = chronic.sum(axis=0)
+    chronic_hours = (chronic > 0).sum(axis=0) * dt_h
+    report_rate = chronic_kwh / np.maximum(n_judged * dt_h, 1e-12)
+    b_base = baseline_expected.median
+    b_chronic = np.where(
+        np.isfinite(b_base) & b_after[:, None],
+        _chronic_energy(baseline, b_base, floor, step, usable, t),
+        0.0,
+    )
+    weeks, chronic_weeks = _chronic_weeks(baseline, b_chronic, report_rate)
+
+    def big(kwh: np.ndarray) -> np.ndarray:
+        return (kwh >= t.min_weekly_kwh) & (kwh >= t.min_share * after_kwh)
+
+    new_cost = (new * rate_per_kwh[:, None]).sum(axis=0)
+    chronic_cost = (chronic * rate_per_kwh[:, None]).sum(axis=0)
+    significant = usable & big(new_kwh)
+    chronic_significant = (
+        usable & big(chronic_kwh) & (chronic_weeks >= np.ceil(t.chronic_min_week_share * weeks))
+    )
+
+    def known(values: np.ndarray) -> np.ndarray:
+        return np.where(usable, values, np.nan)
+
+    with np.errstate(invalid="ignore", divide="ignore"):
+        chronic_kw = np.where(chronic_hours > 0, chronic_kwh / chronic_hours, 0.0)
     table = pd.DataFrame(
         {
             "channel_id": grid.channel_ids,
-            "base_kw": base,
+            "base_kw": known(base_kw),
             "base_source": source,
-            "allowance_kw": np.where(usable, allowance, np.nan),
+            "allowance_kw": known(allowance),
             "after_hours_kwh": after_kwh,
-            "excess_kwh": excess_total,
-            "excess_cost": np.where(usable, cost.sum(axis=0), np.nan),
+            "new_kwh": known(new_kwh),
+            "new_cost": known(new_cost),
+            "new_hours": known((new > 0).sum(axis=0) * dt_h),
+            "excess_kwh": known(new_kwh),
+            "excess_cost": known(new_cost),
+            "significant": significant,
+            "floor_kw": known(floor),
+            "floor_source": np.where(usable, floor_source, BASE_SOURCES[2]).astype(object),
+            "chronic_kw": known(chronic_kw),
+            "chronic_hours": known(chronic_hours),
+            "chronic_kwh": known(chronic_kwh),
+            "chronic_cost": known(chronic_cost),
+            "chronic_weeks": np.where(usable, chronic_weeks, 0).astype(np.int64),
+            "baseline_weeks": weeks,
+            "chronic_significant": chronic_significant,
             "avg_kw": avg,
             "max_kw": hi,
             "min_kw": lo,
             "intervals": count.astype(np.int64),
             "expected_intervals": np.full(n_c, int(after.sum()), dtype=np.int64),
-            "significant": (np.nan_to_num(excess_total) >= t.min_weekly_kwh)
-            & (np.nan_to_num(excess_total) >= t.min_share * after_kwh),
         }
     )
-    return table, excess
+    return table, new, chronic

@@ -11,6 +11,22 @@ Unusual intervals form runs; each run is classified by when it happens:
   stopping later than the baseline);
 - ``unusual_consumption``: anything else (mostly during opening hours).
 
+On a noisy meter (a 15-min main meter whose readings scatter by a third of its level) a
+sustained excess of +50 % can stay below that margin in most of its intervals. The
+sustained-excess check (:func:`sustained_excess`) therefore averages the deviations from the
+expected load over windows of ``window_hours`` that lie wholly in opening hours (at their edges
+the schedule-change rule, after hours the after-hours analytic and the margins above judge): a
+window is unusual when its mean deviation exceeds
+``window_sigmas`` robust standard deviations of the same window means over the baseline's
+opening hours (so the weather's day-to-day swing is part of the yardstick),
+``window_rel_floor`` of its expected load and ``abs_floor_kw``. The intervals of
+unusual windows are trimmed to the stretch that carries the excess (the maximum-sum segment of
+the deviations less half their typical level in its unusual windows); a stretch must span three quarters of the window
+when a window holds more than four intervals (noise may trim its ends) and, with fewer, as with
+hourly data, outlast the window; shorter ones are left to the spike detector. The
+excess energy of a stretch is its net deviation from the expected load, so the noise inside it
+adds nothing.
+
 Runs of one kind on one channel are then merged into one event (consecutive nights, recurring
 days), and an event is kept when it has at least ``min_excess_kwh`` of excess over the median and
 lasts at least ``min_duration_hours``. Its average excess power is its excess energy divided by
@@ -24,10 +40,11 @@ import functools
 
 import numpy as np
 import pandas as pd
+from numpy.lib.stride_tricks import sliding_window_view
 
 from argo_lib.analytics.baseline import MODEL_LEVEL, Profile, SlotStats
 from argo_lib.analytics.grid import Grid
-from argo_lib.stats import Runs, reduce_runs, runs_2d
+from argo_lib.stats import Runs, reduce_runs, robust_sigma, runs_2d
 from argo_lib.thresholds import AnomalyThresholds
 
 __all__ = [
@@ -37,6 +54,8 @@ __all__ = [
     "detect_anomalies",
     "empty_events",
     "isolation_forest_mask",
+    "sustained_excess",
+    "window_means",
 ]
 
 ANOMALY_KINDS = ("after_hours", "schedule_change", "unusual_consumption")
@@ -55,6 +74,7 @@ EVENT_COLUMNS = (
     "excess_kwh",
     "avg_excess_kw",
     "context",
+    "sustained",
 )
 """Columns of the anomaly-event frame (``start``/``end`` UTC, end exclusive)."""
 
@@ -84,6 +104,7 @@ def _empty_events_prototype() -> pd.DataFrame:
             "excess_kwh": pd.Series(dtype=float),
             "avg_excess_kw": pd.Series(dtype=float),
             "context": pd.Series(dtype=object),
+            "sustained": pd.Series(dtype=bool),
         }
     )
 
@@ -126,6 +147,166 @@ def anomaly_margin(
     abs_floor = np.where(modelled, t.model_abs_floor_kw, t.abs_floor_kw)
     margin = np.fmax(margin, np.maximum(abs_floor, share * t.rel_floor * typical))
     return np.where(np.isfinite(expected.median), margin, np.nan)
+
+
+def window_means(values: np.ndarray, *, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Mean of each column over the window of ``width`` rows that starts at each row.
+
+    Parameters
+    ----------
+    values : numpy.ndarray, shape (n_rows, n_cols)
+        Values; NaN is missing.
+    width : int
+        Rows per window (at least 1).
+
+    Returns
+    -------
+    means : numpy.ndarray, shape (n_rows, n_cols)
+        Mean of the present values of rows ``[i, i + width)``; NaN where a window has none or
+        runs past the last row.
+    counts : numpy.ndarray of int, shape (n_rows, n_cols)
+        Present values per window (0 past the last full window).
+
+    Examples
+    --------
+    >>> means, counts = window_means(np.array([[1.0], [3.0], [np.nan], [5.0]]), width=2)
+    >>> means[:, 0].tolist(), counts[:, 0].tolist()
+    ([2.0, 3.0, 5.0, nan], [2, 1, 1, 0])
+    """
+    values = np.asarray(values, dtype=float)
+    n_rows, n_cols = values.shape
+    width = max(int(width), 1)
+    ok = np.isfinite(values)
+    zero = np.zeros((1, n_cols))
+    total = np.vstack([zero, np.cumsum(np.where(ok, values, 0.0), axis=0)])
+    count = np.vstack([zero, np.cumsum(ok, axis=0)])
+    n_full = max(n_rows - width + 1, 0)
+    sums = np.zeros((n_rows, n_cols))
+    counts = np.zeros((n_rows, n_cols), dtype=np.int64)
+    sums[:n_full] = total[width : width + n_full] - total[:n_full]
+    counts[:n_full] = (count[width : width + n_full] - count[:n_full]).astype(np.int64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+    return means, counts
+
+
+def _window_sigma(
+    baseline: Grid, baseline_median: np.ndarray, *, width: int, min_count: int
+) -> np.ndarray:
+    """Robust sigma of the baseline's window-mean deviations wholly in opening hours [kW]."""
+    means, counts = window_means(baseline.load_kw - baseline_median, width=width)
+    business, _ = window_means(baseline.business[:, None].astype(float), width=width)
+    valid = (counts >= min_count) & (business >= 1.0 - 1e-9)
+    return robust_sigma(np.where(valid, means, np.nan))
+
+
+def sustained_excess(
+    grid: Grid,
+    median: np.ndarray,
+    *,
+    usable: np.ndarray,
+    baseline: Grid,
+    baseline_median: np.ndarray,
+    thresholds: AnomalyThresholds,
+    skipped: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Find stretches of opening hours whose load stays above the expected load too long for noise.
+
+    Parameters
+    ----------
+    grid : Grid
+        Report-week grid.
+    median : numpy.ndarray
+        Expected load of each report interval and channel [kW] (a shifted level included).
+    usable : numpy.ndarray of bool
+        Intervals that may be judged (shape of ``grid.load_kw``).
+    skipped : numpy.ndarray of bool, optional
+        Readings that belong to another finding (a spike on top of the excess): they count
+        as present for a window's coverage and neither add to nor break a stretch; inside a
+        stretch they keep the stretch's mean excess (at most their own), the rest is the
+        other finding's.
+    baseline : Grid
+        Baseline grid of the same channels.
+    baseline_median : numpy.ndarray
+        Expected load of each baseline interval [kW].
+    thresholds : AnomalyThresholds
+        ``window_hours``, ``window_sigmas``, ``window_rel_floor``, ``window_min_coverage`` and
+        ``abs_floor_kw`` (see the module docstring).
+
+    Returns
+    -------
+    mask : numpy.ndarray of bool
+        Intervals of the stretches found.
+    excess_kwh : numpy.ndarray
+        Excess energy of those intervals [kWh]: each stretch's net deviation from the expected
+        load, spread over its intervals in proportion to their positive deviations; 0
+        elsewhere.
+    """
+    t = thresholds
+    n_t, n_c = grid.load_kw.shape
+    mask = np.zeros((n_t, n_c), dtype=bool)
+    excess = np.zeros((n_t, n_c))
+    width = max(int(round(t.window_hours / grid.dt_h)), 1)
+    if n_t < width:
+        return mask, excess
+    min_count = max(int(np.ceil(t.window_min_coverage * width)), 1)
+    # a stretch must span three quarters of the window (noise may trim its ends) when the
+    # window holds more than four intervals; with fewer it must outlast the window: two hourly
+    # readings of excess are the spike detector's (spikes last up to 2 h)
+    min_rows = int(np.ceil(0.75 * width)) if width > 4 else width + 1
+    sigma = _window_sigma(baseline, baseline_median, width=width, min_count=min_count)
+    skipped = np.zeros((n_t, n_c), dtype=bool) if skipped is None else skipped & ~usable
+    with np.errstate(invalid="ignore"):
+        deviation = np.where(usable, grid.load_kw - median, np.nan)
+    means, _ = window_means(deviation, width=width)
+    _, counts = window_means(np.where(usable | skipped, 1.0, np.nan), width=width)
+    level, _ = window_means(np.where(usable, median, np.nan), width=width)
+    business, _ = window_means(grid.business[:, None].astype(float), width=width)
+    limit = np.fmax(
+        t.window_sigmas * sigma[None, :],
+        np.maximum(t.window_rel_floor * np.nan_to_num(level), t.abs_floor_kw),
+    )
+    with np.errstate(invalid="ignore"):
+        unusual = (counts >= min_count) & (business >= 1.0 - 1e-9) & (means > limit)
+        unusual &= np.isfinite(sigma)[None, :]
+    if not unusual.any():
+        return mask, excess
+    # the intervals of every unusual window
+    starts = np.vstack([np.zeros((1, n_c), dtype=np.int64), np.cumsum(unusual, axis=0)])
+    rows = np.arange(n_t)
+    covered = starts[rows + 1] - starts[np.maximum(rows - width + 1, 0)] > 0
+    stretches = runs_2d(covered)
+    filled = np.nan_to_num(deviation)
+    for c, a, b in zip(stretches.col, stretches.start, stretches.stop, strict=True):
+        # one slice per stretch (few): keep the segment that carries the excess, the maximum
+        # sum of the deviations less half the excess level (trims the windows' noisy edges);
+        # the level is the median over the unusual windows of their median deviation, so a
+        # spike on the plateau does not raise it
+        windows = sliding_window_view(deviation[a:b, c], width)[np.flatnonzero(unusual[a:b, c])]
+        level_kw = float(np.median(np.nanmedian(windows, axis=1)))
+        step = np.where(skipped[a:b, c], 0.0, filled[a:b, c] - 0.5 * level_kw)
+        gain = np.concatenate([[0.0], np.cumsum(step)])
+        best = gain - np.minimum.accumulate(gain)
+        stop = int(np.argmax(best))
+        first = int(np.argmin(gain[: stop + 1]))
+        seg = slice(a + first, a + stop)
+        positive = np.maximum(filled[seg, c], 0.0)
+        net = max(float(filled[seg, c].sum()), 0.0)
+        own = ~skipped[seg, c]
+        n_own = max(int((own & np.isfinite(deviation[seg, c])).sum()), 1)
+        # the stretch as a whole must be as unusual as a window
+        expected_kw = float(np.nanmean(median[seg, c]))
+        floor_kw = max(t.window_sigmas * sigma[c], t.window_rel_floor * expected_kw, t.abs_floor_kw)
+        if stop - first < min_rows or net / n_own <= floor_kw:
+            continue
+        mask[seg, c] = True
+        # a skipped reading (a spike on the plateau) keeps the plateau's share, at most its own
+        plateau = net / n_own
+        with np.errstate(invalid="ignore"):
+            under = np.clip(np.nan_to_num(grid.load_kw[seg, c] - median[seg, c]), 0.0, plateau)
+        share = np.where(own, positive * (net / positive.sum()), under)
+        excess[seg, c] = share * grid.dt_h
+    return mask, excess
 
 
 def isolation_forest_mask(
@@ -352,6 +533,8 @@ def detect_anomalies(
     expected: SlotStats,
     profile: Profile,
     *,
+    baseline: Grid,
+    baseline_expected: SlotStats,
     thresholds: AnomalyThresholds | None = None,
     factor: np.ndarray | None = None,
     exclude: np.ndarray | None = None,
@@ -367,6 +550,10 @@ def detect_anomalies(
         Baseline statistics of each report interval.
     profile : Profile
         Baseline profile of the same channels.
+    baseline : Grid
+        Baseline grid of the same channels (the yardstick of the sustained-excess check).
+    baseline_expected : SlotStats
+        Expected statistics of the baseline intervals.
     thresholds : AnomalyThresholds, optional
         Limits (see the module docstring).
     factor : numpy.ndarray, optional
@@ -384,7 +571,8 @@ def detect_anomalies(
         count the unusual intervals (not the gaps between the nights of one event);
         ``excess_kwh`` is the energy above the slot median in them [kWh];
         ``avg_excess_kw = excess_kwh / hours`` [kW]; ``context`` says where the event began
-        (``"business_hours"`` or ``"after_hours"``).
+        (``"business_hours"`` or ``"after_hours"``); ``sustained`` whether the
+        sustained-excess check (window means) found part of it.
     excess_kwh : numpy.ndarray
         Excess energy of every interval that belongs to a kept event [kWh], 0 elsewhere.
     """
@@ -392,8 +580,8 @@ def detect_anomalies(
     load = grid.load_kw
     median = expected.median if factor is None else expected.median * factor
     usable = np.isfinite(median) & profile.sufficient[None, :]
-    if exclude is not None:
-        usable &= ~exclude
+    skipped = np.zeros(load.shape, dtype=bool) if exclude is None else exclude & usable
+    usable &= ~skipped
     if flagged is None:
         margin = anomaly_margin(expected, profile, thresholds=t)
         weak_margin = anomaly_margin(expected, profile, thresholds=t, sustained=True)
@@ -405,18 +593,32 @@ def detect_anomalies(
         # a smaller excess counts when it lasts (a schedule extended by a couple of hours)
         long_weak = runs_2d(weak)
         long_weak = long_weak.select(long_weak.length * grid.dt_h >= t.sustained_hours - 1e-9)
+        # a noisy meter's sustained excess shows in window means of its deviations
+        window, window_kwh = sustained_excess(
+            grid,
+            median,
+            usable=usable,
+            skipped=skipped,
+            baseline=baseline,
+            baseline_median=baseline_expected.median,
+            thresholds=t,
+        )
+        strong |= window
         flagged = strong.copy()
         for c, a, b in zip(long_weak.col, long_weak.start, long_weak.stop, strict=True):
             flagged[a:b, c] = True  # one slice per sustained run (few)
     else:
         strong = flagged = flagged & usable
+        window, window_kwh = np.zeros(load.shape, dtype=bool), np.zeros(load.shape)
     with np.errstate(invalid="ignore"):
         excess = np.where(flagged, np.maximum(load - median, 0.0) * grid.dt_h, 0.0)
+    excess = np.where(window, window_kwh, excess)
     runs = runs_2d(flagged, max_gap=int(round(t.merge_gap_hours / grid.dt_h)))
     if runs.col.size == 0:
         return empty_events(), np.zeros(load.shape)
     kind, edge = _classify(grid, runs, flagged)
     has_strong = reduce_runs(np.ones(load.shape), runs, "sum", where=strong) > 0
+    has_window = reduce_runs(np.ones(load.shape), runs, "sum", where=window) > 0
     run_after = reduce_runs(
         np.broadcast_to((~grid.business)[:, None], load.shape).astype(float),
         runs,
@@ -428,10 +630,11 @@ def detect_anomalies(
     edge = np.where(kind == 1, edge, 0)
     order = np.lexsort((runs.start, edge, kind, runs.col))
     col, start, stop = runs.col[order], runs.start[order], runs.stop[order]
-    kind, edge, has_strong, run_after = (
+    kind, edge, has_strong, has_window, run_after = (
         kind[order],
         edge[order],
         has_strong[order],
+        has_window[order],
         run_after[order],
     )
     limit = (
@@ -487,6 +690,7 @@ def detect_anomalies(
             # distinct start days per event
             "days": np.bincount(pairs // day_span, minlength=n_groups).astype(np.int64),
             "strong": np.bincount(group, weights=has_strong.astype(float), minlength=n_groups) > 0,
+            "window": np.bincount(group, weights=has_window.astype(float), minlength=n_groups) > 0,
             "after": np.bincount(group, weights=(~run_after).astype(float), minlength=n_groups)
             == 0,
         }
@@ -532,6 +736,7 @@ def detect_anomalies(
             "context": np.where(began_business[keep], "business_hours", "after_hours").astype(
                 object
             ),
+            "sustained": agg["window"][keep],
         }
     )
     return events.sort_values(["channel_id", "start"], ignore_index=True), event_excess

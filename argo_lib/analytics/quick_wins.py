@@ -1,10 +1,23 @@
 """Quick wins: ranked, evidenced recommendations without double counting (spec A7, B7, B8, B11).
 
 Every interval's excess energy is counted once (B8). The savings ledger holds, per channel and
-interval, the excess found by each analytic; a win's energy is the part of that excess its source
-adds over the sources ranked before it (after-hours waste, then anomaly events, then level shifts,
-then spikes), so the energies of all wins add up to the ledger's total, never more. The site-wide
-after-hours win only covers meters that have no win of their own.
+interval, the excess found by each analytic. Four of them measure energy above the interval's
+expected load (new after-hours operation, anomaly events, level shifts, spikes): a win's energy
+is the part of that excess its source adds over the sources ranked before it. The chronic base
+load lies below the expected load, between the closed-building floor and it
+(:mod:`argo_lib.analytics.after_hours`), so it adds to them. The energies of all wins add up to
+the ledger's total, never more.
+
+After-hours energy gives two kinds of win, with their own wording:
+
+- ``after_hours_operation``: new operation against the same hours of the baseline weeks,
+  "switch it off at closing time"; high priority above ``after_hours_high_kwh``. Meters beyond
+  the top three share one ``site_after_hours`` win.
+- ``night_base_load``: a chronic base load present in the baseline weeks too, "investigate the
+  night base load"; low confidence (what it is, and whether it is needed, is unknown), low or
+  (above ``night_base_medium_kwh``) medium priority, never high. Its energy is what the load
+  uses above the floor; the annual figure assumes it stays. Meters beyond the top three share
+  one ``site_night_base_load`` win.
 
 Each win is ranked by priority (as the team knows it), then by a transparent score::
 
@@ -16,7 +29,7 @@ high 0.5 (less effort first). Annual figures assume the week repeats for a year 
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,8 +48,11 @@ __all__ = [
     "build_quick_wins",
 ]
 
-LEDGER_SOURCES = ("after_hours", "anomaly", "level_shift", "spike")
-"""Sources of excess energy, in the order a shared interval is attributed."""
+LEDGER_SOURCES = ("after_hours", "anomaly", "level_shift", "spike", "chronic")
+"""Sources of excess energy, in the order a shared interval is attributed; the last,
+``chronic`` (the chronic base load below the expected load), adds to the others."""
+
+_ABOVE_EXPECTED = LEDGER_SOURCES[:-1]
 
 CONFIDENCE_WEIGHT = {"high": 1.0, "medium": 0.7, "low": 0.4}
 EFFORT_WEIGHT = {"low": 1.0, "medium": 0.75, "high": 0.5}
@@ -74,31 +90,36 @@ def attribute_ledger(ledger: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        The ledger plus ``counted_kwh`` (the largest excess of the interval), ``counted_cost``
-        and ``<source>_attributed_kwh`` / ``_cost``: what each source adds over the sources
-        before it.
-        The attributed energies of a row add up to ``counted_kwh``.
+        The ledger plus ``counted_kwh``, ``counted_cost`` and ``<source>_attributed_kwh`` /
+        ``_cost``: what each source adds over the sources before it. The sources above the
+        expected load overlap, so the largest of them counts; the chronic base load lies
+        below it and adds. The attributed energies of a row add up to ``counted_kwh``.
 
     Examples
     --------
     >>> row = pd.DataFrame({"after_hours_kwh": [2.0], "anomaly_kwh": [3.0],
-    ...                     "level_shift_kwh": [1.0], "spike_kwh": [0.0], "rate_per_kwh": [0.1]})
+    ...                     "level_shift_kwh": [1.0], "spike_kwh": [0.0], "chronic_kwh": [0.5],
+    ...                     "rate_per_kwh": [0.1]})
     >>> out = attribute_ledger(row)
-    >>> cols = ["after_hours_attributed_kwh", "anomaly_attributed_kwh", "counted_kwh"]
+    >>> cols = ["after_hours_attributed_kwh", "anomaly_attributed_kwh",
+    ...         "chronic_attributed_kwh", "counted_kwh"]
     >>> out[cols].iloc[0].tolist()
-    [2.0, 1.0, 3.0]
+    [2.0, 1.0, 0.5, 3.5]
     """
     out = ledger.copy()
     rate = out["rate_per_kwh"].to_numpy(dtype=float)
     running = np.zeros(len(out))
-    for source in LEDGER_SOURCES:  # four sources, each vectorised over the ledger
+    for source in _ABOVE_EXPECTED:  # four sources, each vectorised over the ledger
         own = out[f"{source}_kwh"].to_numpy(dtype=float)
         share = np.maximum(own - running, 0.0)
         out[f"{source}_attributed_kwh"] = share
         out[f"{source}_attributed_cost"] = share * rate
         running = np.maximum(running, own)
-    out["counted_kwh"] = running
-    out["counted_cost"] = running * out["rate_per_kwh"].to_numpy(dtype=float)
+    chronic = out["chronic_kwh"].to_numpy(dtype=float)
+    out["chronic_attributed_kwh"] = chronic
+    out["chronic_attributed_cost"] = chronic * rate
+    out["counted_kwh"] = running + chronic
+    out["counted_cost"] = (running + chronic) * rate
     return out
 
 
@@ -189,6 +210,181 @@ class _Ledger:
         ]
 
 
+def _new_operation_win(row: Any, book: _Ledger, ctx: _Context, t: QuickWinThresholds) -> dict:
+    """The win of one meter's new after-hours operation ("switch it off at closing time")."""
+    cid = int(row.channel_id)
+    kwh, cost = book.attributed(cid, "after_hours")
+    name = ctx.names.get(cid, str(cid))
+    against = (
+        "the temperature model's expected load for those hours"
+        if row.base_source == "model_same_hours"
+        else "the same hours of the baseline weeks"
+    )
+    return {
+        "title": f"Switch off after-hours operation on {name}",
+        "type": "after_hours_operation",
+        "priority": "high" if kwh > t.after_hours_high_kwh else "medium",
+        "channel_id": cid,
+        "weekly_kwh": kwh,
+        "weekly_cost": cost,
+        "description": (
+            f"{name} used {row.new_kwh:.1f} kWh outside opening hours above {against} "
+            f"(on average {row.base_kw:.2f} kW) during {row.new_hours:.1f} h this week: "
+            "equipment running that did not run at these hours before."
+        ),
+        "recommendations": (
+            f"Find what was left running on {name} during the hours in the evidence and "
+            "switch it off (or to setback) at closing time.",
+            f"Check the time schedule of {name} in the BMS or time clock for overrides and "
+            "holiday settings.",
+            "Add an occupancy sensor or a run-on timer where operation after hours is "
+            "sometimes needed.",
+            "Compare next week's after-hours load with this one to confirm the saving.",
+        ),
+        "confidence": _confidence(ctx, cid, strong=row.new_hours >= 3),
+        "owner": _owner(ctx, cid, "Facilities Manager"),
+        "effort": "low",
+        "evidence": book.evidence_days(cid, "after_hours"),
+    }
+
+
+def _night_base_win(row: Any, book: _Ledger, ctx: _Context, t: QuickWinThresholds) -> dict:
+    """The win of one meter's chronic night base load ("investigate it")."""
+    cid = int(row.channel_id)
+    kwh, cost = book.attributed(cid, "chronic")
+    name = ctx.names.get(cid, str(cid))
+    return {
+        "title": f"Investigate the night base load of {name}",
+        "type": "night_base_load",
+        "priority": "medium" if kwh > t.night_base_medium_kwh else "low",
+        "channel_id": cid,
+        "weekly_kwh": kwh,
+        "weekly_cost": cost,
+        "description": (
+            f"Outside opening hours {name} draws {row.chronic_kw:.2f} kW above the "
+            f"{row.floor_kw:.2f} kW it needs when closed, for {row.chronic_hours:.0f} h this "
+            f"week ({kwh:.0f} kWh, {ctx.currency} {cost:.2f}), and it did so in "
+            f"{row.chronic_weeks} of the {row.baseline_weeks} baseline weeks: a standing "
+            "load, not new operation. What it is, and how much of it is needed, is not known "
+            f"from the meter; at this level it uses about {kwh * ctx.weeks:,.0f} kWh a year "
+            "(lighting loads run longer in winter)."
+        ),
+        "recommendations": (
+            f"Find out what runs at night on {name}: walk the site after dark and check "
+            "lighting circuits, HVAC night setback and equipment on permanent supply.",
+            "For exterior or car-park lighting, check the photocell or time clock and "
+            "consider LED fittings that dim after midnight.",
+            "For HVAC or ventilation, check the night and weekend setback schedules in the BMS.",
+            "If the load is needed, record what it is, so it is known as part of the "
+            "closed-building base.",
+        ),
+        "confidence": "low",
+        "owner": _owner(ctx, cid, "Facilities Manager"),
+        "effort": "medium",
+        "evidence": book.evidence_days(cid, "chronic"),
+    }
+
+
+@dataclass(frozen=True)
+class _AfterHoursKind:
+    flag: str  # column of the after-hours table that makes a meter's win
+    energy: str  # column that ranks the meters
+    source: str  # ledger source of the win's energy
+    one: Callable[[Any, _Ledger, _Context, QuickWinThresholds], dict]  # one meter's win
+    site_type: str  # the win of the meters beyond the top ones
+    site_title: str
+    site_text: str
+
+
+_AFTER_HOURS_KINDS = {
+    "after_hours_operation": _AfterHoursKind(
+        "significant",
+        "new_kwh",
+        "after_hours",
+        _new_operation_win,
+        "site_after_hours",
+        "Switch off after-hours operation on {n} more meters",
+        "Meters without a win of their own ({names}) also ran above what the same hours drew "
+        "in the baseline weeks: {kwh:.1f} kWh this week.",
+    ),
+    "night_base_load": _AfterHoursKind(
+        "chronic_significant",
+        "chronic_kwh",
+        "chronic",
+        _night_base_win,
+        "site_night_base_load",
+        "Investigate the night base load of {n} more meters",
+        "Meters without a win of their own ({names}) also carry a standing load outside "
+        "opening hours, as in the baseline weeks: {kwh:.1f} kWh this week.",
+    ),
+}
+
+
+def _after_hours_wins(
+    after_hours: pd.DataFrame,
+    book: _Ledger,
+    ctx: _Context,
+    t: QuickWinThresholds,
+    *,
+    kind: str,
+    top: int,
+) -> list[dict[str, Any]]:
+    """Wins of one kind of after-hours energy: the ``top`` meters, then one for the rest."""
+    k = _AFTER_HOURS_KINDS[kind]
+    source = k.source
+    if k.flag not in after_hours.columns:
+        return []
+    rows = sorted(
+        (r for r in records(after_hours) if getattr(r, k.flag)),
+        key=lambda r: -float(getattr(r, k.energy)),
+    )
+    wins = [k.one(row, book, ctx, t) for row in rows[:top]]
+    rest = [int(r.channel_id) for r in rows[top:]]
+    if not rest:
+        return wins
+    kwh = sum(book.attributed(c, source)[0] for c in rest)
+    cost = sum(book.attributed(c, source)[1] for c in rest)
+    names = ", ".join(str(ctx.names.get(c, c)) for c in rest[:3])
+    names += f" and {len(rest) - 3} more" if len(rest) > 3 else ""
+    night = kind == "night_base_load"
+    if night:
+        priority = "medium" if kwh > t.night_base_medium_kwh else "low"
+    else:
+        priority = "high" if kwh > t.after_hours_high_kwh else "medium"
+    wins.append(
+        {
+            "title": k.site_title.format(n=len(rest)),
+            "type": k.site_type,
+            "channels": tuple(rest),
+            "priority": priority,
+            "channel_id": None,
+            "weekly_kwh": kwh,
+            "weekly_cost": cost,
+            "description": k.site_text.format(names=names, kwh=kwh),
+            "recommendations": (
+                "Walk the site after closing and at night, meter by meter, to find what runs.",
+                "Review the BMS schedules of all meters: HVAC setback, lighting time clocks "
+                "and photocells, holidays.",
+                "Set a weekly after-hours energy target per meter and track it.",
+            ),
+            "confidence": "low" if night else "medium",
+            "owner": "Facilities Manager",
+            "effort": "medium",
+            "evidence": [
+                {
+                    "channelId": c,
+                    "channelName": None,
+                    "start": None,
+                    "end": None,
+                    "kwh": book.attributed(c, source)[0],
+                }
+                for c in rest
+            ],
+        }
+    )
+    return wins
+
+
 def build_quick_wins(
     *,
     after_hours: pd.DataFrame,
@@ -254,82 +450,18 @@ def build_quick_wins(
     attributed = book.attributed
 
     wins: list[dict[str, Any]] = []
-    # 1. after-hours load of the top meters, 6. site-wide for the others (B8)
-    significant = sorted(
-        (r for r in records(after_hours) if r.significant),
-        key=lambda r: -float(r.excess_kwh),
+    # 1. new after-hours operation of the top meters, 6. site-wide for the others (B8); then
+    # the chronic night base load, worded as something to investigate
+    wins.extend(
+        _after_hours_wins(
+            after_hours, book, ctx, t, kind="after_hours_operation", top=individual_after_hours
+        )
     )
-    own = significant[:individual_after_hours]
-    rest = significant[individual_after_hours:]
-    for row in own:  # a handful of meters
-        cid = int(row.channel_id)
-        kwh, cost = attributed(cid, "after_hours")
-        name = ctx.names.get(cid, str(cid))
-        wins.append(
-            {
-                "title": f"Reduce after-hours load on {name}",
-                "type": "after_hours_base_load",
-                "priority": "high" if kwh > t.after_hours_high_kwh else "medium",
-                "channel_id": cid,
-                "weekly_kwh": kwh,
-                "weekly_cost": cost,
-                "description": (
-                    f"{name} used {row.excess_kwh:.1f} kWh outside opening hours above its "
-                    f"base load of {row.base_kw:.2f} kW (average {row.avg_kw:.2f} kW after hours)."
-                ),
-                "recommendations": (
-                    f"Check the time schedule of {name} in the BMS or time clock and switch it "
-                    "off (or to setback) at closing time.",
-                    "Walk the site after closing and at the weekend to find equipment left on.",
-                    "Add an occupancy sensor or a run-on timer where operation after hours is "
-                    "sometimes needed.",
-                    "Compare next week's after-hours load with this one to confirm the saving.",
-                ),
-                "confidence": _confidence(ctx, cid, strong=row.base_source == "baseline_p5"),
-                "owner": _owner(ctx, cid, "Facilities Manager"),
-                "effort": "low",
-                "evidence": book.evidence_days(cid, "after_hours"),
-            }
+    wins.extend(
+        _after_hours_wins(
+            after_hours, book, ctx, t, kind="night_base_load", top=individual_after_hours
         )
-    if rest:
-        ids = [int(r.channel_id) for r in rest]
-        kwh = sum(attributed(c, "after_hours")[0] for c in ids)
-        cost = sum(attributed(c, "after_hours")[1] for c in ids)
-        names = ", ".join(str(ctx.names.get(c, c)) for c in ids[:3])
-        more = f" and {len(ids) - 3} more" if len(ids) > 3 else ""
-        wins.append(
-            {
-                "title": f"Site-wide after-hours optimization ({len(ids)} more meters)",
-                "type": "site_after_hours",
-                "channels": tuple(ids),
-                "priority": "high",
-                "channel_id": None,
-                "weekly_kwh": kwh,
-                "weekly_cost": cost,
-                "description": (
-                    f"Meters without a win of their own ({names}{more}) also ran above their "
-                    f"base load after hours: {kwh:.1f} kWh this week."
-                ),
-                "recommendations": (
-                    "Review the site's closing routine and the BMS schedules of all meters.",
-                    "Align HVAC setback times with the opening hours and holidays.",
-                    "Set a weekly after-hours energy target per meter and track it.",
-                ),
-                "confidence": "medium",
-                "owner": "Facilities Manager",
-                "effort": "medium",
-                "evidence": [
-                    {
-                        "channelId": c,
-                        "channelName": None,
-                        "start": None,
-                        "end": None,
-                        "kwh": attributed(c, "after_hours")[0],
-                    }
-                    for c in ids
-                ],
-            }
-        )
+    )
     # 2. data communication on meters with high-severity sensor issues
     issues = records(health)
     high = [r for r in issues if r.severity == "high"]
@@ -581,7 +713,7 @@ _FINDING_TEXT = {
 def _after_hours_owner(wins: list[dict[str, Any]], channel_id: int) -> dict[str, Any] | None:
     """The after-hours win (own or site-wide) that counts a channel's after-hours waste."""
     for win in wins:  # a few wins
-        if win["type"] == "after_hours_base_load" and win["channel_id"] == channel_id:
+        if win["type"] == "after_hours_operation" and win["channel_id"] == channel_id:
             return win
     for win in wins:
         if win["type"] == "site_after_hours" and channel_id in win.get("channels", ()):
@@ -626,7 +758,13 @@ def _assign_small_anomalies(
     return kept
 
 
-_ENERGY_TYPES = ("after_hours_base_load", "site_after_hours", "level_shift")
+_ENERGY_TYPES = (
+    "after_hours_operation",
+    "site_after_hours",
+    "night_base_load",
+    "site_night_base_load",
+    "level_shift",
+)
 
 
 def _rank(wins: list[dict[str, Any]], t: QuickWinThresholds) -> pd.DataFrame:

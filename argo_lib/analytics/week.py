@@ -89,7 +89,9 @@ class SiteWeekAnalysis:
         Sensor and communication issues of the report week (:mod:`argo_lib.analytics.health`;
         ``outage`` and ``catch_up_reading`` among them).
     after_hours : pandas.DataFrame
-        After-hours waste per channel.
+        After-hours energy per channel: new after-hours operation against the same hours of
+        the baseline (``new_kwh``, the waste) and the chronic base load above the closed
+        floor (``chronic_kwh``) (:mod:`argo_lib.analytics.after_hours`).
     anomalies : pandas.DataFrame
         Anomaly events (after-hours operation, schedule changes, unusual consumption).
     level_shifts : pandas.DataFrame
@@ -100,7 +102,7 @@ class SiteWeekAnalysis:
         Daily load-shape metrics per channel.
     ledger : pandas.DataFrame
         Excess energy per channel and interval by source, attributed so each interval counts
-        once.
+        once (:func:`argo_lib.analytics.quick_wins.attribute_ledger`).
     quick_wins : pandas.DataFrame
         Ranked recommendations.
     summary : summary.SiteSummary
@@ -441,11 +443,20 @@ def analyse_site_week(
         # spikes inside a sustained pattern (after-hours operation, a new schedule) belong
         # to that pattern: find the patterns with every interval, then the rest without spikes
         events, anomaly_kwh = anomalies.detect_anomalies(
-            g, exp, profile, thresholds=t.anomalies, factor=factor, flagged=flagged
+            g,
+            exp,
+            profile,
+            baseline=b,
+            baseline_expected=b_exp,
+            thresholds=t.anomalies,
+            factor=factor,
+            flagged=flagged,
         )
         if len(spike_events):
             longer = events["hours"] > t.spikes.max_duration_hours + 2 * g.dt_h
-            sustained = events[(events["kind"] != "unusual_consumption") & longer]
+            recurring = (events["kind"] != "unusual_consumption") & longer
+            # a noisy meter's sustained excess (window means) owns the spikes on its plateau
+            sustained = events[recurring | events["sustained"]]
             spike_events, spike_mask, spike_kw = spikes.suppress_spikes(
                 spike_events, spike_mask, spike_kw, g, sustained, event_mask=anomaly_kwh > 0
             )
@@ -456,13 +467,16 @@ def analyse_site_week(
                 g,
                 exp,
                 profile,
+                baseline=b,
+                baseline_expected=b_exp,
                 thresholds=t.anomalies,
                 factor=factor,
                 exclude=spike_mask,
                 flagged=flagged,
             )
-        ah_table, ah_kwh = after_hours.after_hours_waste(
+        ah_table, ah_kwh, chronic_kwh = after_hours.after_hours_waste(
             g,
+            expected=exp,
             baseline=b,
             baseline_expected=b_exp,
             profile=profile,
@@ -475,7 +489,7 @@ def analyse_site_week(
             shifted = (factor > 1.0) & np.isfinite(g.load_kw)
             shift_kwh = np.where(shifted, np.maximum(g.load_kw - exp.median, 0.0) * g.dt_h, 0.0)
         spike_kwh = spike_kw * g.dt_h
-        stack = np.stack([ah_kwh, anomaly_kwh, shift_kwh, spike_kwh])
+        stack = np.stack([ah_kwh, anomaly_kwh, shift_kwh, spike_kwh, chronic_kwh])
         stack = np.nan_to_num(stack)
         rows, cols = np.nonzero(stack.max(axis=0) > 0)
         ledger_parts.append(

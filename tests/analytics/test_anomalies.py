@@ -1,24 +1,35 @@
-"""Anomalies: schedule changes, unusual consumption, the isolation-forest alternative."""
+"""Anomalies: schedule changes, unusual consumption, the isolation-forest alternative, and the
+sustained excess on a noisy 15-min main meter (issue 9: +60-80 % for 4 h and +50-100 % for 2 h
+were missed, the margin on a ~10 kW median being 9-16 kW)."""
 
 from __future__ import annotations
 
+import functools
+
+import buildings
+import numpy as np
+import pandas as pd
 import pytest
 from simulated import (
     CASES,
     IDS,
     INJECTED_RTOL,
     KITCHEN_SMALL,
+    REPORT_WEEK,
     RTU1,
+    RTU2,
     SCHEDULE_RTOL,
     SITE,
     TZ,
     case,
     fault_label,
+    simulate_week,
 )
 
 from argo_lib import dates
-from argo_lib.analytics import analyse_site_week
-from argo_lib.thresholds import apply_overrides
+from argo_lib.analytics import analyse_site_week, anomalies
+from argo_lib.sim import Fault
+from argo_lib.thresholds import Thresholds, apply_overrides
 
 
 @pytest.mark.parametrize(("week", "resolution_s"), CASES, ids=IDS)
@@ -46,3 +57,129 @@ def test_isolation_forest_alternative_runs():
     # the forest flags only part of the intervals (one reason it is not the default, see the
     # detection benchmark), but never more than was injected
     assert 10.0 < after.iloc[0]["excess_kwh"] <= 40.0 * (1 + INJECTED_RTOL)
+
+
+# --- sustained excess on a noisy 15-min main meter (issue 9) ---
+
+NOISY_SEEDS = range(20)
+# one case: 8-16 readings of +-18 % noise on top of a hot afternoon's swing of up to 35 %; the
+# excess of a 2-h case comes back within 0.75-1.5 of the injected energy (p10-p90 0.8-1.27)
+NOISY_RTOL = 0.6
+
+
+@functools.cache
+def _noisy_case(seed: int, hours: float, low: float, high: float, window: bool = True):
+    """Injected excess, its start and the analysis of one noisy main-meter week."""
+    start = buildings.business_start(np.random.default_rng(seed + 1000), hours)
+    clean = buildings.noisy_main(seed)
+    faulty = buildings.noisy_main(
+        seed, excess=buildings.excess(start, hours, low, high, seed=seed + 1)
+    )
+    thresholds = (
+        None if window else apply_overrides(Thresholds(), {"anomalies.window_rel_floor": 10})
+    )
+    analysis = analyse_site_week(
+        faulty, site=buildings.SITE, period=buildings.WEEK, thresholds=thresholds
+    )
+    return buildings.added_kwh(clean, faulty), start, analysis
+
+
+def _found(seed: int, hours: float, low: float, high: float, window: bool = True):
+    """The events overlapping the injected excess."""
+    _, start, analysis = _noisy_case(seed, hours, low, high, window)
+    events = analysis.anomalies
+    end = start + pd.Timedelta(hours=hours)
+    return events[(events["start"] < end) & (events["end"] > start)]
+
+
+# hours, low and high share of the usual level, and how close the mean of 20 cases comes back
+EXCESSES = [(4.0, 0.6, 0.8, INJECTED_RTOL), (2.0, 0.5, 0.5, 0.1), (2.0, 0.5, 1.0, 0.1)]
+EXCESS_IDS = ["+60-80%-4h", "+50%-2h", "+50-100%-2h"]
+
+
+@pytest.mark.parametrize(("hours", "low", "high", "mean_rtol"), EXCESSES, ids=EXCESS_IDS)
+def test_sustained_excess_on_a_noisy_main_meter_is_found(hours, low, high, mean_rtol):
+    found = [_found(seed, hours, low, high) for seed in NOISY_SEEDS]
+    recall = np.mean([len(f) > 0 for f in found])
+    assert recall >= 0.95
+    ratios = []
+    for seed, events in zip(NOISY_SEEDS, found, strict=True):
+        if events.empty:
+            continue
+        injected, start, _ = _noisy_case(seed, hours, low, high)
+        event = events.iloc[0]
+        assert len(events) == 1
+        assert event["kind"] == "unusual_consumption" and event["sustained"]
+        assert abs(event["start"] - start) <= pd.Timedelta(minutes=30)  # spec D: 2 intervals
+        assert hours - 0.5 <= event["hours"] <= hours + 1.5  # noise may carry it on a little
+        assert event["excess_kwh"] == pytest.approx(injected, rel=NOISY_RTOL)
+        ratios.append(event["excess_kwh"] / injected)
+    assert np.mean(ratios) == pytest.approx(1.0, rel=mean_rtol)
+
+
+@pytest.mark.parametrize(("hours", "low", "high", "mean_rtol"), EXCESSES, ids=EXCESS_IDS)
+def test_without_the_window_check_the_noisy_excess_is_missed(hours, low, high, mean_rtol):
+    # the situation of issue 9: the margin on a ~10 kW median is 5-16 kW; without the window
+    # check the excess is found (in part) in at most 12 of the 20 weeks
+    recall = np.mean([len(_found(s, hours, low, high, window=False)) > 0 for s in NOISY_SEEDS])
+    assert recall <= 0.6
+
+
+def test_clean_noisy_weeks_stay_quiet():
+    false_alarms = [
+        len(
+            analyse_site_week(
+                buildings.noisy_main(seed), site=buildings.SITE, period=buildings.WEEK
+            ).anomalies
+        )
+        for seed in NOISY_SEEDS
+    ]
+    assert np.mean(false_alarms) <= 0.05  # issue 9: at most 0.05 per clean channel-week
+
+
+def test_a_spike_on_the_plateau_stays_a_spike_and_the_plateau_an_event():
+    # +45 % stays below the spike threshold (1.5 x P95), so the spike is 30 min, not 3 h
+    start = pd.Timestamp("2025-10-08 10:00", tz=buildings.TZ)
+    plateau = buildings.excess(start, 3.0, 0.45, 0.45)
+
+    def spike(index, level):
+        at = (index >= start + pd.Timedelta(hours=1)) & (index < start + pd.Timedelta(minutes=90))
+        return plateau(index, level) + np.where(at, 25.0, 0.0)
+
+    clean = buildings.noisy_main(3)
+    faulty = buildings.noisy_main(3, excess=spike)
+    analysis = analyse_site_week(faulty, site=buildings.SITE, period=buildings.WEEK)
+    assert len(analysis.spikes) == 1
+    assert analysis.spikes.iloc[0]["start"] == start + pd.Timedelta(hours=1)
+    (event,) = analysis.anomalies.itertuples()
+    assert event.start == start and event.hours == pytest.approx(3.0, abs=0.5)
+    # the ledger counts the injected energy once, within the noise of 12 readings
+    ledger = analysis.ledger
+    span = (ledger["timestamp"] >= start) & (ledger["timestamp"] < start + pd.Timedelta(hours=3))
+    assert ledger.loc[span, "counted_kwh"].sum() == pytest.approx(
+        buildings.added_kwh(clean, faulty), rel=NOISY_RTOL
+    )
+
+
+def test_window_means_skip_missing_readings():
+    values = np.array([[1.0, 2.0], [3.0, np.nan], [np.nan, np.nan], [5.0, 4.0]])
+    means, counts = anomalies.window_means(values, width=2)
+    np.testing.assert_allclose(means[:3, 0], [2.0, 3.0, 5.0])
+    np.testing.assert_allclose(means[:3, 1], [2.0, np.nan, 4.0])
+    assert counts[:, 1].tolist() == [1, 0, 1, 0]
+    assert np.isnan(means[3]).all()  # no full window starts at the last row
+
+
+def test_two_hourly_readings_of_excess_stay_a_spike():
+    # at hourly resolution a 2-h excursion is the spike detector's (spikes last up to 2 h)
+    fault = Fault(
+        RTU2,
+        "spike",
+        pd.Timestamp("2025-10-08 13:00", tz=TZ),
+        pd.Timestamp("2025-10-08 15:00", tz=TZ),
+        size=1.0,
+    )
+    sim = simulate_week(3600, faults=[fault])
+    analysis = analyse_site_week(sim.readings, site=SITE, period=REPORT_WEEK)
+    assert analysis.spikes["channel_id"].tolist() == [RTU2]
+    assert RTU2 not in set(analysis.anomalies["channel_id"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 
+import buildings
 import numpy as np
 import pandas as pd
 import pytest
@@ -70,7 +71,7 @@ def test_small_anomaly_is_evidence_of_the_after_hours_win():
     added = _ledger_sum(analysis, KITCHEN, spans, "anomaly_attributed_kwh")
     assert added < 10.0  # ... but adds little to the after-hours waste (B8)
     wins = analysis.quick_wins
-    assert wins.query(f"channel_id == {KITCHEN}")["type"].tolist() == ["after_hours_base_load"]
+    assert wins.query(f"channel_id == {KITCHEN}")["type"].tolist() == ["after_hours_operation"]
     win = wins.query(f"channel_id == {KITCHEN}").iloc[0]
     evidence = [e for e in win["evidence"] if e.get("finding") == "anomaly_after_hours"]
     assert len(evidence) == 1
@@ -121,17 +122,20 @@ def test_excess_is_counted_once_in_the_totals():
     ledger = analysis.ledger
     counted = ledger["counted_kwh"].sum()
     sources = ledger[[f"{s}_kwh" for s in ("after_hours", "anomaly", "level_shift", "spike")]]
-    assert counted == pytest.approx(sources.max(axis=1).sum(), rel=1e-12)
-    assert counted < sources.sum(axis=1).sum()
+    # the sources above the expected load overlap (the largest counts); the chronic base load
+    # lies below it and adds
+    chronic = ledger["chronic_kwh"].sum()
+    assert counted == pytest.approx(sources.max(axis=1).sum() + chronic, rel=1e-12)
+    assert counted < sources.sum(axis=1).sum() + chronic
     wins = analysis.quick_wins
     assert wins["weekly_kwh"].sum() <= counted + 1e-9
     assert analysis.summary.weekly_kwh == pytest.approx(np.nansum(wins["weekly_kwh"]), rel=1e-12)
     kitchen = wins[wins["channel_id"] == KITCHEN_SMALL].set_index("type")
-    assert kitchen.loc["after_hours_base_load", "weekly_kwh"] > 30.0
+    assert kitchen.loc["after_hours_operation", "weekly_kwh"] > 30.0
     # A7/B8: the anomaly adds less than 10 kWh to what the after-hours win counts, so it is
     # evidence of that win, not a win of its own
     assert "anomaly_after_hours" not in kitchen.index
-    win = kitchen.loc["after_hours_base_load"]
+    win = kitchen.loc["after_hours_operation"]
     found = [e for e in win["evidence"] if e.get("finding") == "anomaly_after_hours"]
     event = analysis.anomalies.query(f"channel_id == {KITCHEN_SMALL}").iloc[0]
     assert [e["kwh"] for e in found] == [pytest.approx(event["excess_kwh"], rel=1e-12)]
@@ -180,3 +184,104 @@ def test_quick_wins_have_every_field_and_rank():
     assert (wins.query("type == 'after_hours_base_load'")["weekly_kwh"] >= 10.0).all()
     # the anomaly win only adds what the after-hours win does not already count (B8)
     assert wins["weekly_kwh"].sum() <= analysis.ledger["counted_kwh"].sum() + ENERGY_ATOL_KWH
+
+
+# --- after-hours wins against the same hours of the baseline (issue 9, hand-built buildings) ---
+
+
+@functools.lru_cache(maxsize=4)
+def _night_analysis(extra_nights: bool = False, night_kw: float = 5.0):
+    extra = buildings.after_hours_load(2.5, "2025-10-07 18:00", "2025-10-10 07:00")
+    readings = buildings.night_building(
+        900, night_kw=night_kw, extra=extra if extra_nights else None
+    )
+    return analyse_site_week(
+        readings, site=buildings.SITE, period=buildings.WEEK, baseline=buildings.BASE
+    )
+
+
+def test_steady_nights_give_one_night_base_load_win():
+    analysis = _night_analysis()
+    wins = analysis.quick_wins
+    assert wins["type"].tolist() == ["night_base_load"]  # no "switch it off" win
+    win = wins.iloc[0]
+    row = analysis.after_hours.iloc[0]
+    assert win["title"] == "Investigate the night base load of Main"
+    assert win["weekly_kwh"] == pytest.approx(row["chronic_kwh"], rel=ENERGY_RTOL)
+    assert win["weekly_kwh"] == pytest.approx(2.1 * buildings.NIGHT_HOURS, rel=0.05)
+    assert win["weekly_cost"] == pytest.approx(row["chronic_cost"], rel=ENERGY_RTOL)
+    assert win["annual_cost"] == pytest.approx(52 * win["weekly_cost"], rel=ENERGY_RTOL)
+    # a standing load to investigate: low confidence, never high priority
+    assert (win["confidence"], win["priority"], win["effort"]) == ("low", "medium", "medium")
+    assert "4 of the 4 baseline weeks" in win["description"]
+    assert "not new operation" in win["description"]
+    assert any("photocell" in r for r in win["recommendations"])
+    assert not any("closing time" in r for r in win["recommendations"])
+    assert sum(e["kwh"] for e in win["evidence"]) > 0.3 * win["weekly_kwh"]  # 3 nights
+    # the ledger counts it once, added to the (absent) excess above the expected load
+    assert analysis.ledger["counted_kwh"].sum() == pytest.approx(
+        analysis.ledger["chronic_kwh"].sum() + analysis.ledger["after_hours_kwh"].sum(), rel=1e-9
+    )
+
+
+def test_a_small_night_base_load_is_low_priority():
+    win = _night_analysis(night_kw=3.5).quick_wins.iloc[0]  # 0.6 kW above the floor
+    assert win["type"] == "night_base_load"
+    assert win["weekly_kwh"] == pytest.approx(0.6 * buildings.NIGHT_HOURS, rel=0.1)
+    assert win["priority"] == "low"
+
+
+def test_new_operation_on_top_of_the_night_load_is_its_own_win():
+    analysis = _night_analysis(extra_nights=True)
+    wins = analysis.quick_wins.set_index("type")
+    assert set(wins.index) == {"after_hours_operation", "night_base_load"}
+    new = wins.loc["after_hours_operation"]
+    assert new["title"] == "Switch off after-hours operation on Main"
+    assert new["weekly_kwh"] == pytest.approx(2.5 * 39, rel=0.05)  # the injected energy
+    assert new["priority"] == "medium"  # < 100 kWh/week
+    assert new["confidence"] == "high"
+    assert any("closing time" in r for r in new["recommendations"])
+    assert "same hours of the baseline weeks" in new["description"]
+    # the two wins count different energy: together at most what the ledger counts
+    assert wins["weekly_kwh"].sum() <= analysis.ledger["counted_kwh"].sum() + ENERGY_ATOL_KWH
+    assert wins.loc["night_base_load", "weekly_kwh"] == pytest.approx(
+        _night_analysis().quick_wins.iloc[0]["weekly_kwh"], rel=0.02
+    )
+
+
+def test_night_base_loads_beyond_three_meters_share_one_win():
+    analysis = _night_analysis()
+    base = analysis.after_hours
+    table = pd.concat(
+        [base.assign(channel_id=i, chronic_kwh=base["chronic_kwh"] * i) for i in (1, 2, 3, 4, 5)]
+    )
+    ledger = pd.concat(
+        [
+            analysis.ledger.assign(channel_id=i, chronic_kwh=analysis.ledger["chronic_kwh"] * i)
+            for i in (1, 2, 3, 4, 5)
+        ]
+    )
+    channels = pd.concat(
+        [analysis.channels.assign(channel_id=i, channel_name=f"M{i}") for i in (1, 2, 3, 4, 5)]
+    )
+    wins = quick_wins.build_quick_wins(
+        after_hours=table,
+        anomalies=analysis.anomalies,
+        level_shifts=analysis.level_shifts,
+        spikes=analysis.spikes,
+        health=analysis.health,
+        ledger=quick_wins.attribute_ledger(
+            ledger.drop(columns=[c for c in ledger if "attributed" in c or c.startswith("counted")])
+        ),
+        channels=channels,
+        tz=TZ,
+        currency="USD",
+        demand_rate_per_kw=None,
+    )
+    own = wins[wins["type"] == "night_base_load"]
+    assert own["channel_id"].tolist() == [5, 4, 3]  # the largest first
+    site = wins[wins["type"] == "site_night_base_load"].iloc[0]
+    assert site["title"] == "Investigate the night base load of 2 more meters"
+    one = analysis.ledger["chronic_kwh"].sum()
+    assert site["weekly_kwh"] == pytest.approx(3 * one, rel=ENERGY_RTOL)  # meters 1 and 2
+    assert site["confidence"] == "low" and site["priority"] == "medium"

@@ -146,12 +146,12 @@ def test_after_hours_bars_are_the_analysis_numbers_largest_first(demo_week, figu
     assert [int(p.get_gid().split("-")[1]) for p in bars] == expected["channel_id"].tolist()
     np.testing.assert_allclose([p.get_width() for p in bars], expected["excess_kwh"])
     labels = [t.get_text() for t in ax.get_yticklabels()]  # top to bottom
-    assert labels[:3] == ["AHU-2", "RTU-1", "RTU-3"]
+    assert labels[:3] == ["AHU-2", "RTU-3", "RTU-1"]
     assert ax.get_xlabel() == "Excess energy after hours this week [kWh]"
     assert matplotlib.colors.to_hex(bars[0].get_facecolor()) == theme.ACTION  # > 100 kWh
     assert matplotlib.colors.to_hex(bars[1].get_facecolor()) == theme.ATTENTION  # >= 10 kWh
     assert matplotlib.colors.to_hex(bars[-1].get_facecolor()) == theme.PALETTE["below"]
-    assert "117.8 kWh · $14.14" in _texts(figures["after_hours"])
+    assert "103.5 kWh · $12.42" in _texts(figures["after_hours"])
 
 
 def test_after_hours_top_n_says_how_many_are_left_out(demo_week):
