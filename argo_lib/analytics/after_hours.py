@@ -70,6 +70,7 @@ AFTER_HOURS_COLUMNS = (
     "chronic_kwh",
     "chronic_cost",
     "chronic_weeks",
+    "chronic_night_share",
     "baseline_weeks",
     "chronic_significant",
     "avg_kw",
@@ -83,6 +84,10 @@ AFTER_HOURS_COLUMNS = (
 BASE_SOURCES = ("baseline_same_hours", "model_same_hours", "insufficient_baseline")
 """Where the base of new operation comes from: the baseline's medians of the same time slots,
 the temperature model's expected values for those hours, or nowhere (baseline insufficient)."""
+
+NIGHT_HOURS = (20, 6)
+"""Local hours counted as night (from 20:00 to 06:00) when a chronic base load is described as
+a night load (``chronic_night_share``) rather than a load of closed days' daytime."""
 
 _MIN_VALUES = 8
 _INT_COLUMNS = ("intervals", "expected_intervals", "chronic_weeks", "baseline_weeks")
@@ -166,32 +171,37 @@ def _chronic_energy(
     step: np.ndarray,
     usable: np.ndarray,
     t: AfterHoursThresholds,
-) -> np.ndarray:
-    """Chronic base-load energy per interval and channel of a grid [kWh]."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """Chronic base-load energy per interval and channel of a grid [kWh], and where it can be.
+
+    The second array marks the observed intervals whose expected load stands a clear step
+    above the closed floor: the hours a chronic base load is measured on.
+    """
     load = g.load_kw
     counted = (~_near_opening(g, t.chronic_edge_hours))[:, None] & usable[None, :]
     with np.errstate(invalid="ignore"):
         standing = counted & np.isfinite(load) & (base - floor[None, :] > step[None, :])
         layer = np.minimum(load, base) - floor[None, :]
-    return np.where(standing, np.maximum(layer, 0.0) * g.dt_h, 0.0)
+    return np.where(standing, np.maximum(layer, 0.0) * g.dt_h, 0.0), standing
 
 
 def _chronic_weeks(
     baseline: Grid,
     chronic_kwh: np.ndarray,
+    standing: np.ndarray,
     report_rate_kw: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Baseline weeks with data, and those that show the chronic load (per channel).
 
-    A week shows it when its chronic energy per after-hours hour with data is at least half
-    the report week's (``report_rate_kw``).
+    Only the hours the chronic load is measured on count (``standing``): a week whose
+    Saturday was an outage says nothing about a Saturday load. A week shows the load when its
+    chronic energy per such hour is at least half the report week's (``report_rate_kw``).
     """
     n_c = chronic_kwh.shape[1]
     week, n_weeks = _weeks(baseline)
     if n_weeks == 0:
         return np.zeros(n_c, dtype=np.int64), np.zeros(n_c, dtype=np.int64)
-    after_present = np.isfinite(baseline.load_kw) & ~baseline.business[:, None]
-    hours = group_sum(after_present, week, n_weeks) * baseline.dt_h
+    hours = group_sum(standing, week, n_weeks) * baseline.dt_h
     energy = group_sum(chronic_kwh, week, n_weeks)
     with np.errstate(invalid="ignore", divide="ignore"):
         rate = np.where(hours > 0, energy / np.maximum(hours, 1e-12), 0.0)
@@ -247,7 +257,8 @@ def after_hours_waste(
           when fewer than 8 slot medians exceed ``min_power_kw``);
         - ``chronic_kw``: mean standing load above the floor while present [kW],
           ``chronic_hours`` [h], ``chronic_kwh`` [kWh], ``chronic_cost`` [currency];
-          ``chronic_weeks`` of ``baseline_weeks`` (with data) showed it;
+          ``chronic_weeks`` of ``baseline_weeks`` (with data on the hours it stands)
+          showed it; ``chronic_night_share``, its share at night (:data:`NIGHT_HOURS`) [-];
           ``chronic_significant``;
         - ``avg_kw``, ``max_kw``, ``min_kw`` of the after-hours readings [kW], ``intervals``
           (after-hours readings present) and ``expected_intervals``.
@@ -285,7 +296,9 @@ def after_hours_waste(
         is_new = judged & (over > margin)
     new = np.where(is_new, over * dt_h, 0.0)
     # chronic base load: the part of the base above the closed floor, outside the edges
-    chronic = np.where(judged, _chronic_energy(grid, base, floor, step, usable, t), 0.0)
+    chronic_all, standing = _chronic_energy(grid, base, floor, step, usable, t)
+    chronic = np.where(judged, chronic_all, 0.0)
+    standing &= judged
 
     a_load = np.where(present, load, np.nan)
     count = present.sum(axis=0)
@@ -308,14 +321,12 @@ def after_hours_waste(
     new_kwh = new.sum(axis=0)
     chronic_kwh = chronic.sum(axis=0)
     chronic_hours = (chronic > 0).sum(axis=0) * dt_h
-    report_rate = chronic_kwh / np.maximum(n_judged * dt_h, 1e-12)
+    report_rate = chronic_kwh / np.maximum(standing.sum(axis=0) * dt_h, 1e-12)
     b_base = baseline_expected.median
-    b_chronic = np.where(
-        np.isfinite(b_base) & b_after[:, None],
-        _chronic_energy(baseline, b_base, floor, step, usable, t),
-        0.0,
-    )
-    weeks, chronic_weeks = _chronic_weeks(baseline, b_chronic, report_rate)
+    b_judged = np.isfinite(b_base) & b_after[:, None]
+    b_chronic, b_standing = _chronic_energy(baseline, b_base, floor, step, usable, t)
+    b_chronic = np.where(b_judged, b_chronic, 0.0)
+    weeks, chronic_weeks = _chronic_weeks(baseline, b_chronic, b_standing & b_judged, report_rate)
 
     def big(kwh: np.ndarray) -> np.ndarray:
         return (kwh >= t.min_weekly_kwh) & (kwh >= t.min_share * after_kwh)
@@ -330,8 +341,13 @@ def after_hours_waste(
     def known(values: np.ndarray) -> np.ndarray:
         return np.where(usable, values, np.nan)
 
+    hour = grid.hour_of_week % 24
+    night = (hour >= NIGHT_HOURS[0]) | (hour < NIGHT_HOURS[1])
     with np.errstate(invalid="ignore", divide="ignore"):
         chronic_kw = np.where(chronic_hours > 0, chronic_kwh / chronic_hours, 0.0)
+        night_share = np.where(
+            chronic_kwh > 0, chronic[night].sum(axis=0) / np.maximum(chronic_kwh, 1e-12), 0.0
+        )
     table = pd.DataFrame(
         {
             "channel_id": grid.channel_ids,
@@ -352,6 +368,7 @@ def after_hours_waste(
             "chronic_kwh": known(chronic_kwh),
             "chronic_cost": known(chronic_cost),
             "chronic_weeks": np.where(usable, chronic_weeks, 0).astype(np.int64),
+            "chronic_night_share": known(night_share),
             "baseline_weeks": weeks,
             "chronic_significant": chronic_significant,
             "avg_kw": avg,

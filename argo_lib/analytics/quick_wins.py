@@ -248,13 +248,38 @@ def _new_operation_win(row: Any, book: _Ledger, ctx: _Context, t: QuickWinThresh
     }
 
 
+def _count(n: int, word: str, ending: str = "s") -> str:
+    """``"1 meter"``, ``"2 meters"``; ``ending`` ``"es"`` for ``"2 stretches"``."""
+    return f"{n:,} {word}{'' if n == 1 else ending}"
+
+
 def _night_base_win(row: Any, book: _Ledger, ctx: _Context, t: QuickWinThresholds) -> dict:
-    """The win of one meter's chronic night base load ("investigate it")."""
+    """The win of one meter's chronic base load outside opening hours ("investigate it").
+
+    Worded as a night load when most of it is at night, else as a load of the closed days'
+    daytime (a building used on Saturdays that the site's opening hours leave out, say).
+    """
     cid = int(row.channel_id)
     kwh, cost = book.attributed(cid, "chronic")
     name = ctx.names.get(cid, str(cid))
+    at_night = float(getattr(row, "chronic_night_share", 1.0)) >= 0.5
+    what = "night base load" if at_night else "load on closed days"
+    if at_night:
+        first = (
+            f"Find out what runs at night on {name}: walk the site after dark and check "
+            "lighting circuits, HVAC night setback and equipment on permanent supply.",
+            "For exterior or car-park lighting, check the photocell or time clock and "
+            "consider LED fittings that dim after midnight.",
+        )
+    else:
+        first = (
+            f"Find out what runs on {name} in the daytime of closed days (weekends, "
+            "holidays): equipment left on, cleaning or events.",
+            "If the building is open then, add those hours to the site's opening hours, so "
+            "that the brief judges them as business hours.",
+        )
     return {
-        "title": f"Investigate the night base load of {name}",
+        "title": f"Investigate the {what} of {name}",
         "type": "night_base_load",
         "priority": "medium" if kwh > t.night_base_medium_kwh else "low",
         "channel_id": cid,
@@ -263,17 +288,15 @@ def _night_base_win(row: Any, book: _Ledger, ctx: _Context, t: QuickWinThreshold
         "description": (
             f"Outside opening hours {name} draws {row.chronic_kw:.2f} kW above the "
             f"{row.floor_kw:.2f} kW it needs when closed, for {row.chronic_hours:.0f} h this "
-            f"week ({kwh:.0f} kWh, {ctx.currency} {cost:.2f}), and it did so in "
-            f"{row.chronic_weeks} of the {row.baseline_weeks} baseline weeks: a standing "
-            "load, not new operation. What it is, and how much of it is needed, is not known "
-            f"from the meter; at this level it uses about {kwh * ctx.weeks:,.0f} kWh a year "
-            "(lighting loads run longer in winter)."
+            f"week ({kwh:.0f} kWh, {ctx.currency} {cost:.2f}), "
+            f"{'mostly at night' if at_night else 'mostly in the daytime of closed days'}, and "
+            f"it did so in {row.chronic_weeks} of the {row.baseline_weeks} baseline weeks: a "
+            "standing load, not new operation. What it is, and how much of it is needed, is not "
+            f"known from the meter; at this level it uses about {kwh * ctx.weeks:,.0f} kWh a "
+            "year" + (" (lighting loads run longer in winter)." if at_night else ".")
         ),
         "recommendations": (
-            f"Find out what runs at night on {name}: walk the site after dark and check "
-            "lighting circuits, HVAC night setback and equipment on permanent supply.",
-            "For exterior or car-park lighting, check the photocell or time clock and "
-            "consider LED fittings that dim after midnight.",
+            *first,
             "For HVAC or ventilation, check the night and weekend setback schedules in the BMS.",
             "If the load is needed, record what it is, so it is known as part of the "
             "closed-building base.",
@@ -303,7 +326,7 @@ _AFTER_HOURS_KINDS = {
         "after_hours",
         _new_operation_win,
         "site_after_hours",
-        "Switch off after-hours operation on {n} more meters",
+        "Switch off after-hours operation on {n}",
         "Meters without a win of their own ({names}) also ran above what the same hours drew "
         "in the baseline weeks: {kwh:.1f} kWh this week.",
     ),
@@ -313,7 +336,7 @@ _AFTER_HOURS_KINDS = {
         "chronic",
         _night_base_win,
         "site_night_base_load",
-        "Investigate the night base load of {n} more meters",
+        "Investigate the after-hours base load of {n}",
         "Meters without a win of their own ({names}) also carry a standing load outside "
         "opening hours, as in the baseline weeks: {kwh:.1f} kWh this week.",
     ),
@@ -353,7 +376,7 @@ def _after_hours_wins(
         priority = "high" if kwh > t.after_hours_high_kwh else "medium"
     wins.append(
         {
-            "title": k.site_title.format(n=len(rest)),
+            "title": k.site_title.format(n=_count(len(rest), "more meter")),
             "type": k.site_type,
             "channels": tuple(rest),
             "priority": priority,
@@ -469,21 +492,22 @@ def build_quick_wins(
         ids = sorted({int(r.channel_id) for r in high})
         wins.append(
             {
-                "title": f"Fix data communication on {len(ids)} meter(s)",
+                "title": f"Fix data communication on {_count(len(ids), 'meter')}",
                 "type": "data_communication",
                 "priority": "high",
                 "channel_id": None,
                 "weekly_kwh": np.nan,
                 "weekly_cost": np.nan,
                 "description": (
-                    f"{len(high)} high-severity data issue(s) on "
+                    f"{_count(len(high), 'high-severity data issue')} on "
                     + ", ".join(str(ctx.names.get(c, c)) for c in ids[:3])
                     + (f" and {len(ids) - 3} more" if len(ids) > 3 else "")
                     + "; findings on these meters are incomplete."
                 ),
                 "recommendations": (
                     "Check power and network connection of the affected meters' gateway.",
-                    "Confirm in the Eniscope portal that the channels report again.",
+                    "Check that the meters report again: the next ingestion run's log and "
+                    "the data-quality table of next week's brief show it.",
                     "Re-run the ingestion for the missing days once data is back.",
                 ),
                 "confidence": "high",
@@ -542,7 +566,7 @@ def build_quick_wins(
                 "weekly_cost": cost,
                 "event_kwh": total_kwh,
                 "description": (
-                    f"{name}: {len(group)} event(s), {total_kwh:.1f} kWh above the usual "
+                    f"{name}: {_count(len(group), 'event')}, {total_kwh:.1f} kWh above the usual "
                     f"profile; the largest from {_fmt_time(largest.start, tz)} for "
                     f"{largest.hours:.1f} h ({largest.excess_kwh:.1f} kWh, peak "
                     f"{largest.peak_kw:.2f} kW)." + counted_elsewhere
@@ -635,7 +659,7 @@ def build_quick_wins(
                 "weekly_cost": cost,
                 "demand_cost": demand_cost if demand_rate_per_kw is not None else np.nan,
                 "description": (
-                    f"{name}: {len(group)} spike(s), the highest {top.peak_kw:.2f} kW at "
+                    f"{name}: {_count(len(group), 'spike')}, the highest {top.peak_kw:.2f} kW at "
                     f"{_fmt_time(top.start, tz)}." + demand_text
                 ),
                 "recommendations": (
@@ -676,7 +700,7 @@ def build_quick_wins(
                 "weekly_kwh": np.nan,
                 "weekly_cost": np.nan,
                 "description": (
-                    f"{name} repeated the same reading for {len(group)} stretch(es) of at least "
+                    f"{name} repeated the same reading for {_count(len(group), 'stretch', 'es')} of at least "
                     f"{shortest:.1f} h."
                 ),
                 "recommendations": (

@@ -281,7 +281,31 @@ def test_night_base_loads_beyond_three_meters_share_one_win():
     own = wins[wins["type"] == "night_base_load"]
     assert own["channel_id"].tolist() == [5, 4, 3]  # the largest first
     site = wins[wins["type"] == "site_night_base_load"].iloc[0]
-    assert site["title"] == "Investigate the night base load of 2 more meters"
+    assert site["title"] == "Investigate the after-hours base load of 2 more meters"
     one = analysis.ledger["chronic_kwh"].sum()
     assert site["weekly_kwh"] == pytest.approx(3 * one, rel=ENERGY_RTOL)  # meters 1 and 2
     assert site["confidence"] == "low" and site["priority"] == "medium"
+
+
+def test_win_texts_count_in_real_words():
+    # one meter with one high-severity issue and one event: no "meter(s)", "event(s)"
+    start = pd.Timestamp("2025-10-08 09:00", tz=TZ)
+    faults = [
+        Fault(KITCHEN, "level_shift", start, start + pd.Timedelta(hours=5), size=3.0, unit="kW"),
+        Fault(
+            162122,
+            "gap",
+            pd.Timestamp("2025-10-07 00:00", tz=TZ),
+            pd.Timestamp("2025-10-08 00:00", tz=TZ),
+        ),
+    ]
+    sim = simulate_week(900, faults=faults)
+    analysis = analyse_site_week(sim.readings, site=SITE, period=WEEK, temperature=sim.temperature)
+    wins = analysis.quick_wins.set_index("type")
+    assert wins.loc["data_communication", "title"] == "Fix data communication on 1 meter"
+    assert wins.loc["data_communication", "description"].startswith("1 high-severity data issue on")
+    assert ": 1 event, " in wins.loc["anomaly_unusual_consumption", "description"]
+    text = " ".join(
+        str(v) for v in analysis.quick_wins[["title", "description"]].to_numpy().ravel()
+    )
+    assert "(s)" not in text

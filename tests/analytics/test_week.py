@@ -164,8 +164,6 @@ def test_holiday_counts_as_after_hours():
 
 # --- real-world data problems (issue 9): zero-filled outages and catch-up readings ---
 
-SAVINGS_RTOL = 0.01  # the same week against a baseline with or without screened-out outages
-
 
 def test_zero_filled_baseline_saturdays_are_screened_not_expected():
     # 3 of the 4 baseline Saturdays zero-filled (13, 52, 27, 23 h); a normal Saturday in the
@@ -176,8 +174,14 @@ def test_zero_filled_baseline_saturdays_are_screened_not_expected():
         outages.zero_fill(readings), site=outages.SITE, period=outages.WEEK
     )
     assert analysis.anomalies.empty and analysis.spikes.empty and analysis.health.empty
-    assert analysis.quick_wins["type"].tolist() == clean.quick_wins["type"].tolist()
-    assert analysis.summary.weekly_kwh == pytest.approx(clean.summary.weekly_kwh, rel=SAVINGS_RTOL)
+    # no win of its own from the outages; the clean baseline's 4 Saturdays make the Saturday
+    # daytime load a chronic load of closed days, one observed Saturday is too few to say so
+    assert set(analysis.quick_wins["type"]) <= set(clean.quick_wins["type"])
+    assert clean.quick_wins["title"].tolist() == [
+        "Investigate the load on closed days of Main meter"
+    ]
+    assert analysis.after_hours["new_kwh"].iloc[0] < 1.0
+    assert analysis.summary.weekly_kwh <= clean.summary.weekly_kwh
     assert analysis.summary.status == clean.summary.status
     # what the brief can state: the baseline's outages, screened out
     screened = analysis.baseline_health

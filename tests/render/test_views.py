@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import re
+from html import escape as html_escape
 
 from argo_lib.render import views
 
@@ -72,3 +74,25 @@ def test_a_recurring_finding_says_since_when(demo_doc):
     html, text = render_email_bodies(doc)
     assert said in html and said in text
     assert "in a row" not in views.quick_wins_table(demo_doc)  # new findings say nothing
+
+
+def test_customer_text_has_real_plurals(demo_doc):
+    from argo_lib.render.email import render_email_bodies
+
+    html, text = render_email_bodies(demo_doc)
+    bodies = [html, text] + [
+        str(getattr(views, name)(demo_doc))
+        for name in (
+            "executive_summary",
+            "health_table",
+            "quick_wins_table",
+            "anomalies_table",
+            "after_hours_table",
+            "data_quality_table",
+        )
+    ]
+    names = [c["channelName"] for c in demo_doc["dataQuality"]["channels"]]  # "Panel(s)"
+    for body in bodies:
+        for name in names:
+            body = body.replace(html_escape(name), "").replace(name, "")
+        assert not re.search(r"\w\((s|es)\)", body), re.search(r".{60}\w\((s|es)\).{20}", body)
