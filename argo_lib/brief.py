@@ -226,6 +226,9 @@ def _after_hours(analysis: Any, *, top_n: int, weeks: float) -> dict[str, Any]:
     total_kwh = float(np.nansum(significant["excess_kwh"].to_numpy(dtype=float)))
     total_cost = float(np.nansum(significant["excess_cost"].to_numpy(dtype=float)))
     meters = significant.head(top_n)
+    standing = table[table["chronic_significant"]].sort_values(
+        "chronic_kwh", ascending=False, kind="stable"
+    )
     return {
         "summary": {
             "channelsNotAssessed": _not_assessed(analysis),
@@ -254,6 +257,21 @@ def _after_hours(analysis: Any, *, top_n: int, weeks: float) -> dict[str, Any]:
                 },
             }
             for r in records(meters)
+        ],
+        "standingLoads": [
+            {
+                "channelId": int(r.channel_id),
+                "channelName": str(r.channel_name),
+                "kw": _kw(r.chronic_kw),
+                "floorKw": _kw(r.floor_kw),
+                "hours": _num(r.chronic_hours, 2),
+                "kwh": _kwh(r.chronic_kwh),
+                "cost": _money(r.chronic_cost),
+                "nightShare": _num(r.chronic_night_share, 3),
+                "baselineWeeks": _int(r.baseline_weeks),
+                "weeksWithLoad": _int(r.chronic_weeks),
+            }
+            for r in records(standing.head(top_n))
         ],
     }
 
@@ -669,6 +687,10 @@ def build_brief(
                 "weeklyKwh": _kwh(s.weekly_kwh) or 0.0,
                 "weeklyCost": _money(s.weekly_cost) or 0.0,
                 "estimatedAnnual": _money(s.annual_cost) or 0.0,
+                "toInvestigate": {
+                    "weeklyKwh": _kwh(s.investigate_kwh) or 0.0,
+                    "weeklyCost": _money(s.investigate_cost) or 0.0,
+                },
                 "assumptions": list(s.assumptions),
             },
             "currency": currency,

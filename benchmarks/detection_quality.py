@@ -82,6 +82,7 @@ from readme_section import update_section
 
 from argo_lib import dates
 from argo_lib.analytics import analyse_site_week
+from argo_lib.analytics.summary import INVESTIGATE_TYPES
 from argo_lib.config import ChannelConfig, SiteSettings
 from argo_lib.sim import (
     FAULT_KINDS,
@@ -735,9 +736,18 @@ def artefact_money(analysis, labels: pd.DataFrame, context: dict) -> dict:
         weight[near] = max(money - accepted, 0.0) / money if money > 0 else 0.0
         cause[near & np.isin(cause, ["unexplained", "noisy_main"])] = "overstated"
     savings = 0.0
+    investigate = {"all": 0.0, "dusk_to_dawn": 0.0}
+    dusk_channels = (
+        set(context["dusk"]["channel_id"].astype(int)) if len(context["dusk"]) else set()
+    )
     for win in wins.itertuples():  # at most ten wins
         kwh = float(win.weekly_kwh) if pd.notna(win.weekly_kwh) else 0.0
         if kwh <= 0:
+            continue
+        if str(win.type) in INVESTIGATE_TYPES:  # a standing load to investigate: not savings
+            investigate["all"] += kwh
+            if pd.notna(win.channel_id) and int(win.channel_id) in dusk_channels:
+                investigate["dusk_to_dawn"] += kwh
             continue
         savings += kwh
         chans = {int(win.channel_id)} if pd.notna(win.channel_id) else set()
@@ -765,7 +775,12 @@ def artefact_money(analysis, labels: pd.DataFrame, context: dict) -> dict:
             and pd.notna(peak_at)
             and ((catch["start"] <= peak_at) & (catch["end"] > peak_at)).any()
         )
-    return {"savings_kwh": savings, "causes": causes, "peak_on_catch_up": on_catch}
+    return {
+        "savings_kwh": savings,
+        "causes": causes,
+        "peak_on_catch_up": on_catch,
+        "investigate_kwh": investigate,
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -994,6 +1009,12 @@ def money_summary(results: list[dict[str, dict]], detector: str) -> dict:
         out[key] = {
             "weeks": len(picked),
             "savings_kwh": sum(r["money"]["savings_kwh"] for r in picked),
+            "investigate_kwh": sum(
+                r["money"].get("investigate_kwh", {}).get("all", 0.0) for r in picked
+            ),
+            "investigate_dusk_kwh": sum(
+                r["money"].get("investigate_kwh", {}).get("dusk_to_dawn", 0.0) for r in picked
+            ),
             "artefact_kwh": sum(causes.values()),
             "causes": causes,
             "weeks_with_artefacts": sum(sum(r["money"]["causes"].values()) > 0.05 for r in picked),
@@ -1194,7 +1215,10 @@ def markdown(
                 f"kWh per site-week; {a['weeks_with_artefacts']} weeks with some), "
                 f"{c['artefact_kwh']:,.0f} of {c['savings_kwh']:,.0f} kWh on the {c['weeks']} clean "
                 f"ones. By cause: {parts or 'none'}. The site's demand peak was a catch-up reading "
-                f"in {a['peak_on_catch_up']} of the {a['catch_up_weeks']} weeks with one."
+                f"in {a['peak_on_catch_up']} of the {a['catch_up_weeks']} weeks with one. "
+                f"Standing loads listed to investigate (not counted as savings): "
+                f"{a['investigate_kwh']:,.0f} kWh, {a['investigate_dusk_kwh']:,.0f} kWh of them "
+                "on the channel with the dusk-to-dawn load."
             )
         lines += [
             "",

@@ -52,7 +52,12 @@ class SiteSummary:
     top_opportunities : tuple of dict
         ``category``, ``weekly_cost``, ``annual_cost``, ``weekly_kwh``, ``description``.
     weekly_kwh, weekly_cost, annual_cost : float
-        Total potential savings, each interval counted once [kWh], [currency].
+        Total potential savings, each interval counted once [kWh], [currency]: the wins to
+        act on, without the standing loads to investigate.
+    investigate_kwh, investigate_cost : float
+        Standing loads outside opening hours that the baseline weeks had too (wins of
+        :data:`INVESTIGATE_TYPES`) [kWh], [currency]: whether they are needed is not known from
+        the meters, so they are not potential savings.
     assumptions : tuple of str
         Assumptions behind the totals.
     avg_completeness_pct : float
@@ -71,6 +76,12 @@ class SiteSummary:
     assumptions: tuple[str, ...]
     avg_completeness_pct: float
     severity_counts: dict[str, int] = field(default_factory=dict)
+    investigate_kwh: float = 0.0
+    investigate_cost: float = 0.0
+
+
+INVESTIGATE_TYPES = ("night_base_load", "site_night_base_load")
+"""Quick-win types that are loads to investigate, not savings to count."""
 
 
 def summarise_site(
@@ -109,8 +120,13 @@ def summarise_site(
     SiteSummary
     """
     t = StatusThresholds() if thresholds is None else thresholds
-    weekly_kwh = float(np.nansum(quick_wins["weekly_kwh"].to_numpy(dtype=float)))
-    weekly_cost = float(np.nansum(quick_wins["weekly_cost"].to_numpy(dtype=float)))
+    investigate = quick_wins["type"].isin(INVESTIGATE_TYPES).to_numpy(dtype=bool)
+    win_kwh = quick_wins["weekly_kwh"].to_numpy(dtype=float)
+    win_cost = quick_wins["weekly_cost"].to_numpy(dtype=float)
+    weekly_kwh = float(np.nansum(win_kwh[~investigate]))
+    weekly_cost = float(np.nansum(win_cost[~investigate]))
+    investigate_kwh = float(np.nansum(win_kwh[investigate]))
+    investigate_cost = float(np.nansum(win_cost[investigate]))
     issues = records(health)
     counts = {s: sum(r.severity == s for r in issues) for s in _SEVERITY_RANK}
     n_high = counts["high"]
@@ -229,6 +245,16 @@ def summarise_site(
                 f"({fmt.money(weekly_cost, currency)}) per week",
             )
         )
+    if investigate_kwh > 0:
+        lines.append(
+            (
+                7,
+                0.0,
+                f"Standing load outside opening hours to investigate: "
+                f"{fmt.number(investigate_kwh, 0)} kWh ({fmt.money(investigate_cost, currency)}) "
+                "per week, as in the baseline weeks",
+            )
+        )
     lines.sort(key=lambda item: (item[0], -item[1]))
     headline = [text for _, _, text in lines]
     if not headline:
@@ -307,13 +333,18 @@ def summarise_site(
             "description": row.title,
         }
         for row in records(quick_wins)
-        if np.isfinite(row.weekly_cost) and row.weekly_cost > 0
+        if np.isfinite(row.weekly_cost)
+        and row.weekly_cost > 0
+        and row.type not in INVESTIGATE_TYPES
     )[:3]
     completeness = channels["completeness_pct"].to_numpy(dtype=float)
     assumptions = (
         "Each interval's excess energy is counted once across all findings.",
         f"Annual figures assume this week's pattern persists for a year "
         f"(× {annualisation_weeks:g}).",
+        "Standing loads outside opening hours that the baseline weeks had too are listed to "
+        "investigate and are not counted as savings: whether they are needed is not known "
+        "from the meters.",
         "Energy is priced at the tariff rate of each interval (off-peak at night and weekends "
         "under a time-of-use tariff).",
         "Site demand and demand charges use the main meter's 15-minute peak."
@@ -331,6 +362,8 @@ def summarise_site(
         assumptions=assumptions,
         avg_completeness_pct=float(completeness.mean()) if completeness.size else float("nan"),
         severity_counts=counts,
+        investigate_kwh=investigate_kwh,
+        investigate_cost=investigate_cost,
     )
 
 

@@ -278,27 +278,50 @@ def quick_wins_table(doc: Mapping[str, Any]) -> Html:
 
 
 def after_hours_table(doc: Mapping[str, Any]) -> Html:
-    """Meters with after-hours energy above their night base load."""
+    """Meters that used more after hours than the same hours of the baseline weeks.
+
+    Below the table, the standing loads that the baseline weeks had too (to investigate, not
+    counted as waste).
+    """
     columns: list[Column] = [
         ("Meter", lambda m: _e(m["channelName"]), "l"),
-        ("Base load (kW)", lambda m: fmt.number(m["baseline"]["kw"], 2), "r"),
+        ("Expected (kW)", lambda m: fmt.number(m["baseline"]["kw"], 2), "r"),
         (
             "After-hours energy (kWh)",
             lambda m: fmt.number(m["thisWeek"]["totalAfterHoursKwh"], 1),
             "r",
         ),
-        ("Excess (kWh)", lambda m: fmt.number(m["impact"]["excessKwh"], 1), "r"),
-        ("Excess cost", lambda m: _money(doc, m["impact"]["excessCost"]), "r"),
+        ("Above expected (kWh)", lambda m: fmt.number(m["impact"]["excessKwh"], 1), "r"),
+        ("Cost", lambda m: _money(doc, m["impact"]["excessCost"]), "r"),
         ("Mean after-hours (kW)", lambda m: fmt.number(m["thisWeek"]["avgPowerKw"], 2), "r"),
-        ("Share of excess (%)", lambda m: fmt.number(m["impact"]["percentOfTotal"], 1), "r"),
+        ("Share of waste (%)", lambda m: fmt.number(m["impact"]["percentOfTotal"], 1), "r"),
     ]
     section = doc["sections"]["afterHoursWaste"]
     table = _table(
         section["topMeters"],
         columns,
-        empty="No meter used significantly more than its base load after hours.",
+        empty="No meter used significantly more after hours than in the same hours of the "
+        "baseline weeks.",
     )
-    return Html(table + _not_assessed_note(section["summary"].get("channelsNotAssessed") or []))
+    standing = section.get("standingLoads") or []
+    note = ""
+    if standing:
+        items = "; ".join(
+            f"{m['channelName']} {fmt.number(m['kw'], 2)} kW above its closed level of "
+            f"{fmt.number(m['floorKw'], 2)} kW for {fmt.number(m['hours'], 0)} h "
+            f"({fmt.number(m['kwh'], 1)} kWh, {m['weeksWithLoad']} of "
+            f"{m['baselineWeeks']} baseline weeks)"
+            for m in standing
+        )
+        note = str(
+            _note(
+                f"Standing loads outside opening hours, as in the baseline weeks (to "
+                f"investigate, not counted as waste): {items}."
+            )
+        )
+    return Html(
+        table + note + _not_assessed_note(section["summary"].get("channelsNotAssessed") or [])
+    )
 
 
 def _not_assessed_note(names: Sequence[str]) -> str:
@@ -406,6 +429,7 @@ def data_quality_table(doc: Mapping[str, Any]) -> Html:
 
 
 _WEEK_FIT_NOTE = (
+    "TOWT: the time-of-week-and-temperature model, calibrated when it meets Guideline 14. "
     "CV(RMSE) and NMBE are ASHRAE Guideline 14's hourly statistics: the baseline fit over its "
     "own weeks, then this week's readings against the baseline's expectation (out of sample, "
     "at least 24 observed hours). A large week value comes either from the findings above or "
@@ -449,7 +473,7 @@ def _baseline_text(channel: Mapping[str, Any]) -> str:
 
 def _model_text(channel: Mapping[str, Any]) -> str:
     model = channel.get("baselineModel")
-    names = {"towt": "time of week and temperature", "profile": "time-of-week profile"}
+    names = {"towt": "TOWT", "profile": "time-of-week profile"}
     text = names.get(str(model), str(model or "–"))
     status = channel.get("baselineModelStatus")
     return f"{text} ({status})" if status and model == "towt" else text

@@ -224,6 +224,29 @@ def test_steady_nights_give_one_night_base_load_win():
     )
 
 
+def test_a_standing_night_load_is_to_investigate_not_savings():
+    # the same night load every week: no savings, no status change, week after week
+    analysis = _night_analysis()
+    summary = analysis.summary
+    win = analysis.quick_wins.iloc[0]
+    assert summary.weekly_kwh == 0.0 and summary.weekly_cost == 0.0
+    assert summary.investigate_kwh == pytest.approx(win["weekly_kwh"], rel=ENERGY_RTOL)
+    assert summary.investigate_cost == pytest.approx(win["weekly_cost"], rel=ENERGY_RTOL)
+    assert summary.status == "operating_normally"
+    assert summary.top_opportunities == ()
+    assert not any(line.startswith("Potential savings") for line in summary.headline)
+    assert any("to investigate" in line for line in summary.headline)
+    # new operation on top is savings; the standing load still is not
+    extra = _night_analysis(extra_nights=True)
+    wins = extra.quick_wins.set_index("type")
+    assert extra.summary.weekly_kwh == pytest.approx(
+        wins.loc["after_hours_operation", "weekly_kwh"], rel=ENERGY_RTOL
+    )
+    assert extra.summary.investigate_kwh == pytest.approx(
+        wins.loc["night_base_load", "weekly_kwh"], rel=ENERGY_RTOL
+    )
+
+
 def test_a_small_night_base_load_is_low_priority():
     win = _night_analysis(night_kw=3.5).quick_wins.iloc[0]  # 0.6 kW above the floor
     assert win["type"] == "night_base_load"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import struct
 
+import buildings
 import matplotlib
 import numpy as np
 import pandas as pd
@@ -137,8 +138,10 @@ def test_site_load_uses_the_main_meter_when_the_site_has_one():
 def test_after_hours_bars_are_the_analysis_numbers_largest_first(demo_week, figures):
     analysis, _ = demo_week
     (ax,) = figures["after_hours"].axes
-    table = analysis.after_hours
-    expected = table[table["excess_kwh"] > 0].sort_values("excess_kwh", ascending=False)
+    table = analysis.after_hours.copy()
+    table["standing"] = table["chronic_kwh"].where(table["chronic_significant"], 0.0)
+    table["total"] = table["excess_kwh"] + table["standing"]
+    expected = table[table["total"] >= 0.05].sort_values("total", ascending=False, kind="stable")
     bars = sorted(
         (p for p in ax.patches if (p.get_gid() or "").startswith("channel-")),
         key=lambda p: -p.get_y(),
@@ -146,12 +149,44 @@ def test_after_hours_bars_are_the_analysis_numbers_largest_first(demo_week, figu
     assert [int(p.get_gid().split("-")[1]) for p in bars] == expected["channel_id"].tolist()
     np.testing.assert_allclose([p.get_width() for p in bars], expected["excess_kwh"])
     labels = [t.get_text() for t in ax.get_yticklabels()]  # top to bottom
-    assert labels[:3] == ["AHU-2", "RTU-3", "RTU-1"]
-    assert ax.get_xlabel() == "Excess energy after hours this week [kWh]"
-    assert matplotlib.colors.to_hex(bars[0].get_facecolor()) == theme.ACTION  # > 100 kWh
-    assert matplotlib.colors.to_hex(bars[1].get_facecolor()) == theme.ATTENTION  # >= 10 kWh
-    assert matplotlib.colors.to_hex(bars[-1].get_facecolor()) == theme.PALETTE["below"]
+    assert labels[0] == "AHU-2"
+    assert ax.get_xlabel() == "Energy after hours this week, above the baseline's same hours [kWh]"
+    # colours are the analysis' judgement: significant and high priority, significant, not
+    colours = {
+        int(p.get_gid().split("-")[1]): matplotlib.colors.to_hex(p.get_facecolor()) for p in bars
+    }
+    rows = expected.set_index("channel_id")
+    for cid, colour in colours.items():
+        if not rows.loc[cid, "significant"]:
+            assert colour == theme.PALETTE["below"]
+        elif rows.loc[cid, "excess_kwh"] > analysis.thresholds.quick_wins.after_hours_high_kwh:
+            assert colour == theme.ACTION
+        else:
+            assert colour == theme.ATTENTION
+    assert set(colours.values()) == {theme.ACTION, theme.ATTENTION, theme.PALETTE["below"]}
     assert "103.5 kWh · $12.42" in _texts(figures["after_hours"])
+
+
+def test_a_standing_night_load_is_drawn_apart_from_new_operation():
+    # a dusk-to-dawn load every night plus three nights of +2.5 kW new operation
+    extra = buildings.after_hours_load(2.5, "2025-10-07 18:00", "2025-10-10 07:00")
+    readings = buildings.night_building(900, extra=extra)
+    analysis = analytics.analyse_site_week(
+        readings, site=buildings.SITE, period=buildings.WEEK, baseline=buildings.BASE
+    )
+    row = analysis.after_hours.iloc[0]
+    assert row["significant"] and row["chronic_significant"]
+    fig = plots.plot_after_hours_by_meter(analysis)
+    ax = fig.axes[0]
+    (new,) = [p for p in ax.patches if p.get_gid() == f"channel-{buildings.MAIN}"]
+    (standing,) = [p for p in ax.patches if not p.get_gid()]
+    assert new.get_width() == pytest.approx(row["excess_kwh"])
+    assert standing.get_x() == pytest.approx(new.get_width())  # stacked after it
+    assert standing.get_width() == pytest.approx(row["chronic_kwh"])
+    assert matplotlib.colors.to_hex(new.get_facecolor()) == theme.ATTENTION  # < 100 kWh
+    assert standing.get_hatch() == "////"
+    assert f"{row['chronic_kwh']:,.1f} kWh standing" in _texts(fig)
+    assert "Standing load, as in the baseline weeks (investigate)" in _legend_labels(fig)
 
 
 def test_after_hours_top_n_says_how_many_are_left_out(demo_week):
@@ -159,7 +194,12 @@ def test_after_hours_top_n_says_how_many_are_left_out(demo_week):
     fig = plots.plot_after_hours_by_meter(analysis, top_n=3)
     bars = [p for p in fig.axes[0].patches if (p.get_gid() or "").startswith("channel-")]
     assert len(bars) == 3
-    assert "5 more meters with smaller waste not shown." in _texts(fig)
+    table = analysis.after_hours
+    shown = (
+        table["excess_kwh"] + table["chronic_kwh"].where(table["chronic_significant"], 0.0)
+    ) >= 0.05
+    assert int(shown.sum()) == 7  # 0.0 kWh is not drawn
+    assert "4 more meters with less after-hours energy not shown." in _texts(fig)
 
 
 # --------------------------------------------------------------------------------------------
@@ -331,7 +371,7 @@ def test_figures_stay_out_of_pyplot_and_render_in_notebooks(figures):
     png, meta = figures["after_hours"]._repr_png_()
     assert png.startswith(PNG_SIGNATURE)
     assert meta["width"] == 640  # shown at e-mail width, rendered sharper
-    assert meta["alt"].startswith("After-hours waste by meter")
+    assert meta["alt"].startswith("After-hours energy by meter")
 
 
 def test_channel_colours_are_stable_and_skip_problem_colours():
