@@ -7,6 +7,7 @@ import functools
 import json
 import re
 
+import buildings
 import pandas as pd
 import pytest
 
@@ -326,3 +327,27 @@ def test_the_brief_states_how_much_of_the_baseline_was_screened_out():
     assert channel["baselineScreened"] == {"outage": 115}
     assert channel["baselineScreenedPercent"] == pytest.approx(share, abs=0.05)
     assert channel["baselineStatus"] == "ok"  # 86 % of the week's hours seen in 2+ weeks
+
+
+def test_a_standing_night_load_is_listed_to_investigate_not_as_savings():
+    extra = buildings.after_hours_load(2.5, "2025-10-07 18:00", "2025-10-10 07:00")
+    analysis = analyse_site_week(
+        buildings.night_building(900, extra=extra),
+        site=buildings.SITE,
+        period=buildings.WEEK,
+        baseline=buildings.BASE,
+    )
+    doc = brief.build_brief(analysis, generated_at=GENERATED)
+    brief.validate_brief(doc)
+    row = analysis.after_hours.iloc[0]
+    total = doc["summary"]["totalPotentialSavings"]
+    # savings: the new operation only (three nights of +2.5 kW); the night load is apart
+    assert total["weeklyKwh"] == pytest.approx(2.5 * 39, rel=INJECTED_RTOL)
+    assert total["toInvestigate"]["weeklyKwh"] == pytest.approx(row["chronic_kwh"], abs=0.05)
+    (standing,) = doc["sections"]["afterHoursWaste"]["standingLoads"]
+    assert standing["kwh"] == pytest.approx(row["chronic_kwh"], abs=0.05)
+    assert standing["floorKw"] == pytest.approx(2.9, rel=0.05)  # closed, in daylight
+    assert standing["kw"] == pytest.approx(5.0 - 2.9, rel=0.1)  # the dusk-to-dawn load
+    assert standing["nightShare"] > 0.9
+    assert (standing["weeksWithLoad"], standing["baselineWeeks"]) == (4, 4)
+    assert [o["category"] for o in doc["summary"]["topOpportunities"]] == ["after_hours_operation"]
