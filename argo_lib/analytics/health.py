@@ -716,9 +716,12 @@ def _finish(collected: _Issues, table: pd.DataFrame, tz: Any) -> pd.DataFrame:
 
 def _channel_arrays(table: pd.DataFrame, grid: Grid) -> tuple[np.ndarray, np.ndarray]:
     """``is_main`` and ``max_kw`` [kW] of the grid's channels, in its column order."""
-    by_id = table.set_index("channel_id")
-    main = by_id["role"].reindex(grid.channel_ids).to_numpy(dtype=object) == "main"
-    return main, by_id["max_kw"].reindex(grid.channel_ids).to_numpy(dtype=float)
+    rows = pd.Index(table["channel_id"]).get_indexer(grid.channel_ids)
+    known = rows >= 0
+    role = table["role"].to_numpy(dtype=object)
+    max_kw = pd.to_numeric(table["max_kw"], errors="coerce").to_numpy(dtype=float)
+    main = known & (np.where(known, role[rows], "").astype(str) == "main")
+    return main, np.where(known, max_kw[rows], np.nan)
 
 
 def _interval_issues(
@@ -862,11 +865,12 @@ def screen_baseline(
         present = grid.present
         n_t = present.shape[0]
         columns: dict[str, np.ndarray] = {"channel_id": grid.channel_ids}
-        total = present & _issue_mask(grid, issues, SUSPECT_TYPES)
+        spans = _spans(grid, issues)
+        total = present & _mask(spans, SUSPECT_TYPES)
         columns["baseline_screened_intervals"] = total.sum(axis=0).astype(np.int64)
         columns["baseline_screened_pct"] = completeness_pct(total.sum(axis=0), n_t)
         for kind, reason in SCREENING_REASONS.items():  # six reasons
-            flagged = present & _issue_mask(grid, issues, (kind,))
+            flagged = present & _mask(spans, (kind,))
             columns[f"baseline_{reason}_intervals"] = flagged.sum(axis=0).astype(np.int64)
         frames.append(pd.DataFrame(columns))
     if frames:
@@ -917,9 +921,9 @@ def channel_quality(
         n_t = present.shape[0]
         unmeasured = np.zeros(present.shape, dtype=bool)
         if issues is not None:
+            spans = _spans(grid, issues)
             unmeasured = present & (
-                _issue_mask(grid, issues, ("outage",))
-                | _issue_mask(grid, issues, ("catch_up_reading",), gap_only=True)
+                _mask(spans, ("outage",)) | _mask(spans, ("catch_up_reading",), gap_only=True)
             )
         outage = unmeasured.sum(axis=0)
         any_row = present.any(axis=0)
@@ -948,10 +952,59 @@ def channel_quality(
     if not frames:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in QUALITY_COLUMNS})
     quality = pd.concat(frames, ignore_index=True)
-    quality["channel_name"] = quality["channel_id"].map(
-        table.set_index("channel_id")["channel_name"]
+    names = dict(zip(table["channel_id"].tolist(), table["channel_name"].tolist(), strict=True))
+    quality["channel_name"] = [names.get(c) for c in quality["channel_id"].tolist()]  # channels
+    return quality[list(QUALITY_COLUMNS)].sort_values("channel_id", ignore_index=True)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Spans:
+    """The issues of a frame as row spans of one grid: type, column, first row, stop rows."""
+
+    shape: tuple[int, int]
+    types: np.ndarray
+    cols: np.ndarray
+    start: np.ndarray
+    stop: np.ndarray  # the issue's end (a catch-up reading's issue: the reading included)
+    gap_stop: np.ndarray  # a catch-up reading's issue: where the gap it closes ends
+
+
+def _spans(grid: Grid, issues: pd.DataFrame) -> _Spans:
+    """Where the issues on the grid's channels lie on the grid (extracted once, masked often).
+
+    A catch-up reading's issue starts where the gap it closes starts (``gap_start``).
+    """
+    shape = grid.load_kw.shape
+    chosen = issues[issues["channel_id"].isin(grid.channel_ids)]
+    if chosen.empty or len(grid.index) == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return _Spans(shape, np.zeros(0, dtype=object), empty, empty, empty, empty)
+    res_ns = grid.resolution_s * 1_000_000_000
+    first = grid.index[0].value
+    cols = pd.Index(grid.channel_ids).get_indexer(chosen["channel_id"])
+    start_ns = chosen["start"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    end_ns = chosen["end"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    gap_ns = chosen["gap_start"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    has_gap = gap_ns != _NAT
+    begin_ns = np.where(has_gap, gap_ns, start_ns)
+    return _Spans(
+        shape,
+        chosen["type"].to_numpy(dtype=object),
+        cols,
+        np.maximum((begin_ns - first) // res_ns, 0),
+        np.maximum(-((first - end_ns) // res_ns), 0),
+        np.maximum(-((first - start_ns) // res_ns), 0),  # the gap ends where the reading starts
     )
-    return quality.loc[:, list(QUALITY_COLUMNS)].sort_values("channel_id", ignore_index=True)
+
+
+def _mask(spans: _Spans, types: tuple[str, ...], *, gap_only: bool = False) -> np.ndarray:
+    """True in the intervals of the issues of these types (``gap_only``: a catch-up's gap)."""
+    mask = np.zeros(spans.shape, dtype=bool)
+    pick = np.flatnonzero(np.isin(spans.types, types))
+    stops = spans.gap_stop if gap_only else spans.stop
+    for i in pick:  # one slice per issue (issues are few)
+        mask[spans.start[i] : stops[i], spans.cols[i]] = True
+    return mask
 
 
 def _issue_mask(
@@ -961,25 +1014,7 @@ def _issue_mask(
 
     A catch-up reading's issue covers the gap it closes and the reading (``gap_only``: the gap).
     """
-    mask = np.zeros(grid.load_kw.shape, dtype=bool)
-    chosen = issues[issues["type"].isin(types) & issues["channel_id"].isin(grid.channel_ids)]
-    if chosen.empty or len(grid.index) == 0:
-        return mask
-    res_ns = grid.resolution_s * 1_000_000_000
-    first = grid.index[0].value
-    cols = pd.Index(grid.channel_ids).get_indexer(chosen["channel_id"])
-    start_ns = chosen["start"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
-    end_ns = chosen["end"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
-    gap_ns = chosen["gap_start"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
-    has_gap = gap_ns != _NAT
-    if gap_only:  # the gap ends where the catch-up reading starts
-        end_ns = start_ns
-    start_ns = np.where(has_gap, gap_ns, start_ns)
-    start = (start_ns - first) // res_ns
-    stop = -((first - end_ns) // res_ns)
-    for c, a, b in zip(cols, start, stop, strict=True):  # one slice per issue (issues are few)
-        mask[max(a, 0) : max(b, 0), c] = True
-    return mask
+    return _mask(_spans(grid, issues), types, gap_only=gap_only)
 
 
 def without_suspect(grid: Grid, issues: pd.DataFrame) -> Grid:
