@@ -13,6 +13,7 @@ import struct
 import buildings
 import matplotlib
 import numpy as np
+import outages
 import pandas as pd
 import pytest
 from matplotlib.figure import Figure
@@ -450,3 +451,20 @@ def test_chart_backgrounds_are_page_white(figures):
         pixels = np.asarray(Image.open(io.BytesIO(plots.figure_to_png(fig))).convert("RGB"))
         corners = pixels[[0, 0, -1, -1], [0, -1, 0, -1]]
         assert (corners == 255).all(), name
+
+
+def test_a_catch_up_reading_does_not_set_the_channel_scale():
+    # hourly main meter, 5-30 kW; after 4 h without readings one reading carries 109.7 kWh
+    readings, _ = outages.main_meter()
+    week = outages.catch_up(readings, "2026-11-18 09:00", 4, 109.7)
+    analysis = analytics.analyse_site_week(week, site=outages.SITE, period=outages.WEEK)
+    fig = plots.plot_channel_small_multiples(analysis)
+    ax = fig.axes[0]
+    trusted = analysis.clean_grids[3600].load_kw[:, 0]
+    assert ax.get_ylim()[1] == pytest.approx(
+        max(np.nanmax(trusted), np.nanmax(analysis.expected[3600].p95[:, 0])) * 1.12
+    )
+    assert ax.get_ylim()[1] < 60.0  # not 109.7
+    (marker,) = _by_gid(ax, "off-scale")
+    assert len(marker.get_xdata()) == 1
+    assert "suspect reading 110 kW, off scale" in _texts(fig)

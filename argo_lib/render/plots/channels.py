@@ -235,9 +235,38 @@ def _channel_panel(
         # widen by one interval each side so that a single flagged interval draws a segment
         wide = mask | np.r_[mask[1:], False] | np.r_[False, mask[:-1]]
         ax.plot(x, np.where(wide, load, np.nan), color=ACTION, lw=1.3, gid="flagged")
-    top = np.nanmax(np.concatenate([load[np.isfinite(load)], p95[np.isfinite(p95)]]))
-    low = min(0.0, float(np.nanmin(load)))
-    ax.set_ylim(low, max(float(top), 1e-3) * 1.12)
+    # the scale follows the readings the checks trust: a catch-up reading carrying a whole
+    # outage's energy (or an implausible value) would flatten the week into a line
+    clean_grid = analysis.clean_grids.get(g.resolution_s)
+    trusted = clean_grid.load_kw[:, col] if clean_grid is not None else load
+    scale = trusted[np.isfinite(trusted)] if np.isfinite(trusted).any() else load[np.isfinite(load)]
+    top = np.nanmax(np.concatenate([scale, p95[np.isfinite(p95)]]))
+    low = min(0.0, float(np.nanmin(scale)))
+    y_max = max(float(top), 1e-3) * 1.12
+    ax.set_ylim(low, y_max)
+    off = np.isfinite(load) & (load > y_max)
+    if off.any():  # mark what is off the scale, and say how high it went
+        ax.plot(
+            x[off],
+            np.full(int(off.sum()), y_max),
+            ls="none",
+            marker="^",
+            ms=4,
+            color=ATTENTION,
+            clip_on=False,
+            gid="off-scale",
+        )
+        ax.text(
+            0.01,
+            0.97,
+            f"suspect reading {float(load[off].max()):,.0f} kW, off scale",
+            transform=ax.transAxes,
+            ha="left",
+            va="top",
+            fontsize=7,
+            color=ATTENTION,
+            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 0.5},
+        )
     ax.grid(True, axis="y", color=PALETTE["grid"], lw=0.5)
     ax.yaxis.set_major_locator(mpl.ticker.MaxNLocator(nbins=3, min_n_ticks=2))
     if len(shifts):

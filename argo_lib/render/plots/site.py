@@ -227,6 +227,7 @@ def _mark_spikes(
             va="bottom",
             fontsize=7,
             color=ATTENTION,
+            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 0.5},
         )
     return Line2D([], [], ls="none", marker="o", ms=5, mfc=ACCENT, mec="white", label="Spike")
 
