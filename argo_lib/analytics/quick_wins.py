@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from argo_lib.analytics.grid import records
+from argo_lib.render import format as fmt
 from argo_lib.thresholds import QuickWinThresholds
 
 __all__ = [
@@ -286,9 +287,9 @@ def _night_base_win(row: Any, book: _Ledger, ctx: _Context, t: QuickWinThreshold
         "weekly_kwh": kwh,
         "weekly_cost": cost,
         "description": (
-            f"Outside opening hours {name} draws {row.chronic_kw:.2f} kW above the "
-            f"{row.floor_kw:.2f} kW it needs when closed, for {row.chronic_hours:.0f} h this "
-            f"week ({kwh:.0f} kWh, {ctx.currency} {cost:.2f}), "
+            f"Outside opening hours {name} draws {row.chronic_kw:.2f} kW above its lowest "
+            f"closed level of {row.floor_kw:.2f} kW, for {row.chronic_hours:.0f} h this "
+            f"week ({kwh:.0f} kWh), "
             f"{'mostly at night' if at_night else 'mostly in the daytime of closed days'}, and "
             f"it did so in {row.chronic_weeks} of the {row.baseline_weeks} baseline weeks: a "
             "standing load, not new operation. What it is, and how much of it is needed, is not "
@@ -644,7 +645,8 @@ def build_quick_wins(
         top = ranked[0]
         demand_text = (
             f" Removing it would lower this week's site peak by {coincident:.2f} kW "
-            f"({ctx.currency} {demand_cost:.2f} at {ctx.demand_rate:.2f}/kW if it sets the "
+            f"({fmt.money(demand_cost, ctx.currency)} at "
+            f"{fmt.money(ctx.demand_rate, ctx.currency)}/kW if it sets the "
             "month's billing peak)."
             if demand_rate_per_kw is not None
             else f" It adds {coincident:.2f} kW to this week's site peak."
