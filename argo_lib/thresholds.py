@@ -262,6 +262,10 @@ class AfterHoursThresholds:
     new_iqr_k : float
         An interval is new operation when its load exceeds its base by more than the larger of
         the allowance and its slot's ``Q3 - median + new_iqr_k * IQR`` [-].
+    edge_shift_hours : float
+        An after-hours interval is new operation only above the highest base of the
+        after-hours intervals this close to it: the edges of a load that follows the sun move
+        between the baseline weeks and the report week [h].
     chronic_sigmas : float
         A time slot carries a chronic base load when its baseline median exceeds the floor by
         more than this many robust standard deviations of the after-hours noise [-].
@@ -287,6 +291,10 @@ class AfterHoursThresholds:
     # varies from week to week (lights at dusk, which comes earlier each autumn week) needs
     # more than its usual spread before its energy counts as new operation
     new_iqr_k: float = 1.0
+    # dusk and dawn move by 1-2 min a day: 10-60 min between the baseline weeks (their median
+    # lies ~2.5 weeks back) and the report week; one hour covers them, at hourly resolution the
+    # neighbouring slot
+    edge_shift_hours: float = 1.0
     # a standing load (lights, equipment on permanently) is a clear step above the closed
     # floor (the real building's 2.1 kW is ~14 sigma); 4 sigma leaves out the smallest night
     # responses of HVAC to the weather (simulated clean weeks: 77 -> 63 of 871 channel-weeks

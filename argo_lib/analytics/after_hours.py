@@ -43,13 +43,20 @@ import functools
 
 import numpy as np
 import pandas as pd
+from numpy.lib.stride_tricks import sliding_window_view
 
 from argo_lib.analytics.baseline import MODEL_LEVEL, Profile, SlotStats
 from argo_lib.analytics.grid import Grid
 from argo_lib.stats import group_sum, grouped_quantiles, robust_sigma
 from argo_lib.thresholds import AfterHoursThresholds
 
-__all__ = ["AFTER_HOURS_COLUMNS", "BASE_SOURCES", "after_hours_waste", "empty_after_hours"]
+__all__ = [
+    "AFTER_HOURS_COLUMNS",
+    "BASE_SOURCES",
+    "after_hours_waste",
+    "empty_after_hours",
+    "moved_edge",
+]
 
 AFTER_HOURS_COLUMNS = (
     "channel_id",
@@ -124,6 +131,70 @@ def _near_opening(grid: Grid, hours: float) -> np.ndarray:
     after = business[np.clip(k, 0, business.size - 1)]
     distance = np.minimum(np.abs(rows - before), np.abs(after - rows))
     return distance * grid.dt_h <= hours + 1e-9
+
+
+def moved_edge(
+    grid: Grid, load: np.ndarray, base: np.ndarray, margin: np.ndarray, *, hours: float
+) -> np.ndarray:
+    """After-hours intervals whose excess is the edge of a standing load that moved in time.
+
+    A standing load that follows the sun (exterior lighting on a photocell) switches on and off
+    a minute or two earlier or later every day, so its edges move by 10–60 min between the
+    baseline weeks and the report week: an interval before the baseline's dusk then draws the
+    night's level. Such an interval is not new operation when, within ``hours`` of it, after-
+    hours intervals stand a clear step (more than its margin) above its base, those intervals
+    draw no more than their own base plus margin this week (the standing load is what it was),
+    and its load stays within the highest of their bases plus its margin. New operation on top
+    of the standing load raises those neighbours too, so its edges still count. Business
+    intervals neither take nor give a level (a run-on at the business level is a schedule
+    change).
+
+    Parameters
+    ----------
+    grid : Grid
+        Report-week grid (``business``, ``dt_h``).
+    load, base, margin : numpy.ndarray, shape (n_rows, n_channels)
+        Load, expected load and the margin above it of each interval [kW]; NaN where unknown.
+    hours : float
+        How far an edge may move [h]; 0 finds none.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        Shape of ``load``.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> g = SimpleNamespace(business=np.zeros(4, dtype=bool), dt_h=1.0)
+    >>> base = np.array([[1.0], [1.0], [5.0], [5.0]])
+    >>> moved_edge(g, np.array([[1.0], [5.0], [5.0], [5.0]]), base, np.full((4, 1), 0.5),
+    ...            hours=1.0)[:, 0].tolist()  # on an hour early
+    [False, True, False, False]
+    >>> moved_edge(g, np.array([[3.0], [7.0], [9.0], [9.0]]), base, np.full((4, 1), 0.5),
+    ...            hours=1.0)[:, 0].tolist()  # +2 kW on top of the standing load
+    [False, False, False, False]
+    """
+    n_t = load.shape[0]
+    k = int(round(hours / grid.dt_h))
+    if k <= 0 or n_t == 0:
+        return np.zeros(load.shape, dtype=bool)
+    after = ~np.asarray(grid.business, dtype=bool)[:, None]
+    with np.errstate(invalid="ignore"):
+        level = np.where(after & np.isfinite(base), base, np.nan)
+        raised = after & (load - base > margin)
+
+    def windows(x: np.ndarray, fill: float | bool) -> np.ndarray:  # (n_t, n_c, 2k + 1)
+        pad = np.full((k, x.shape[1]), fill, dtype=x.dtype)
+        return sliding_window_view(np.vstack([pad, x, pad]), 2 * k + 1, axis=0)
+
+    near = windows(level, np.nan)
+    with np.errstate(invalid="ignore"):
+        step = (near - base[:, :, None]) > margin[:, :, None]  # neighbours a step above
+        top = np.nanmax(np.where(step, near, -np.inf), axis=-1)
+        calm = ~(step & windows(raised, False)).any(axis=-1)
+        within = load <= top + margin
+    return after & step.any(axis=-1) & calm & within & np.isfinite(load)
 
 
 def _weeks(grid: Grid) -> tuple[np.ndarray, int]:
@@ -293,7 +364,9 @@ def after_hours_waste(
     )
     with np.errstate(invalid="ignore"):
         over = load - base
-        is_new = judged & (over > margin)
+        # a standing load's edge that moved with the sun is not new operation
+        moved = moved_edge(grid, load, base, margin, hours=t.edge_shift_hours)
+        is_new = judged & (over > margin) & ~moved
     new = np.where(is_new, over * dt_h, 0.0)
     # chronic base load: the part of the base above the closed floor, outside the edges
     chronic_all, standing = _chronic_energy(grid, base, floor, step, usable, t)
