@@ -143,8 +143,10 @@ def moved_edge(
     baseline weeks and the report week: an interval before the baseline's dusk then draws the
     night's level. Such an interval is not new operation when, within ``hours`` of it, after-
     hours intervals stand a clear step (more than its margin) above its base, those intervals
-    draw no more than their own base plus margin this week (the standing load is what it was),
-    and its load stays within the highest of their bases plus its margin. New operation on top
+    draw on average no more than their own base plus margin this week (the standing load is
+    what it was),
+    and its load stays within the highest of their bases plus twice its margin (the noise of
+    both). New operation on top
     of the standing load raises those neighbours too, so its edges still count. Business
     intervals neither take nor give a level (a run-on at the business level is a schedule
     change).
@@ -182,7 +184,8 @@ def moved_edge(
     after = ~np.asarray(grid.business, dtype=bool)[:, None]
     with np.errstate(invalid="ignore"):
         level = np.where(after & np.isfinite(base), base, np.nan)
-        raised = after & (load - base > margin)
+        over = load - base
+        above = np.where(after & np.isfinite(over), over - margin, np.nan)
 
     def windows(x: np.ndarray, fill: float | bool) -> np.ndarray:  # (n_t, n_c, 2k + 1)
         pad = np.full((k, x.shape[1]), fill, dtype=x.dtype)
@@ -192,9 +195,13 @@ def moved_edge(
     with np.errstate(invalid="ignore"):
         step = (near - base[:, :, None]) > margin[:, :, None]  # neighbours a step above
         top = np.nanmax(np.where(step, near, -np.inf), axis=-1)
-        calm = ~(step & windows(raised, False)).any(axis=-1)
-        within = load <= top + margin
-    return after & step.any(axis=-1) & calm & within & np.isfinite(load)
+        # the standing load draws its usual level: its intervals' mean excess over their base
+        # stays within their margin (one noisy reading does not raise it)
+        their = np.where(step, windows(above, np.nan), np.nan)
+        n = np.sum(np.isfinite(their), axis=-1)
+        calm = np.nansum(their, axis=-1) <= 0.0
+        within = load <= top + 2.0 * margin  # its level, noise of both included
+    return after & (over > margin) & (n > 0) & calm & within
 
 
 def _weeks(grid: Grid) -> tuple[np.ndarray, int]:
