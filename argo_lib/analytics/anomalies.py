@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
-from argo_lib.analytics.baseline import MODEL_LEVEL, Profile, SlotStats
+from argo_lib.analytics.baseline import LEVELS, MODEL_LEVEL, Profile, SlotStats
 from argo_lib.analytics.grid import Grid
 from argo_lib.stats import Runs, reduce_runs, robust_sigma, runs_2d
 from argo_lib.thresholds import AnomalyThresholds
@@ -320,6 +320,7 @@ def _after_hours_flags(
     baseline: Grid,
     baseline_median: np.ndarray,
     thresholds: AnomalyThresholds,
+    level: np.ndarray,
 ) -> tuple[tuple[np.ndarray, ...], np.ndarray, np.ndarray]:
     """After-hours part of the profile rule: moved edges, and sustained excess over windows.
 
@@ -327,7 +328,9 @@ def _after_hours_flags(
     (:func:`argo_lib.analytics.after_hours.moved_edge`: not unusual), and the intervals and
     excess energy [kWh] of the sustained-excess check over windows wholly after hours
     (:func:`sustained_excess` with after hours as its "opening hours" and the
-    ``after_hours_window_*`` thresholds).
+    ``after_hours_window_*`` thresholds). The windows judge only intervals whose expected
+    load knows the time of day (``level``: the temperature model, or a profile level finer
+    than the day type): a day type's one median cannot say what a Saturday's daytime draws.
     """
     from argo_lib.analytics.after_hours import moved_edge  # after_hours imports no anomalies
 
@@ -339,10 +342,11 @@ def _after_hours_flags(
     night = dataclasses.replace(t, window_hours=t.after_hours_window_hours,
                                 window_sigmas=t.after_hours_window_sigmas,
                                 window_rel_floor=t.after_hours_window_rel_floor)  # fmt: skip
+    timed = (level < LEVELS.index("day_type")) | (level == MODEL_LEVEL)
     mask, kwh = sustained_excess(
         dataclasses.replace(grid, business=~grid.business),
         median,
-        usable=usable & ~moved[-1],
+        usable=usable & timed & ~moved[-1],
         skipped=skipped | (usable & moved[-1]),
         baseline=dataclasses.replace(baseline, business=~baseline.business),
         baseline_median=baseline_median,
@@ -649,6 +653,7 @@ def detect_anomalies(
             baseline=baseline,
             baseline_median=baseline_expected.median,
             thresholds=t,
+            level=expected.level,
         )
         with np.errstate(invalid="ignore"):
             strong = (load > median + margin) & usable & ~moved
