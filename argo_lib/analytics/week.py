@@ -410,7 +410,12 @@ def analyse_site_week(
     for res, g in clean_grids.items():  # one or two resolutions
         is_main = np.isin(g.channel_ids, main_ids)
         spike_found[res] = spikes.detect_spikes(
-            g, expected[res], profiles[res], is_main=is_main, thresholds=t.spikes
+            g,
+            expected[res],
+            profiles[res],
+            is_main=is_main,
+            thresholds=t.spikes,
+            moved_edge_hours=t.anomalies.after_hours_edge_hours,
         )
         # a spike is not a change of level: leave its intervals out of the level-shift scan
         spike_mask = spike_found[res][1]
