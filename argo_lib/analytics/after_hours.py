@@ -54,6 +54,7 @@ __all__ = [
     "AFTER_HOURS_COLUMNS",
     "BASE_SOURCES",
     "after_hours_waste",
+    "beyond_sub_meters",
     "empty_after_hours",
     "moved_edge",
 ]
@@ -204,6 +205,48 @@ def moved_edge(
     return after & (over > margin) & (n > 0) & calm & within
 
 
+def beyond_sub_meters(
+    kwh: np.ndarray, sub_kwh: np.ndarray, is_main: np.ndarray, *, rows: np.ndarray | None = None
+) -> np.ndarray:
+    """The main meters' excess that the sub-meters' own excess does not explain [kWh].
+
+    A sub-meter's new after-hours operation shows on the main meter too: counted on both it
+    would be saved twice (B8). In each interval a main meter keeps what its excess exceeds the
+    sub-meters' excess by (every sub-meter of the grid: the site has one main meter).
+
+    Parameters
+    ----------
+    kwh : numpy.ndarray, shape (n_rows, n_channels)
+        Excess energy of each interval and channel [kWh].
+    sub_kwh : numpy.ndarray, shape (n_rows, n_channels)
+        The excess that explains a main meter's: the sub-meters' columns are summed [kWh].
+    is_main : numpy.ndarray of bool, shape (n_channels,)
+        Main meters.
+    rows : numpy.ndarray of bool, optional
+        Only these intervals (default all).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``kwh`` with the main meters' columns reduced, never below 0.
+
+    Examples
+    --------
+    >>> beyond_sub_meters(np.array([[5.0, 3.0, 1.0]]), np.array([[5.0, 3.0, 1.0]]),
+    ...                   np.array([True, False, False])).tolist()
+    [[1.0, 3.0, 1.0]]
+    """
+    is_main = np.asarray(is_main, dtype=bool)
+    if not is_main.any() or is_main.all():
+        return kwh
+    subs = np.nansum(np.where(is_main[None, :], 0.0, sub_kwh), axis=1)
+    if rows is not None:
+        subs = np.where(rows, subs, 0.0)
+    out = kwh.copy()
+    out[:, is_main] = np.maximum(kwh[:, is_main] - subs[:, None], 0.0)
+    return out
+
+
 def _weeks(grid: Grid) -> tuple[np.ndarray, int]:
     """Week number of each row from the grid's first day, and the number of weeks."""
     if grid.day.size == 0:
@@ -297,6 +340,7 @@ def after_hours_waste(
     profile: Profile,
     rate_per_kwh: np.ndarray,
     thresholds: AfterHoursThresholds | None = None,
+    is_main: np.ndarray | None = None,
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """Measure new after-hours operation and the chronic base load of every channel of a grid.
 
@@ -318,6 +362,9 @@ def after_hours_waste(
         Energy price of each report interval [currency/kWh].
     thresholds : AfterHoursThresholds, optional
         Limits.
+    is_main : numpy.ndarray of bool, optional
+        Main meters (one per channel): a main meter's new operation is what the sub-meters'
+        new operation does not explain (:func:`beyond_sub_meters`).
 
     Returns
     -------
@@ -375,6 +422,8 @@ def after_hours_waste(
         moved = moved_edge(grid, load, base, margin, hours=t.edge_shift_hours)
         is_new = judged & (over > margin) & ~moved
     new = np.where(is_new, over * dt_h, 0.0)
+    if is_main is not None:  # a sub-meter's new operation is not the main meter's again
+        new = beyond_sub_meters(new, new, is_main)
     # chronic base load: the part of the base above the closed floor, outside the edges
     chronic_all, standing = _chronic_energy(grid, base, floor, step, usable, t)
     chronic = np.where(judged, chronic_all, 0.0)

@@ -487,6 +487,15 @@ def analyse_site_week(
             profile=profile,
             rate_per_kwh=rates,
             thresholds=t.after_hours,
+            is_main=np.isin(g.channel_ids, main_ids),
+        )
+        # after hours, a main meter's anomaly excess that its sub-meters' excess explains is
+        # theirs (B8: saved once)
+        anomaly_kwh = after_hours.beyond_sub_meters(
+            anomaly_kwh,
+            np.maximum(ah_kwh, anomaly_kwh),
+            np.isin(g.channel_ids, main_ids),
+            rows=~g.business,
         )
         daily, ratio = load_shape.load_shape(g)
         # level-shift excess: energy above the old level after an upward shift
