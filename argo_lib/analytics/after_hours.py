@@ -15,7 +15,12 @@ counted twice:
   consecutive intervals, so a load that changed between the weeks is not noise) and its slot's
   own spread (``Q3 - median + new_iqr_k * IQR``, so that a dusk a little earlier than in the
   baseline weeks is not new operation); it then counts with all of ``P - base``. Action:
-  switch it off at closing time.
+  switch it off at closing time. The edges of a standing load that follows the sun (exterior
+  lighting on a photocell) move by 10–60 min between the baseline weeks and the report week: an
+  interval within ``edge_shift_hours`` of such an edge that draws the standing load's usual
+  level, while the load itself draws what it did, is that load shifted, not new operation
+  (:func:`moved_edge`). A main meter's new operation is what its sub-meters' new operation does
+  not explain (:func:`beyond_sub_meters`), so equipment left on is saved once.
 - **Chronic base load** (``chronic_kwh``): after-hours load that the baseline drew too, above
   the building's *floor*, the lowest level it typically draws when closed: the
   P``base_percentile`` (P5) of the baseline's after-hours slot medians above ``min_power_kw``

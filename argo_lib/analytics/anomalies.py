@@ -27,6 +27,14 @@ hourly data, outlast the window; shorter ones are left to the spike detector. Th
 excess energy of a stretch is its net deviation from the expected load, so the noise inside it
 adds nothing.
 
+After hours, intervals at the moved edge of a standing load that follows the sun are not
+unusual (:func:`argo_lib.analytics.after_hours.moved_edge`, ``after_hours_edge_hours``), and
+the same window check runs over windows wholly after hours (``after_hours_window_hours``,
+``after_hours_window_sigmas``, ``after_hours_window_rel_floor``; only intervals whose expected
+load knows the time of day), so equipment left on overnight on a noisy main meter is found.
+An event at one edge of opening hours on a single day that lies after hours is after-hours
+operation (an evening left running), not unusual consumption.
+
 Runs of one kind on one channel are then merged into one event (consecutive nights, recurring
 days), and an event is kept when it has at least ``min_excess_kwh`` of excess over the median and
 lasts at least ``min_duration_hours``. Its average excess power is its excess energy divided by
