@@ -9,9 +9,11 @@ on for three nights on top of it comes back as new operation of its injected ene
 
 from __future__ import annotations
 
+import dataclasses
 from types import SimpleNamespace
 
 import numpy as np
+import pandas as pd
 import pytest
 from buildings import (
     BASE,
@@ -34,6 +36,7 @@ from simulated import (
 
 from argo_lib.analytics import analyse_site_week
 from argo_lib.analytics.after_hours import AFTER_HOURS_COLUMNS, BASE_SOURCES, moved_edge
+from argo_lib.config import ChannelConfig
 from argo_lib.thresholds import apply_overrides
 
 RESOLUTIONS = [900, 3600]
@@ -215,3 +218,20 @@ def test_moved_edge_lets_operation_on_top_of_the_standing_load_count():
     # farther than the tolerance: 2 h early is not a moved edge
     early = np.where(np.arange(12) >= 0, 5.0, 2.9)[:, None]
     assert np.flatnonzero(moved_edge(g, early, base, margin, hours=0.5)).tolist() == [2, 3]
+
+
+def test_operation_on_a_sub_meter_is_saved_once_not_again_on_the_main_meter():
+    # the main meter reads the sub-meter plus a steady 8 kW; three nights of +2.5 kW on the
+    # sub-meter show on both
+    sub = night_building(900, extra=after_hours_load(2.5, *THREE_NIGHTS))
+    main = sub.assign(power_kw=sub["power_kw"] + 8.0, energy_kwh=sub["energy_kwh"] + 2.0)
+    sub = sub.assign(channel_id=2)
+    site = dataclasses.replace(SITE, channels=(*SITE.channels, ChannelConfig(2, "Lighting panel")))
+    analysis = analyse_site_week(
+        pd.concat([main, sub], ignore_index=True), site=site, period=WEEK, baseline=BASE
+    )
+    table = analysis.after_hours.set_index("channel_id")
+    injected = 2.5 * 39
+    assert table.loc[2, "new_kwh"] == pytest.approx(injected, rel=INJECTED_RTOL)
+    assert table.loc[MAIN, "new_kwh"] < 0.1 * injected  # before: ~the injected energy again
+    assert analysis.ledger["after_hours_kwh"].sum() == pytest.approx(injected, rel=0.1)
