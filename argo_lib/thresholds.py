@@ -262,6 +262,10 @@ class AfterHoursThresholds:
     new_iqr_k : float
         An interval is new operation when its load exceeds its base by more than the larger of
         the allowance and its slot's ``Q3 - median + new_iqr_k * IQR`` [-].
+    edge_shift_hours : float
+        An after-hours interval is new operation only above the highest base of the
+        after-hours intervals this close to it: the edges of a load that follows the sun move
+        between the baseline weeks and the report week [h].
     chronic_sigmas : float
         A time slot carries a chronic base load when its baseline median exceeds the floor by
         more than this many robust standard deviations of the after-hours noise [-].
@@ -287,6 +291,10 @@ class AfterHoursThresholds:
     # varies from week to week (lights at dusk, which comes earlier each autumn week) needs
     # more than its usual spread before its energy counts as new operation
     new_iqr_k: float = 1.0
+    # dusk and dawn move by 1-2 min a day: 10-60 min between the baseline weeks (their median
+    # lies ~2.5 weeks back) and the report week; one hour covers them, at hourly resolution the
+    # neighbouring slot
+    edge_shift_hours: float = 1.0
     # a standing load (lights, equipment on permanently) is a clear step above the closed
     # floor (the real building's 2.1 kW is ~14 sigma); 4 sigma leaves out the smallest night
     # responses of HVAC to the weather (simulated clean weeks: 77 -> 63 of 871 channel-weeks
@@ -345,6 +353,15 @@ class AnomalyThresholds:
         ... and this fraction of the window's expected load (and ``abs_floor_kw``) [-].
     window_min_coverage : float
         Least share of a window's intervals with a reading [-].
+    after_hours_edge_hours : float
+        After-hours intervals at the edge of a standing load that moved by up to this much
+        against the baseline weeks (dusk and dawn) are not unusual
+        (:func:`argo_lib.analytics.after_hours.moved_edge`) [h].
+    after_hours_window_hours, after_hours_window_sigmas, after_hours_window_rel_floor : float
+        The sustained-excess check over windows wholly after hours (a noisy main meter's
+        equipment left on overnight): window length [h], robust standard deviations of the
+        baseline's after-hours window means [-] and share of the window's expected load [-]
+        that a window's mean deviation must exceed (and ``abs_floor_kw``).
     forest_contamination : float
         Isolation Forest: expected share of anomalous intervals [-].
     forest_seed : int
@@ -375,6 +392,19 @@ class AnomalyThresholds:
     window_rel_floor: float = 0.3
     # 6 of a window's 8 quarter-hours (2 of 2 hours): a gap must not make a window look calm
     window_min_coverage: float = 0.75
+    # as AfterHoursThresholds.edge_shift_hours: dusk and dawn move 10-60 min between the
+    # baseline weeks and the report week
+    after_hours_edge_hours: float = 1.0
+    # nights are long: 3 h windows halve the noise of 2 h ones and still fit an evening;
+    # a noisy main meter's night (~20 kW, +-3.4 kW a quarter-hour) hides +3.4-6 kW of
+    # equipment left on from the interval margins but not from 3-h means
+    after_hours_window_hours: float = 3.0
+    # realistic benchmark weeks (180): 4.5 gave 0.25 false findings per clean main-meter week
+    # (evening and weekend cooling swings), 6 gives 0.08 and still finds 96 % of the after-hours
+    # operation on the dusk-to-dawn channel (main meter included)
+    after_hours_window_sigmas: float = 6.0
+    # equipment left on is a fraction of a main meter's night level (3.4 kW of ~20 kW)
+    after_hours_window_rel_floor: float = 0.1
     forest_contamination: float = 0.02
     forest_seed: int = 0
 

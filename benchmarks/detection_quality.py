@@ -685,6 +685,8 @@ def artefact_money(analysis, labels: pd.DataFrame, context: dict) -> dict:
     t0 = _ns(ledger["timestamp"]) if n else np.empty(0, np.int64)
     t1 = t0 + ledger["resolution_s"].to_numpy(dtype=np.int64) * 1_000_000_000
     counted = ledger["counted_kwh"].to_numpy(dtype=float) if n else np.empty(0)
+    if n and "chronic_attributed_kwh" in ledger.columns:  # a standing load is not savings
+        counted = counted - ledger["chronic_attributed_kwh"].to_numpy(dtype=float)
     cause = np.full(n, "unexplained", dtype=object)
     weight = np.ones(n)
     report = labels[labels["family"] != "baseline_fault"]

@@ -15,7 +15,12 @@ counted twice:
   consecutive intervals, so a load that changed between the weeks is not noise) and its slot's
   own spread (``Q3 - median + new_iqr_k * IQR``, so that a dusk a little earlier than in the
   baseline weeks is not new operation); it then counts with all of ``P - base``. Action:
-  switch it off at closing time.
+  switch it off at closing time. The edges of a standing load that follows the sun (exterior
+  lighting on a photocell) move by 10–60 min between the baseline weeks and the report week: an
+  interval within ``edge_shift_hours`` of such an edge that draws the standing load's usual
+  level, while the load itself draws what it did, is that load shifted, not new operation
+  (:func:`moved_edge`). A main meter's new operation is what its sub-meters' new operation does
+  not explain (:func:`beyond_sub_meters`), so equipment left on is saved once.
 - **Chronic base load** (``chronic_kwh``): after-hours load that the baseline drew too, above
   the building's *floor*, the lowest level it typically draws when closed: the
   P``base_percentile`` (P5) of the baseline's after-hours slot medians above ``min_power_kw``
@@ -43,13 +48,21 @@ import functools
 
 import numpy as np
 import pandas as pd
+from numpy.lib.stride_tricks import sliding_window_view
 
 from argo_lib.analytics.baseline import MODEL_LEVEL, Profile, SlotStats
 from argo_lib.analytics.grid import Grid
 from argo_lib.stats import group_sum, grouped_quantiles, robust_sigma
 from argo_lib.thresholds import AfterHoursThresholds
 
-__all__ = ["AFTER_HOURS_COLUMNS", "BASE_SOURCES", "after_hours_waste", "empty_after_hours"]
+__all__ = [
+    "AFTER_HOURS_COLUMNS",
+    "BASE_SOURCES",
+    "after_hours_waste",
+    "beyond_sub_meters",
+    "empty_after_hours",
+    "moved_edge",
+]
 
 AFTER_HOURS_COLUMNS = (
     "channel_id",
@@ -124,6 +137,119 @@ def _near_opening(grid: Grid, hours: float) -> np.ndarray:
     after = business[np.clip(k, 0, business.size - 1)]
     distance = np.minimum(np.abs(rows - before), np.abs(after - rows))
     return distance * grid.dt_h <= hours + 1e-9
+
+
+def moved_edge(
+    grid: Grid, load: np.ndarray, base: np.ndarray, margin: np.ndarray, *, hours: float
+) -> np.ndarray:
+    """After-hours intervals whose excess is the edge of a standing load that moved in time.
+
+    A standing load that follows the sun (exterior lighting on a photocell) switches on and off
+    a minute or two earlier or later every day, so its edges move by 10–60 min between the
+    baseline weeks and the report week: an interval before the baseline's dusk then draws the
+    night's level. Such an interval is not new operation when, within ``hours`` of it, after-
+    hours intervals stand a clear step (more than its margin) above its base, those intervals
+    draw on average no more than their own base plus margin this week (the standing load is
+    what it was),
+    and its load stays within the highest of their bases plus twice its margin (the noise of
+    both). New operation on top
+    of the standing load raises those neighbours too, so its edges still count. Business
+    intervals neither take nor give a level (a run-on at the business level is a schedule
+    change).
+
+    Parameters
+    ----------
+    grid : Grid
+        Report-week grid (``business``, ``dt_h``).
+    load, base, margin : numpy.ndarray, shape (n_rows, n_channels)
+        Load, expected load and the margin above it of each interval [kW]; NaN where unknown.
+    hours : float
+        How far an edge may move [h]; 0 finds none.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        Shape of ``load``.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> g = SimpleNamespace(business=np.zeros(4, dtype=bool), dt_h=1.0)
+    >>> base = np.array([[1.0], [1.0], [5.0], [5.0]])
+    >>> moved_edge(g, np.array([[1.0], [5.0], [5.0], [5.0]]), base, np.full((4, 1), 0.5),
+    ...            hours=1.0)[:, 0].tolist()  # on an hour early
+    [False, True, False, False]
+    >>> moved_edge(g, np.array([[3.0], [7.0], [9.0], [9.0]]), base, np.full((4, 1), 0.5),
+    ...            hours=1.0)[:, 0].tolist()  # +2 kW on top of the standing load
+    [False, False, False, False]
+    """
+    n_t = load.shape[0]
+    k = int(round(hours / grid.dt_h))
+    if k <= 0 or n_t == 0:
+        return np.zeros(load.shape, dtype=bool)
+    after = ~np.asarray(grid.business, dtype=bool)[:, None]
+    with np.errstate(invalid="ignore"):
+        level = np.where(after & np.isfinite(base), base, np.nan)
+        over = load - base
+        above = np.where(after & np.isfinite(over), over - margin, np.nan)
+
+    def windows(x: np.ndarray, fill: float | bool) -> np.ndarray:  # (n_t, n_c, 2k + 1)
+        pad = np.full((k, x.shape[1]), fill, dtype=x.dtype)
+        return sliding_window_view(np.vstack([pad, x, pad]), 2 * k + 1, axis=0)
+
+    near = windows(level, np.nan)
+    with np.errstate(invalid="ignore"):
+        step = (near - base[:, :, None]) > margin[:, :, None]  # neighbours a step above
+        top = np.nanmax(np.where(step, near, -np.inf), axis=-1)
+        # the standing load draws its usual level: its intervals' mean excess over their base
+        # stays within their margin (one noisy reading does not raise it)
+        their = np.where(step, windows(above, np.nan), np.nan)
+        n = np.sum(np.isfinite(their), axis=-1)
+        calm = np.nansum(their, axis=-1) <= 0.0
+        within = load <= top + 2.0 * margin  # its level, noise of both included
+    return after & (over > margin) & (n > 0) & calm & within
+
+
+def beyond_sub_meters(
+    kwh: np.ndarray, sub_kwh: np.ndarray, is_main: np.ndarray, *, rows: np.ndarray | None = None
+) -> np.ndarray:
+    """The main meters' excess that the sub-meters' own excess does not explain [kWh].
+
+    A sub-meter's new after-hours operation shows on the main meter too: counted on both it
+    would be saved twice (B8). In each interval a main meter keeps what its excess exceeds the
+    sub-meters' excess by (every sub-meter of the grid: the site has one main meter).
+
+    Parameters
+    ----------
+    kwh : numpy.ndarray, shape (n_rows, n_channels)
+        Excess energy of each interval and channel [kWh].
+    sub_kwh : numpy.ndarray, shape (n_rows, n_channels)
+        The excess that explains a main meter's: the sub-meters' columns are summed [kWh].
+    is_main : numpy.ndarray of bool, shape (n_channels,)
+        Main meters.
+    rows : numpy.ndarray of bool, optional
+        Only these intervals (default all).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``kwh`` with the main meters' columns reduced, never below 0.
+
+    Examples
+    --------
+    >>> beyond_sub_meters(np.array([[5.0, 3.0, 1.0]]), np.array([[5.0, 3.0, 1.0]]),
+    ...                   np.array([True, False, False])).tolist()
+    [[1.0, 3.0, 1.0]]
+    """
+    is_main = np.asarray(is_main, dtype=bool)
+    if not is_main.any() or is_main.all():
+        return kwh
+    subs = np.nansum(np.where(is_main[None, :], 0.0, sub_kwh), axis=1)
+    if rows is not None:
+        subs = np.where(rows, subs, 0.0)
+    out = kwh.copy()
+    out[:, is_main] = np.maximum(kwh[:, is_main] - subs[:, None], 0.0)
+    return out
 
 
 def _weeks(grid: Grid) -> tuple[np.ndarray, int]:
@@ -219,6 +345,7 @@ def after_hours_waste(
     profile: Profile,
     rate_per_kwh: np.ndarray,
     thresholds: AfterHoursThresholds | None = None,
+    is_main: np.ndarray | None = None,
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """Measure new after-hours operation and the chronic base load of every channel of a grid.
 
@@ -240,6 +367,9 @@ def after_hours_waste(
         Energy price of each report interval [currency/kWh].
     thresholds : AfterHoursThresholds, optional
         Limits.
+    is_main : numpy.ndarray of bool, optional
+        Main meters (one per channel): a main meter's new operation is what the sub-meters'
+        new operation does not explain (:func:`beyond_sub_meters`).
 
     Returns
     -------
@@ -293,8 +423,12 @@ def after_hours_waste(
     )
     with np.errstate(invalid="ignore"):
         over = load - base
-        is_new = judged & (over > margin)
+        # a standing load's edge that moved with the sun is not new operation
+        moved = moved_edge(grid, load, base, margin, hours=t.edge_shift_hours)
+        is_new = judged & (over > margin) & ~moved
     new = np.where(is_new, over * dt_h, 0.0)
+    if is_main is not None:  # a sub-meter's new operation is not the main meter's again
+        new = beyond_sub_meters(new, new, is_main)
     # chronic base load: the part of the base above the closed floor, outside the edges
     chronic_all, standing = _chronic_energy(grid, base, floor, step, usable, t)
     chronic = np.where(judged, chronic_all, 0.0)

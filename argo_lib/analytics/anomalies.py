@@ -27,6 +27,14 @@ hourly data, outlast the window; shorter ones are left to the spike detector. Th
 excess energy of a stretch is its net deviation from the expected load, so the noise inside it
 adds nothing.
 
+After hours, intervals at the moved edge of a standing load that follows the sun are not
+unusual (:func:`argo_lib.analytics.after_hours.moved_edge`, ``after_hours_edge_hours``), and
+the same window check runs over windows wholly after hours (``after_hours_window_hours``,
+``after_hours_window_sigmas``, ``after_hours_window_rel_floor``; only intervals whose expected
+load knows the time of day), so equipment left on overnight on a noisy main meter is found.
+An event at one edge of opening hours on a single day that lies after hours is after-hours
+operation (an evening left running), not unusual consumption.
+
 Runs of one kind on one channel are then merged into one event (consecutive nights, recurring
 days), and an event is kept when it has at least ``min_excess_kwh`` of excess over the median and
 lasts at least ``min_duration_hours``. Its average excess power is its excess energy divided by
@@ -36,13 +44,14 @@ intervals with scikit-learn's Isolation Forest over time-of-week features instea
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
-from argo_lib.analytics.baseline import MODEL_LEVEL, Profile, SlotStats
+from argo_lib.analytics.baseline import LEVELS, MODEL_LEVEL, Profile, SlotStats
 from argo_lib.analytics.grid import Grid
 from argo_lib.stats import Runs, reduce_runs, robust_sigma, runs_2d
 from argo_lib.thresholds import AnomalyThresholds
@@ -309,6 +318,51 @@ def sustained_excess(
     return mask, excess
 
 
+def _after_hours_flags(
+    grid: Grid,
+    median: np.ndarray,
+    margins: tuple[np.ndarray, ...],
+    *,
+    usable: np.ndarray,
+    skipped: np.ndarray,
+    baseline: Grid,
+    baseline_median: np.ndarray,
+    thresholds: AnomalyThresholds,
+    level: np.ndarray,
+) -> tuple[tuple[np.ndarray, ...], np.ndarray, np.ndarray]:
+    """After-hours part of the profile rule: moved edges, and sustained excess over windows.
+
+    Returns, per margin, the after-hours intervals at a standing load's edge that moved
+    (:func:`argo_lib.analytics.after_hours.moved_edge`: not unusual), and the intervals and
+    excess energy [kWh] of the sustained-excess check over windows wholly after hours
+    (:func:`sustained_excess` with after hours as its "opening hours" and the
+    ``after_hours_window_*`` thresholds). The windows judge only intervals whose expected
+    load knows the time of day (``level``: the temperature model, or a profile level finer
+    than the day type): a day type's one median cannot say what a Saturday's daytime draws.
+    """
+    from argo_lib.analytics.after_hours import moved_edge  # after_hours imports no anomalies
+
+    t = thresholds
+    load = np.where(usable, grid.load_kw, np.nan)
+    moved = tuple(
+        moved_edge(grid, load, median, m, hours=t.after_hours_edge_hours) for m in margins
+    )
+    night = dataclasses.replace(t, window_hours=t.after_hours_window_hours,
+                                window_sigmas=t.after_hours_window_sigmas,
+                                window_rel_floor=t.after_hours_window_rel_floor)  # fmt: skip
+    timed = (level < LEVELS.index("day_type")) | (level == MODEL_LEVEL)
+    mask, kwh = sustained_excess(
+        dataclasses.replace(grid, business=~grid.business),
+        median,
+        usable=usable & timed & ~moved[-1],
+        skipped=skipped | (usable & moved[-1]),
+        baseline=dataclasses.replace(baseline, business=~baseline.business),
+        baseline_median=baseline_median,
+        thresholds=night,
+    )
+    return moved, mask, kwh
+
+
 def isolation_forest_mask(
     grid: Grid,
     expected: SlotStats,
@@ -432,6 +486,15 @@ def _classify(grid: Grid, runs: Runs, flagged: np.ndarray) -> tuple[np.ndarray, 
     kind[mostly_after & (kind == 2)] = 0
     edge = np.where(at_open & ~at_close, 1, np.where(at_close & ~at_open, 2, 0))
     return kind, edge
+
+
+def _single_edge_kind(mostly_after: np.ndarray) -> np.ndarray:
+    """Kind of an event at one edge of opening hours on a single day (not a schedule change).
+
+    Mostly after hours (every run of it): after-hours operation (an evening or an early
+    morning left running); otherwise unusual consumption.
+    """
+    return np.where(mostly_after, 0, 2)
 
 
 def _open_day_rank(grid: Grid) -> np.ndarray:
@@ -587,9 +650,22 @@ def detect_anomalies(
         weak_margin = anomaly_margin(expected, profile, thresholds=t, sustained=True)
         if factor is not None:
             margin, weak_margin = margin * factor, weak_margin * factor
+        # after hours: a standing load's moved edge is usual, a noisy night's excess shows in
+        # window means
+        (moved, weak_moved), night, night_kwh = _after_hours_flags(
+            grid,
+            median,
+            (margin, weak_margin),
+            usable=usable,
+            skipped=skipped,
+            baseline=baseline,
+            baseline_median=baseline_expected.median,
+            thresholds=t,
+            level=expected.level,
+        )
         with np.errstate(invalid="ignore"):
-            strong = (load > median + margin) & usable
-            weak = (load > median + weak_margin) & usable
+            strong = (load > median + margin) & usable & ~moved
+            weak = (load > median + weak_margin) & usable & ~weak_moved
         # a smaller excess counts when it lasts (a schedule extended by a couple of hours)
         long_weak = runs_2d(weak)
         long_weak = long_weak.select(long_weak.length * grid.dt_h >= t.sustained_hours - 1e-9)
@@ -603,6 +679,8 @@ def detect_anomalies(
             baseline_median=baseline_expected.median,
             thresholds=t,
         )
+        window_kwh = np.where(night, night_kwh, window_kwh)
+        window |= night
         strong |= window
         flagged = strong.copy()
         for c, a, b in zip(long_weak.col, long_weak.start, long_weak.stop, strict=True):
@@ -696,8 +774,9 @@ def detect_anomalies(
         }
 
     agg = aggregate(group)
-    # a schedule change recurs on at least two days; a single one is unusual consumption
-    g_kind = np.where((g_kind == 1) & (agg["days"] < 2), 2, g_kind)
+    # a schedule change recurs on at least two days; a single one is unusual consumption, or
+    # after-hours operation when it lies after hours (one evening or early morning left on)
+    g_kind = np.where((g_kind == 1) & (agg["days"] < 2), _single_edge_kind(agg["after"]), g_kind)
     hours = agg["rows"] * grid.dt_h
     keep = (agg["excess"] >= t.min_excess_kwh) & (hours >= t.min_duration_hours - 1e-9)
     # events made only of moderate excess must show the pattern of a schedule change

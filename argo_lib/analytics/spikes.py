@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from argo_lib.analytics import costs
+from argo_lib.analytics.after_hours import moved_edge
 from argo_lib.analytics.baseline import Profile, SlotStats
 from argo_lib.analytics.grid import Grid
 from argo_lib.stats import Runs, reduce_runs, runs_2d
@@ -123,6 +124,7 @@ def detect_spikes(
     *,
     is_main: np.ndarray,
     thresholds: SpikeThresholds | None = None,
+    moved_edge_hours: float = 0.0,
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """Find demand spikes in a report grid.
 
@@ -138,6 +140,10 @@ def detect_spikes(
         True for main (utility) meters, one per channel.
     thresholds : SpikeThresholds, optional
         Limits.
+    moved_edge_hours : float
+        After-hours intervals at the edge of a standing load that moved by up to this much
+        (dusk and dawn, :func:`argo_lib.analytics.after_hours.moved_edge`, with the spike
+        threshold as margin) are no spikes [h]; 0 judges every interval.
 
     Returns
     -------
@@ -156,6 +162,9 @@ def detect_spikes(
     threshold = spike_threshold(expected, profile, is_main=is_main, thresholds=t)
     with np.errstate(invalid="ignore"):
         above = (load > threshold) & profile.sufficient[None, :]
+    if moved_edge_hours > 0:  # a night load switched on earlier than in the baseline weeks
+        margin = threshold - expected.median
+        above &= ~moved_edge(grid, load, expected.median, margin, hours=moved_edge_hours)
     # a spike stands out from its surroundings: the elevated stretch around it is short too
     with np.errstate(invalid="ignore"):
         elevated = load > expected.median + 0.5 * (threshold - expected.median)

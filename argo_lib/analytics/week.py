@@ -410,7 +410,12 @@ def analyse_site_week(
     for res, g in clean_grids.items():  # one or two resolutions
         is_main = np.isin(g.channel_ids, main_ids)
         spike_found[res] = spikes.detect_spikes(
-            g, expected[res], profiles[res], is_main=is_main, thresholds=t.spikes
+            g,
+            expected[res],
+            profiles[res],
+            is_main=is_main,
+            thresholds=t.spikes,
+            moved_edge_hours=t.anomalies.after_hours_edge_hours,
         )
         # a spike is not a change of level: leave its intervals out of the level-shift scan
         spike_mask = spike_found[res][1]
@@ -482,6 +487,15 @@ def analyse_site_week(
             profile=profile,
             rate_per_kwh=rates,
             thresholds=t.after_hours,
+            is_main=np.isin(g.channel_ids, main_ids),
+        )
+        # after hours, a main meter's anomaly excess that its sub-meters' excess explains is
+        # theirs (B8: saved once)
+        anomaly_kwh = after_hours.beyond_sub_meters(
+            anomaly_kwh,
+            np.maximum(ah_kwh, anomaly_kwh),
+            np.isin(g.channel_ids, main_ids),
+            rows=~g.business,
         )
         daily, ratio = load_shape.load_shape(g)
         # level-shift excess: energy above the old level after an upward shift

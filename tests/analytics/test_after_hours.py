@@ -9,7 +9,11 @@ on for three nights on top of it comes back as new operation of its injected ene
 
 from __future__ import annotations
 
+import dataclasses
+from types import SimpleNamespace
+
 import numpy as np
+import pandas as pd
 import pytest
 from buildings import (
     BASE,
@@ -31,7 +35,9 @@ from simulated import (
 )
 
 from argo_lib.analytics import analyse_site_week
-from argo_lib.analytics.after_hours import AFTER_HOURS_COLUMNS, BASE_SOURCES
+from argo_lib.analytics.after_hours import AFTER_HOURS_COLUMNS, BASE_SOURCES, moved_edge
+from argo_lib.config import ChannelConfig
+from argo_lib.thresholds import apply_overrides
 
 RESOLUTIONS = [900, 3600]
 CHRONIC_KW = 5.0 - 2.9  # the dusk-to-dawn load above the closed level [kW]
@@ -164,3 +170,68 @@ def test_simulated_clean_week_has_no_after_hours_findings(week, resolution_s):
     assert not table["significant"].any()
     assert not table["chronic_significant"].any()
     assert set(table["base_source"]) <= set(BASE_SOURCES)
+
+
+def _moved_edges(minutes_early: float, minutes_late: float):
+    """The dusk-to-dawn load on earlier at dusk and off later at dawn in the report week only."""
+    step = CHRONIC_KW  # the night level above the closed level [kW]
+
+    def add(index):
+        hour = index.hour + index.minute / 60.0
+        in_week = np.asarray(WEEK.contains(index.tz_convert("UTC")))
+        dusk = (hour >= 19.0 - minutes_early / 60.0) & (hour < 19.0)
+        dawn = (hour >= 6.0) & (hour < 6.0 + minutes_late / 60.0)
+        return np.where(in_week & (dusk | dawn), step, 0.0)
+
+    return add
+
+
+@pytest.mark.parametrize("resolution_s", RESOLUTIONS, ids=["15min", "hourly"])
+def test_a_dusk_to_dawn_load_whose_edges_moved_is_not_new_operation(resolution_s):
+    # dusk 45 min earlier and dawn 30 min later than in every baseline week (the sun in autumn):
+    # the same load, shifted, not equipment left on
+    minutes_early, minutes_late = (45, 30) if resolution_s == 900 else (60, 60)
+    readings = night_building(resolution_s, extra=_moved_edges(minutes_early, minutes_late))
+    row = _row(_analyse(readings))
+    steady = _row(_analyse(night_building(resolution_s)))  # the noise's few readings
+    assert row["new_kwh"] <= steady["new_kwh"] + 0.5
+    assert not row["significant"]
+    # the yardstick: against the same slots alone, the moved edges were new operation
+    shifted_kwh = CHRONIC_KW * (minutes_early + minutes_late) / 60 * 7  # 7 nights [kWh]
+    thresholds = apply_overrides(SITE.thresholds, {"after_hours.edge_shift_hours": 0.0})
+    same_slots = analyse_site_week(
+        readings, site=SITE, period=WEEK, baseline=BASE, thresholds=thresholds
+    )
+    assert _row(same_slots)["new_kwh"] == pytest.approx(shifted_kwh, rel=0.2)
+
+
+def test_moved_edge_lets_operation_on_top_of_the_standing_load_count():
+    # 15-min rows of one night: closed 2.9 kW, the standing load 5 kW from row 4 in the baseline
+    g = SimpleNamespace(business=np.zeros(12, dtype=bool), dt_h=0.25)
+    base = np.where(np.arange(12) >= 4, 5.0, 2.9)[:, None]
+    margin = np.full((12, 1), 0.3)
+    moved = np.where(np.arange(12) >= 2, 5.0, 2.9)[:, None]  # on 30 min early
+    assert np.flatnonzero(moved_edge(g, moved, base, margin, hours=1.0)).tolist() == [2, 3]
+    # 2.5 kW on top from row 2: the standing load is raised, so the early rows are new too
+    on_top = moved + np.where(np.arange(12) >= 2, 2.5, 0.0)[:, None]
+    assert not moved_edge(g, on_top, base, margin, hours=1.0).any()
+    # farther than the tolerance: 2 h early is not a moved edge
+    early = np.where(np.arange(12) >= 0, 5.0, 2.9)[:, None]
+    assert np.flatnonzero(moved_edge(g, early, base, margin, hours=0.5)).tolist() == [2, 3]
+
+
+def test_operation_on_a_sub_meter_is_saved_once_not_again_on_the_main_meter():
+    # the main meter reads the sub-meter plus a steady 8 kW; three nights of +2.5 kW on the
+    # sub-meter show on both
+    sub = night_building(900, extra=after_hours_load(2.5, *THREE_NIGHTS))
+    main = sub.assign(power_kw=sub["power_kw"] + 8.0, energy_kwh=sub["energy_kwh"] + 2.0)
+    sub = sub.assign(channel_id=2)
+    site = dataclasses.replace(SITE, channels=(*SITE.channels, ChannelConfig(2, "Lighting panel")))
+    analysis = analyse_site_week(
+        pd.concat([main, sub], ignore_index=True), site=site, period=WEEK, baseline=BASE
+    )
+    table = analysis.after_hours.set_index("channel_id")
+    injected = 2.5 * 39
+    assert table.loc[2, "new_kwh"] == pytest.approx(injected, rel=INJECTED_RTOL)
+    assert table.loc[MAIN, "new_kwh"] < 0.1 * injected  # before: ~the injected energy again
+    assert analysis.ledger["after_hours_kwh"].sum() == pytest.approx(injected, rel=0.1)
