@@ -21,9 +21,11 @@ window is unusual when its mean deviation exceeds
 opening hours (so the weather's day-to-day swing is part of the yardstick),
 ``window_rel_floor`` of its expected load and ``abs_floor_kw``. The intervals of
 unusual windows are trimmed to the stretch that carries the excess (the maximum-sum segment of
-the deviations less half their typical level in its unusual windows); a stretch must span three quarters of the window
-when a window holds more than four intervals (noise may trim its ends) and, with fewer, as with
-hourly data, outlast the window; shorter ones are left to the spike detector. The
+the deviations less half their typical level in its unusual windows); a stretch must span three
+quarters of the window when a window holds more than four intervals (noise may trim its ends)
+and, with fewer, as with hourly data, fill the window; one no longer than such a window is as
+short as a demand spike, and counts only when its mean rise is at most
+``window_short_max_rel`` of the expected load (a taller one is left to the spike detector). The
 excess energy of a stretch is its net deviation from the expected load, so the noise inside it
 adds nothing.
 
@@ -251,9 +253,10 @@ def sustained_excess(
         return mask, excess
     min_count = max(int(np.ceil(t.window_min_coverage * width)), 1)
     # a stretch must span three quarters of the window (noise may trim its ends) when the
-    # window holds more than four intervals; with fewer it must outlast the window: two hourly
-    # readings of excess are the spike detector's (spikes last up to 2 h)
-    min_rows = int(np.ceil(0.75 * width)) if width > 4 else width + 1
+    # window holds more than four intervals; with fewer (hourly data) it must fill the window,
+    # and a stretch no longer than the window (as short as a spike) must also be a moderate
+    # rise, not a spike's (see _spike_like)
+    min_rows = int(np.ceil(0.75 * width)) if width > 4 else width
     sigma = _window_sigma(baseline, baseline_median, width=width, min_count=min_count)
     skipped = np.zeros((n_t, n_c), dtype=bool) if skipped is None else skipped & ~usable
     with np.errstate(invalid="ignore"):
@@ -299,6 +302,8 @@ def sustained_excess(
         floor_kw = max(t.window_sigmas * sigma[c], t.window_rel_floor * expected_kw, t.abs_floor_kw)
         if stop - first < min_rows or net / n_own <= floor_kw:
             continue
+        if _spike_like(stop - first, width, net / n_own, expected_kw, thresholds=t):
+            continue
         mask[seg, c] = True
         # a skipped reading (a spike on the plateau) keeps the plateau's share, at most its own
         plateau = net / n_own
@@ -307,6 +312,22 @@ def sustained_excess(
         share = np.where(own, positive * (net / positive.sum()), under)
         excess[seg, c] = share * grid.dt_h
     return mask, excess
+
+
+def _spike_like(
+    rows: int, width: int, excess_kw: float, expected_kw: float, *, thresholds: AnomalyThresholds
+) -> bool:
+    """Whether a stretch of few readings is a demand spike's rather than a sustained excess.
+
+    With hourly data a 2-h window is two readings, as short as the longest spike
+    (``SpikeThresholds.max_duration_hours``): such a stretch is a sustained excess only when
+    its mean rise stays below ``window_short_max_rel`` of the expected load; a taller one is
+    the spike detector's. Stretches longer than the window, and windows of more than four
+    readings (15-min data), are never spike-like.
+    """
+    if width > 4 or rows > width:
+        return False
+    return excess_kw > thresholds.window_short_max_rel * max(expected_kw, 0.0)
 
 
 def isolation_forest_mask(
