@@ -604,7 +604,7 @@ def analyse_site_week(
             else None
         ),
     }
-    ledger = quick_wins.attribute_ledger(_concat(ledger_parts, _empty_ledger))
+    ledger = quick_wins.attribute_ledger(_concat(ledger_parts, _empty_ledger), main_ids=main_ids)
     ah_frame = _named(_concat(ah_parts, after_hours.empty_after_hours), names, tz)
     total_excess = float(np.nansum(ah_frame["excess_kwh"].to_numpy(dtype=float)))
     ah_frame["percent_of_total"] = (
