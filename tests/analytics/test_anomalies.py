@@ -276,3 +276,14 @@ def test_clean_noisy_hourly_weeks_stay_quiet():
         for seed in NOISY_SEEDS
     ]
     assert np.mean(false_alarms) <= 0.05
+
+
+def test_one_hourly_reading_above_the_margin_is_not_an_event():
+    # a single reading is as short as a spike (min_intervals = 2); with 1 it would be an event
+    start = pd.Timestamp("2025-10-08 10:00", tz=buildings.TZ)
+    hour = _hourly(buildings.noisy_main(4, excess=buildings.excess(start, 1.0, 0.7, 0.7)))
+    one = apply_overrides(Thresholds(), {"anomalies.min_intervals": 1})
+    before = analyse_site_week(hour, site=buildings.SITE, period=buildings.WEEK, thresholds=one)
+    assert len(_overlapping(before.anomalies, start, 1.0)) == 1
+    analysis = analyse_site_week(hour, site=buildings.SITE, period=buildings.WEEK)
+    assert _overlapping(analysis.anomalies, start, 1.0).empty
