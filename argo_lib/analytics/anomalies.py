@@ -31,8 +31,8 @@ adds nothing.
 
 Runs of one kind on one channel are then merged into one event (consecutive nights, recurring
 days), and an event is kept when it has at least ``min_excess_kwh`` of excess over the median and
-lasts at least ``min_duration_hours`` (and, unusual consumption, ``min_intervals`` readings: one
-hourly reading is as short as a spike). Its average excess power is its excess energy divided by its real duration
+lasts at least ``min_duration_hours`` (and, unless after-hours operation, ``min_intervals``
+readings: one hourly reading is as short as a spike). Its average excess power is its excess energy divided by its real duration
 (B6, any resolution). The alternative ``method="isolation_forest"`` flags
 intervals with scikit-learn's Isolation Forest over time-of-week features instead (spec C).
 """
@@ -718,13 +718,15 @@ def detect_anomalies(
         }
 
     agg = aggregate(group)
+    # unusual consumption or a schedule change of one reading (an hour of hourly data) is as
+    # short as a spike: the spike detector's (after-hours events are judged as patterns)
+    one_reading = (agg["rows"] < t.min_intervals) & (g_kind != 0)
     # a schedule change recurs on at least two days; a single one is unusual consumption
-    g_kind = np.where((g_kind == 1) & (agg["days"] < 2), 2, g_kind)
+    # (after hours, as a night that began early or ended late, it is after-hours operation)
+    g_kind = np.where((g_kind == 1) & (agg["days"] < 2), np.where(agg["after"], 0, 2), g_kind)
     hours = agg["rows"] * grid.dt_h
     keep = (agg["excess"] >= t.min_excess_kwh) & (hours >= t.min_duration_hours - 1e-9)
-    # unusual consumption of one reading (an hour of hourly data) is as short as a spike: the
-    # spike detector's (after-hours and schedule events recur, and are judged as patterns)
-    keep &= (agg["rows"] >= t.min_intervals) | (g_kind != 2)
+    keep &= ~one_reading
     # events made only of moderate excess must show the pattern of a schedule change
     keep &= agg["strong"] | (g_kind == 1)
     if not keep.any():

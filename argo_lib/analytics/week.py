@@ -102,7 +102,9 @@ class SiteWeekAnalysis:
         Daily load-shape metrics per channel.
     ledger : pandas.DataFrame
         Excess energy per channel and interval by source, attributed so each interval counts
-        once (:func:`argo_lib.analytics.quick_wins.attribute_ledger`).
+        once (:func:`argo_lib.analytics.quick_wins.attribute_ledger`), also across channels:
+        on a main meter's rows ``submeter_kwh`` is the excess its sub-meters count in the same
+        interval [kWh], which the main meter's ``counted_kwh`` leaves out (B8).
     quick_wins : pandas.DataFrame
         Ranked recommendations.
     summary : summary.SiteSummary
