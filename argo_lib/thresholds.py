@@ -332,6 +332,9 @@ class AnomalyThresholds:
         Smallest excess over the slot median, as a fraction of the channel's typical load [-].
     min_duration_hours : float
         Shortest event [h].
+    min_intervals : int
+        Fewest readings of an unusual-consumption or schedule-change event; a single reading
+        is as short as a spike [-].
     min_excess_kwh : float
         Smallest event excess over the slot median [kWh].
     merge_gap_hours : float
@@ -362,6 +365,11 @@ class AnomalyThresholds:
         equipment left on overnight): window length [h], robust standard deviations of the
         baseline's after-hours window means [-] and share of the window's expected load [-]
         that a window's mean deviation must exceed (and ``abs_floor_kw``).
+    window_short_max_rel : float
+        A stretch of excess no longer than the window when the window holds at most four
+        readings (a 2-h window of hourly data: as short as a spike) is a sustained excess only
+        when its mean rise is at most this fraction of the expected load; a taller one is a
+        demand spike [-].
     forest_contamination : float
         Isolation Forest: expected share of anomalous intervals [-].
     forest_seed : int
@@ -375,6 +383,10 @@ class AnomalyThresholds:
     model_abs_floor_kw: float = 0.1
     rel_floor: float = 0.25
     min_duration_hours: float = 1.0
+    # a single hourly reading above the margin is noise or a spike, not sustained consumption
+    # (realistic benchmark: 3 of the noisy hourly main meter's unmatched events were one reading;
+    # FA on clean main-meter weeks 0.050 -> 0.017)
+    min_intervals: int = 2
     min_excess_kwh: float = 5.0
     merge_gap_hours: float = 0.5
     sustained_iqr_k: float = 1.0
@@ -405,6 +417,12 @@ class AnomalyThresholds:
     after_hours_window_sigmas: float = 6.0
     # equipment left on is a fraction of a main meter's night level (3.4 kW of ~20 kW)
     after_hours_window_rel_floor: float = 0.1
+    # hourly data: a 2-h excess is two readings, as short as a 2-h spike; it is a sustained
+    # excess when its mean rise is at most +120 % of the expected load (issue 9's excesses are
+    # +50-100 %, with the noise of two hourly readings on top), a spike when taller (the
+    # benchmark's hourly spikes during opening hours rise by +90 % to +1,300 %, 2 of 24 by
+    # less than +120 %)
+    window_short_max_rel: float = 1.2
     forest_contamination: float = 0.02
     forest_seed: int = 0
 
@@ -465,6 +483,9 @@ class SpikeThresholds:
         load (guards near-zero slots) [-].
     max_duration_hours : float
         Longer excursions are anomalies, not spikes [h].
+    step_share : float
+        A spike's peak exceeds the readings before and after it by at least this share of
+        the spike margin (threshold - P95); a step onto a level that stays is not a spike [-].
     top_n : int
         Spikes listed in the brief [-].
     """
@@ -474,6 +495,10 @@ class SpikeThresholds:
     main_floor_kw: float = 1.0
     rel_floor: float = 0.5
     max_duration_hours: float = 2.0
+    # the benchmark's spikes (1-2 x the nominal level, about the margin) stand 1-2 margins
+    # above both neighbours; a dusk-to-dawn load switched on one interval earlier than in the
+    # baseline stands above neither (it was 9 of the 14 unmatched spikes on realistic weeks)
+    step_share: float = 0.5
     top_n: int = 10
 
 

@@ -393,7 +393,9 @@ def after_hours_waste(
         - ``avg_kw``, ``max_kw``, ``min_kw`` of the after-hours readings [kW], ``intervals``
           (after-hours readings present) and ``expected_intervals``.
     new_kwh : numpy.ndarray
-        New-operation energy per report interval and channel [kWh] (0 in business hours).
+        New-operation energy per report interval and channel [kWh] (0 in business hours), for
+        the ledger: a main meter's as measured (:func:`argo_lib.analytics.quick_wins.attribute_ledger`
+        takes off what its sub-meters count, once, for every source).
     chronic_kwh : numpy.ndarray
         Chronic base-load energy per report interval and channel [kWh] (0 in business hours).
 
@@ -427,6 +429,7 @@ def after_hours_waste(
         moved = moved_edge(grid, load, base, margin, hours=t.edge_shift_hours)
         is_new = judged & (over > margin) & ~moved
     new = np.where(is_new, over * dt_h, 0.0)
+    ledger_new = new  # the ledger counts a main meter's excess once itself (attribute_ledger)
     if is_main is not None:  # a sub-meter's new operation is not the main meter's again
         new = beyond_sub_meters(new, new, is_main)
     # chronic base load: the part of the base above the closed floor, outside the edges
@@ -512,4 +515,4 @@ def after_hours_waste(
             "expected_intervals": np.full(n_c, int(after.sum()), dtype=np.int64),
         }
     )
-    return table, new, chronic
+    return table, ledger_new, chronic

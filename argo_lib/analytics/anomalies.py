@@ -21,9 +21,11 @@ window is unusual when its mean deviation exceeds
 opening hours (so the weather's day-to-day swing is part of the yardstick),
 ``window_rel_floor`` of its expected load and ``abs_floor_kw``. The intervals of
 unusual windows are trimmed to the stretch that carries the excess (the maximum-sum segment of
-the deviations less half their typical level in its unusual windows); a stretch must span three quarters of the window
-when a window holds more than four intervals (noise may trim its ends) and, with fewer, as with
-hourly data, outlast the window; shorter ones are left to the spike detector. The
+the deviations less half their typical level in its unusual windows); a stretch must span three
+quarters of the window when a window holds more than four intervals (noise may trim its ends)
+and, with fewer, as with hourly data, fill the window; one no longer than such a window is as
+short as a demand spike, and counts only when its mean rise is at most
+``window_short_max_rel`` of the expected load (a taller one is left to the spike detector). The
 excess energy of a stretch is its net deviation from the expected load, so the noise inside it
 adds nothing.
 
@@ -37,8 +39,9 @@ operation (an evening left running), not unusual consumption.
 
 Runs of one kind on one channel are then merged into one event (consecutive nights, recurring
 days), and an event is kept when it has at least ``min_excess_kwh`` of excess over the median and
-lasts at least ``min_duration_hours``. Its average excess power is its excess energy divided by
-its real duration (B6, any resolution). The alternative ``method="isolation_forest"`` flags
+lasts at least ``min_duration_hours`` (and, unless after-hours operation, ``min_intervals``
+readings: one hourly reading is as short as a spike). Its average excess power is its excess energy divided by its real duration
+(B6, any resolution). The alternative ``method="isolation_forest"`` flags
 intervals with scikit-learn's Isolation Forest over time-of-week features instead (spec C).
 """
 
@@ -260,9 +263,10 @@ def sustained_excess(
         return mask, excess
     min_count = max(int(np.ceil(t.window_min_coverage * width)), 1)
     # a stretch must span three quarters of the window (noise may trim its ends) when the
-    # window holds more than four intervals; with fewer it must outlast the window: two hourly
-    # readings of excess are the spike detector's (spikes last up to 2 h)
-    min_rows = int(np.ceil(0.75 * width)) if width > 4 else width + 1
+    # window holds more than four intervals; with fewer (hourly data) it must fill the window,
+    # and a stretch no longer than the window (as short as a spike) must also be a moderate
+    # rise, not a spike's (see _spike_like)
+    min_rows = int(np.ceil(0.75 * width)) if width > 4 else width
     sigma = _window_sigma(baseline, baseline_median, width=width, min_count=min_count)
     skipped = np.zeros((n_t, n_c), dtype=bool) if skipped is None else skipped & ~usable
     with np.errstate(invalid="ignore"):
@@ -308,6 +312,8 @@ def sustained_excess(
         floor_kw = max(t.window_sigmas * sigma[c], t.window_rel_floor * expected_kw, t.abs_floor_kw)
         if stop - first < min_rows or net / n_own <= floor_kw:
             continue
+        if _spike_like(stop - first, width, net / n_own, expected_kw, thresholds=t):
+            continue
         mask[seg, c] = True
         # a skipped reading (a spike on the plateau) keeps the plateau's share, at most its own
         plateau = net / n_own
@@ -337,8 +343,9 @@ def _after_hours_flags(
     excess energy [kWh] of the sustained-excess check over windows wholly after hours
     (:func:`sustained_excess` with after hours as its "opening hours" and the
     ``after_hours_window_*`` thresholds). The windows judge only intervals whose expected
-    load knows the time of day (``level``: the temperature model, or a profile level finer
-    than the day type): a day type's one median cannot say what a Saturday's daytime draws.
+    load knows the hour (``level``: the temperature model, the hour of week or the day type's
+    hour): a day type's one median, or a 3-hour block's, cannot say what 08:00 on a Saturday
+    draws when the building opens at 08:00.
     """
     from argo_lib.analytics.after_hours import moved_edge  # after_hours imports no anomalies
 
@@ -350,7 +357,8 @@ def _after_hours_flags(
     night = dataclasses.replace(t, window_hours=t.after_hours_window_hours,
                                 window_sigmas=t.after_hours_window_sigmas,
                                 window_rel_floor=t.after_hours_window_rel_floor)  # fmt: skip
-    timed = (level < LEVELS.index("day_type")) | (level == MODEL_LEVEL)
+    # a 3-hour block's median straddles openings and closings (hourly data pool there)
+    timed = (level <= LEVELS.index("day_type_hour")) | (level == MODEL_LEVEL)
     mask, kwh = sustained_excess(
         dataclasses.replace(grid, business=~grid.business),
         median,
@@ -361,6 +369,22 @@ def _after_hours_flags(
         thresholds=night,
     )
     return moved, mask, kwh
+
+
+def _spike_like(
+    rows: int, width: int, excess_kw: float, expected_kw: float, *, thresholds: AnomalyThresholds
+) -> bool:
+    """Whether a stretch of few readings is a demand spike's rather than a sustained excess.
+
+    With hourly data a 2-h window is two readings, as short as the longest spike
+    (``SpikeThresholds.max_duration_hours``): such a stretch is a sustained excess only when
+    its mean rise stays below ``window_short_max_rel`` of the expected load; a taller one is
+    the spike detector's. Stretches longer than the window, and windows of more than four
+    readings (15-min data), are never spike-like.
+    """
+    if width > 4 or rows > width:
+        return False
+    return excess_kw > thresholds.window_short_max_rel * max(expected_kw, 0.0)
 
 
 def isolation_forest_mask(
@@ -777,8 +801,12 @@ def detect_anomalies(
     # a schedule change recurs on at least two days; a single one is unusual consumption, or
     # after-hours operation when it lies after hours (one evening or early morning left on)
     g_kind = np.where((g_kind == 1) & (agg["days"] < 2), _single_edge_kind(agg["after"]), g_kind)
+    # unusual consumption or a schedule change of one reading (an hour of hourly data) is as
+    # short as a spike: the spike detector's (after-hours events are judged as patterns)
+    one_reading = (agg["rows"] < t.min_intervals) & (g_kind != 0)
     hours = agg["rows"] * grid.dt_h
     keep = (agg["excess"] >= t.min_excess_kwh) & (hours >= t.min_duration_hours - 1e-9)
+    keep &= ~one_reading
     # events made only of moderate excess must show the pattern of a schedule change
     keep &= agg["strong"] | (g_kind == 1)
     if not keep.any():

@@ -79,14 +79,21 @@ QUICK_WIN_COLUMNS = (
 """Columns of the quick-win frame (``recommendations`` and ``evidence`` hold tuples)."""
 
 
-def attribute_ledger(ledger: pd.DataFrame) -> pd.DataFrame:
-    """Attribute each interval's excess to its sources so that it is counted once.
+def attribute_ledger(
+    ledger: pd.DataFrame, *, main_ids: tuple[int, ...] | list[int] = ()
+) -> pd.DataFrame:
+    """Attribute each interval's excess to its sources so that it is counted once (B8).
 
     Parameters
     ----------
     ledger : pandas.DataFrame
-        One row per channel and interval with excess: ``<source>_kwh`` for each of
+        One row per channel and interval with excess: ``channel_id``, ``timestamp`` (UTC
+        interval start), ``resolution_s`` [s], ``<source>_kwh`` for each of
         :data:`LEDGER_SOURCES` [kWh] and ``rate_per_kwh`` [currency/kWh].
+    main_ids : sequence of int
+        Main (utility) meters of the site. A main meter reads the sum of the sub-meters, so
+        the excess the sub-meters count in the same interval is already counted: a main
+        meter's row keeps only what they do not explain (empty: every channel stands alone).
 
     Returns
     -------
@@ -95,6 +102,10 @@ def attribute_ledger(ledger: pd.DataFrame) -> pd.DataFrame:
         ``_cost``: what each source adds over the sources before it. The sources above the
         expected load overlap, so the largest of them counts; the chronic base load lies
         below it and adds. The attributed energies of a row add up to ``counted_kwh``.
+        ``submeter_kwh`` is, on a main meter's rows, the excess the sub-meters count in its
+        interval [kWh] (0 on other rows): the main meter's excess above the expected load is
+        reduced by the sub-meters' (its sources in proportion), its chronic base load by
+        theirs.
 
     Examples
     --------
@@ -106,22 +117,82 @@ def attribute_ledger(ledger: pd.DataFrame) -> pd.DataFrame:
     ...         "chronic_attributed_kwh", "counted_kwh"]
     >>> out[cols].iloc[0].tolist()
     [2.0, 1.0, 0.5, 3.5]
+
+    A main meter (1) whose excess a sub-meter (2) explains in part:
+
+    >>> t = pd.Timestamp("2026-03-02T15:00Z")
+    >>> two = pd.DataFrame({"channel_id": [1, 2], "timestamp": [t, t], "resolution_s": 900,
+    ...                     "after_hours_kwh": 0.0, "anomaly_kwh": [5.0, 3.0],
+    ...                     "level_shift_kwh": 0.0, "spike_kwh": 0.0, "chronic_kwh": 0.0,
+    ...                     "rate_per_kwh": 0.1})
+    >>> attribute_ledger(two, main_ids=[1])[["counted_kwh", "submeter_kwh"]].values.tolist()
+    [[2.0, 3.0], [3.0, 0.0]]
     """
     out = ledger.copy()
     rate = out["rate_per_kwh"].to_numpy(dtype=float)
     running = np.zeros(len(out))
+    shares = {}
     for source in _ABOVE_EXPECTED:  # four sources, each vectorised over the ledger
         own = out[f"{source}_kwh"].to_numpy(dtype=float)
-        share = np.maximum(own - running, 0.0)
-        out[f"{source}_attributed_kwh"] = share
-        out[f"{source}_attributed_cost"] = share * rate
+        shares[source] = np.maximum(own - running, 0.0)
         running = np.maximum(running, own)
     chronic = out["chronic_kwh"].to_numpy(dtype=float)
+    sub_running, sub_chronic = _submeter_excess(out, running, chronic, main_ids=main_ids)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        keep = np.where(running > 0, np.maximum(running - sub_running, 0.0) / running, 1.0)
+    for source in _ABOVE_EXPECTED:
+        share = shares[source] * keep
+        out[f"{source}_attributed_kwh"] = share
+        out[f"{source}_attributed_cost"] = share * rate
+    chronic = np.maximum(chronic - sub_chronic, 0.0)
     out["chronic_attributed_kwh"] = chronic
     out["chronic_attributed_cost"] = chronic * rate
-    out["counted_kwh"] = running + chronic
-    out["counted_cost"] = (running + chronic) * rate
+    counted = running * keep + chronic
+    out["counted_kwh"] = counted
+    out["counted_cost"] = counted * rate
+    out["submeter_kwh"] = sub_running + sub_chronic
     return out
+
+
+def _submeter_excess(
+    ledger: pd.DataFrame,
+    running: np.ndarray,
+    chronic: np.ndarray,
+    *,
+    main_ids: tuple[int, ...] | list[int],
+) -> tuple[np.ndarray, np.ndarray]:
+    """The sub-meters' excess above and below the expected load in each main-meter row [kWh].
+
+    A sub-meter row coarser than the main meter's intervals is spread evenly over them; finer
+    ones are summed into the main meter's interval. Zero on the rows of other channels.
+    """
+    n = len(ledger)
+    above, below = np.zeros(n), np.zeros(n)
+    if n == 0 or len(main_ids) == 0:
+        return above, below
+    channel = ledger["channel_id"].to_numpy(dtype=np.int64)
+    is_main = np.isin(channel, np.asarray(main_ids, dtype=np.int64))
+    if not is_main.any() or is_main.all():
+        return above, below
+    start = ledger["timestamp"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    step = ledger["resolution_s"].to_numpy(dtype=np.int64) * 1_000_000_000
+    sub = ~is_main
+    for main_step in np.unique(step[is_main]):  # one or two resolutions
+        # each sub-meter row as pieces no longer than the main meter's interval
+        pieces = np.maximum(step[sub] // main_step, 1)
+        rows = np.repeat(np.flatnonzero(sub), pieces)
+        offset = np.arange(rows.size) - np.repeat(np.cumsum(pieces) - pieces, pieces)
+        key = (start[rows] + offset * main_step) // main_step
+        weight = 1.0 / np.repeat(pieces, pieces)
+        keys, inverse = np.unique(key, return_inverse=True)
+        sum_above = np.bincount(inverse, weights=running[rows] * weight, minlength=keys.size)
+        sum_below = np.bincount(inverse, weights=chronic[rows] * weight, minlength=keys.size)
+        mains = np.flatnonzero(is_main & (step == main_step))
+        pos = np.clip(np.searchsorted(keys, start[mains] // main_step), 0, keys.size - 1)
+        found = keys[pos] == start[mains] // main_step
+        above[mains[found]] = sum_above[pos[found]]
+        below[mains[found]] = sum_below[pos[found]]
+    return above, below
 
 
 @dataclass(frozen=True)

@@ -179,6 +179,7 @@ def detect_spikes(
     runs = runs_2d(above)
     short = runs.length * grid.dt_h <= t.max_duration_hours + 1e-9
     runs = runs.select(short & ~long_stretch[runs.start, runs.col])
+    runs = runs.select(_stands_out(load, runs, threshold - expected.p95, thresholds=t))
     mask = np.zeros(load.shape, dtype=bool)
     for c, a, b in zip(runs.col, runs.start, runs.stop, strict=True):
         mask[a:b, c] = True  # one slice per spike (spikes are few)
@@ -204,6 +205,27 @@ def detect_spikes(
         }
     )
     return events, mask, excess_kw
+
+
+def _stands_out(
+    load: np.ndarray, runs: Runs, margin: np.ndarray, *, thresholds: SpikeThresholds
+) -> np.ndarray:
+    """Whether each run's peak stands above the readings on both sides of it.
+
+    A spike comes and goes: its peak exceeds the reading before it and the one after it by
+    ``step_share`` of the spike margin (``threshold - P95``). A step onto a level that stays
+    (a dusk-to-dawn load switched on a little earlier than in the baseline, or off later) has
+    a neighbour as high as itself and is not a spike. A missing neighbour does not count
+    against a run.
+    """
+    n_t = load.shape[0]
+    peak = reduce_runs(load, runs, "max")
+    before = np.where(runs.start > 0, load[np.maximum(runs.start - 1, 0), runs.col], np.nan)
+    after = np.where(runs.stop < n_t, load[np.minimum(runs.stop, n_t - 1), runs.col], np.nan)
+    side = np.fmax(before, after)  # NaN only when both are missing
+    need = thresholds.step_share * margin[np.minimum(runs.start, n_t - 1), runs.col]
+    with np.errstate(invalid="ignore"):
+        return ~(peak - side < need)
 
 
 def _peak_rows(load: np.ndarray, runs: Runs) -> np.ndarray:

@@ -102,7 +102,9 @@ class SiteWeekAnalysis:
         Daily load-shape metrics per channel.
     ledger : pandas.DataFrame
         Excess energy per channel and interval by source, attributed so each interval counts
-        once (:func:`argo_lib.analytics.quick_wins.attribute_ledger`).
+        once (:func:`argo_lib.analytics.quick_wins.attribute_ledger`), also across channels:
+        on a main meter's rows ``submeter_kwh`` is the excess its sub-meters count in the same
+        interval [kWh], which the main meter's ``counted_kwh`` leaves out (B8).
     quick_wins : pandas.DataFrame
         Ranked recommendations.
     summary : summary.SiteSummary
@@ -489,14 +491,8 @@ def analyse_site_week(
             thresholds=t.after_hours,
             is_main=np.isin(g.channel_ids, main_ids),
         )
-        # after hours, a main meter's anomaly excess that its sub-meters' excess explains is
-        # theirs (B8: saved once)
-        anomaly_kwh = after_hours.beyond_sub_meters(
-            anomaly_kwh,
-            np.maximum(ah_kwh, anomaly_kwh),
-            np.isin(g.channel_ids, main_ids),
-            rows=~g.business,
-        )
+        # a main meter's excess that its sub-meters count is taken off once, in the ledger
+        # (quick_wins.attribute_ledger with main_ids), for every source and every hour
         daily, ratio = load_shape.load_shape(g)
         # level-shift excess: energy above the old level after an upward shift
         with np.errstate(invalid="ignore"):
@@ -618,7 +614,7 @@ def analyse_site_week(
             else None
         ),
     }
-    ledger = quick_wins.attribute_ledger(_concat(ledger_parts, _empty_ledger))
+    ledger = quick_wins.attribute_ledger(_concat(ledger_parts, _empty_ledger), main_ids=main_ids)
     ah_frame = _named(_concat(ah_parts, after_hours.empty_after_hours), names, tz)
     total_excess = float(np.nansum(ah_frame["excess_kwh"].to_numpy(dtype=float)))
     ah_frame["percent_of_total"] = (

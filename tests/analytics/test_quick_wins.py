@@ -8,6 +8,7 @@ evidence of the win that counts the energy.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 import buildings
@@ -17,6 +18,7 @@ import pytest
 from simulated import KITCHEN_SMALL, REPORT_WEEK, SITE, TZ, case, simulate_week
 
 from argo_lib.analytics import analyse_site_week, quick_wins
+from argo_lib.config import ChannelConfig
 from argo_lib.sim import Fault
 from argo_lib.thresholds import QuickWinThresholds
 
@@ -332,3 +334,103 @@ def test_win_texts_count_in_real_words():
         str(v) for v in analysis.quick_wins[["title", "description"]].to_numpy().ravel()
     )
     assert "(s)" not in text
+
+
+# --- B8 across channels: a main meter reads its sub-meters, their excess is counted once ---
+
+
+def _ledger_rows(rows: list[tuple[int, str, int, float, float]]) -> pd.DataFrame:
+    """Ledger rows (channel, UTC start, resolution [s], after-hours kWh, chronic kWh)."""
+    channel, start, res, ah, chronic = zip(*rows, strict=True)
+    return pd.DataFrame(
+        {
+            "channel_id": list(channel),
+            "timestamp": pd.to_datetime(list(start), utc=True),
+            "resolution_s": list(res),
+            "after_hours_kwh": list(ah),
+            "anomaly_kwh": 0.0,
+            "level_shift_kwh": [
+                1.5 * a if c == 1 else 0.0 for c, a in zip(channel, ah, strict=True)
+            ],
+            "spike_kwh": 0.0,
+            "chronic_kwh": list(chronic),
+            "rate_per_kwh": 0.1,
+        }
+    )
+
+
+def test_a_main_meter_counts_only_what_its_sub_meters_do_not():
+    ledger = _ledger_rows(
+        [
+            (1, "2026-03-02T03:00Z", 900, 2.0, 1.0),  # main: 3.0 above (level shift), 1.0 below
+            (2, "2026-03-02T03:00Z", 900, 1.0, 0.25),  # its sub-meters: 1.0 + 0.5 above
+            (3, "2026-03-02T03:00Z", 900, 0.5, 0.25),
+            (1, "2026-03-02T03:15Z", 900, 1.0, 0.0),  # main alone: all its own
+        ]
+    )
+    out = quick_wins.attribute_ledger(ledger, main_ids=[1])
+    np.testing.assert_allclose(out["submeter_kwh"], [2.0, 0.0, 0.0, 0.0], atol=ENERGY_ATOL_KWH)
+    # above the expected load 3.0 - 1.5, below it 1.0 - 0.5; the sources keep their shares
+    np.testing.assert_allclose(out["counted_kwh"], [2.0, 1.25, 0.75, 1.5], atol=ENERGY_ATOL_KWH)
+    main = out.iloc[0]
+    assert main["after_hours_attributed_kwh"] == pytest.approx(1.0, abs=ENERGY_ATOL_KWH)
+    assert main["level_shift_attributed_kwh"] == pytest.approx(0.5, abs=ENERGY_ATOL_KWH)
+    assert main["chronic_attributed_kwh"] == pytest.approx(0.5, abs=ENERGY_ATOL_KWH)
+    assert main["counted_cost"] == pytest.approx(0.2, abs=ENERGY_ATOL_KWH)
+    # without main_ids every channel stands alone (the old behaviour)
+    alone = quick_wins.attribute_ledger(ledger)
+    np.testing.assert_allclose(alone["counted_kwh"], [4.0, 1.25, 0.75, 1.5], atol=ENERGY_ATOL_KWH)
+
+
+def test_sub_meters_of_another_resolution_are_counted_in_the_main_meters_interval():
+    ledger = _ledger_rows(
+        [
+            (1, "2026-03-02T03:00Z", 3600, 4.0, 0.0),  # an hourly main meter (6.0 above)
+            *((2, f"2026-03-02T03:{m:02d}Z", 900, 1.0, 0.0) for m in (0, 15, 30, 45)),
+            (3, "2026-03-02T02:00Z", 7200, 2.0, 0.0),  # a 2-h sub-meter: half in this hour
+        ]
+    )
+    out = quick_wins.attribute_ledger(ledger, main_ids=[1])
+    assert out["submeter_kwh"].iloc[0] == pytest.approx(5.0, abs=ENERGY_ATOL_KWH)
+    assert out["counted_kwh"].iloc[0] == pytest.approx(1.0, abs=ENERGY_ATOL_KWH)
+
+
+def test_equipment_left_on_behind_a_sub_meter_is_money_once_not_on_the_main_meter_too():
+    # the benchmark's "overstated" money: a sub-meter's after-hours operation counted on the
+    # main meter that reads it as well
+    sub = buildings.night_building(
+        extra=buildings.after_hours_load(4.0, "2025-10-07 19:00", "2025-10-10 06:00")
+    )
+    rest = buildings.night_building(seed=1, night_kw=3.0, closed_kw=3.0, open_kw=20.0)
+    main = sub.assign(
+        channel_id=1,
+        power_kw=sub["power_kw"].to_numpy() + rest["power_kw"].to_numpy(),
+        energy_kwh=sub["energy_kwh"].to_numpy() + rest["energy_kwh"].to_numpy(),
+    )
+    site = dataclasses.replace(
+        buildings.SITE,
+        channels=(*buildings.SITE.channels, ChannelConfig(2, "Lighting panel", role="sub")),
+    )
+    readings = pd.concat([main, sub.assign(channel_id=2)], ignore_index=True)
+    analysis = analyse_site_week(readings, site=site, period=buildings.WEEK)
+    clean = buildings.night_building()
+    injected = buildings.added_kwh(
+        clean,
+        buildings.night_building(
+            extra=buildings.after_hours_load(4.0, "2025-10-07 19:00", "2025-10-10 06:00")
+        ),
+    )
+    ledger = analysis.ledger
+    counted = ledger.groupby("channel_id")["counted_kwh"].sum()
+    new_kwh = ledger.groupby("channel_id")["after_hours_attributed_kwh"].sum()
+    assert new_kwh.get(2, 0.0) == pytest.approx(injected, rel=0.25)
+    # the main meter sees the same new operation and the same night base load (about 310
+    # kWh, counted a second time before) and adds (almost) nothing to them
+    assert counted.get(1, 0.0) <= 0.05 * counted.get(2, 0.0)
+    assert ledger.loc[ledger["channel_id"] == 1, "submeter_kwh"].sum() == pytest.approx(
+        counted.get(2, 0.0), rel=0.05
+    )
+    savings = analysis.quick_wins["weekly_kwh"].where(
+        ~analysis.quick_wins["type"].isin(["night_base_load", "site_night_base_load"])
+    )
+    assert savings.sum() <= 1.25 * injected
