@@ -648,7 +648,9 @@ CAUSE_TEXT = {
 def _win_sources(kind: str, sources: list[str]) -> list[str]:
     """The ledger sources a quick win's energy comes from."""
     if kind.startswith("anomaly"):
-        return [s for s in sources if s == "anomaly"] or sources
+        # without an after-hours win of its channel an anomaly win takes the after-hours
+        # share of its events (quick_wins._assign_small_anomalies)
+        return [s for s in sources if s in ("anomaly", "after_hours")] or sources
     for source in ("after_hours", "level_shift", "spike"):  # e.g. "demand_spikes"
         if source in kind:
             return [s for s in sources if s == source] or sources
