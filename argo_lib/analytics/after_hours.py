@@ -48,7 +48,6 @@ import functools
 
 import numpy as np
 import pandas as pd
-from numpy.lib.stride_tricks import sliding_window_view
 
 from argo_lib.analytics.baseline import MODEL_LEVEL, Profile, SlotStats
 from argo_lib.analytics.grid import Grid
@@ -189,25 +188,32 @@ def moved_edge(
         return np.zeros(load.shape, dtype=bool)
     after = ~np.asarray(grid.business, dtype=bool)[:, None]
     with np.errstate(invalid="ignore"):
-        level = np.where(after & np.isfinite(base), base, np.nan)
         over = load - base
-        above = np.where(after & np.isfinite(over), over - margin, np.nan)
-
-    def windows(x: np.ndarray, fill: float | bool) -> np.ndarray:  # (n_t, n_c, 2k + 1)
-        pad = np.full((k, x.shape[1]), fill, dtype=x.dtype)
-        return sliding_window_view(np.vstack([pad, x, pad]), 2 * k + 1, axis=0)
-
-    near = windows(level, np.nan)
+        candidate = after & (over > margin)
+    out = np.zeros(load.shape, dtype=bool)
+    rows, cols = np.nonzero(candidate)
+    if rows.size == 0:
+        return out
     with np.errstate(invalid="ignore"):
-        step = (near - base[:, :, None]) > margin[:, :, None]  # neighbours a step above
+        level = np.where(after & np.isfinite(base), base, np.nan)
+        above = np.where(after & np.isfinite(over), over - margin, np.nan)
+    # the 2k + 1 neighbours of each candidate only (candidates are few): NaN off the grid
+    near_rows = rows[:, None] + np.arange(-k, k + 1)[None, :]
+    inside = (near_rows >= 0) & (near_rows < n_t)
+    safe = np.clip(near_rows, 0, n_t - 1)
+    near = np.where(inside, level[safe, cols[:, None]], np.nan)
+    base_c, margin_c = base[rows, cols][:, None], margin[rows, cols][:, None]
+    with np.errstate(invalid="ignore"):
+        step = (near - base_c) > margin_c  # neighbours a step above
         top = np.nanmax(np.where(step, near, -np.inf), axis=-1)
         # the standing load draws its usual level: its intervals' mean excess over their base
         # stays within their margin (one noisy reading does not raise it)
-        their = np.where(step, windows(above, np.nan), np.nan)
+        their = np.where(step & inside, above[safe, cols[:, None]], np.nan)
         n = np.sum(np.isfinite(their), axis=-1)
         calm = np.nansum(their, axis=-1) <= 0.0
-        within = load <= top + 2.0 * margin  # its level, noise of both included
-    return after & (over > margin) & (n > 0) & calm & within
+        within = load[rows, cols] <= top + 2.0 * margin[rows, cols]  # noise of both included
+    out[rows, cols] = (n > 0) & calm & within
+    return out
 
 
 def beyond_sub_meters(
