@@ -256,17 +256,7 @@ def _channel_panel(
             clip_on=False,
             gid="off-scale",
         )
-        ax.text(
-            0.01,
-            0.97,
-            f"suspect reading {float(load[off].max()):,.0f} kW, off scale",
-            transform=ax.transAxes,
-            ha="left",
-            va="top",
-            fontsize=7,
-            color=ATTENTION,
-            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 0.5},
-        )
+        _panel_note(ax, f"suspect reading {float(load[off].max()):,.0f} kW, off scale", left=True)
     ax.grid(True, axis="y", color=PALETTE["grid"], lw=0.5)
     ax.yaxis.set_major_locator(mpl.ticker.MaxNLocator(nbins=3, min_n_ticks=2))
     if len(shifts):
@@ -275,14 +265,20 @@ def _channel_panel(
         ax.axvline(at, color=ATTENTION, lw=0.8, ls=DASHED)
         up = str(first.get("direction", "up")) == "up"
         since = pd.Timestamp(first["start"]).tz_convert(analysis.site.tz)
-        ax.text(
-            0.99,
-            0.97,
-            f"{'+' if up else '−'}{abs(float(first['shift_pct'])):.0f} % since {since:%a %H:%M}",
-            transform=ax.transAxes,
-            ha="right",
-            va="top",
-            fontsize=7,
-            color=ATTENTION,
-            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 0.5},
-        )
+        sign = "+" if up else "−"
+        _panel_note(ax, f"{sign}{abs(float(first['shift_pct'])):.0f} % since {since:%a %H:%M}")
+
+
+def _panel_note(ax: Axes, text: str, *, left: bool = False) -> None:
+    """A short warning in a panel's top corner (right unless ``left``), on a white ground."""
+    ax.text(
+        0.01 if left else 0.99,
+        0.97,
+        text,
+        transform=ax.transAxes,
+        ha="left" if left else "right",
+        va="top",
+        fontsize=7,
+        color=ATTENTION,
+        bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 0.5},
+    )
