@@ -333,8 +333,7 @@ class AnomalyThresholds:
     min_duration_hours : float
         Shortest event [h].
     min_intervals : int
-        Fewest readings of an unusual-consumption or schedule-change event; a single reading
-        is as short as a spike [-].
+        Fewest readings of an event of any kind; a single reading is as short as a spike [-].
     min_excess_kwh : float
         Smallest event excess over the slot median [kWh].
     merge_gap_hours : float

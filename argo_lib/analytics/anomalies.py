@@ -39,8 +39,8 @@ operation (an evening left running), not unusual consumption.
 
 Runs of one kind on one channel are then merged into one event (consecutive nights, recurring
 days), and an event is kept when it has at least ``min_excess_kwh`` of excess over the median and
-lasts at least ``min_duration_hours`` (and, unless after-hours operation, ``min_intervals``
-readings: one hourly reading is as short as a spike). Its average excess power is its excess energy divided by its real duration
+lasts at least ``min_duration_hours`` and ``min_intervals`` readings (one hourly reading is as
+short as a spike). Its average excess power is its excess energy divided by its real duration
 (B6, any resolution). The alternative ``method="isolation_forest"`` flags
 intervals with scikit-learn's Isolation Forest over time-of-week features instead (spec C).
 """
@@ -801,9 +801,10 @@ def detect_anomalies(
     # a schedule change recurs on at least two days; a single one is unusual consumption, or
     # after-hours operation when it lies after hours (one evening or early morning left on)
     g_kind = np.where((g_kind == 1) & (agg["days"] < 2), _single_edge_kind(agg["after"]), g_kind)
-    # unusual consumption or a schedule change of one reading (an hour of hourly data) is as
-    # short as a spike: the spike detector's (after-hours events are judged as patterns)
-    one_reading = (agg["rows"] < t.min_intervals) & (g_kind != 0)
+    # an event of one reading (an hour of hourly data) is as short as a spike: the spike
+    # detector's; after hours too (a noisy hourly main meter's single high reading at night
+    # was 2 of its 5 false findings per 60 clean weeks; after-hours recall 0.98 -> 0.97)
+    one_reading = agg["rows"] < t.min_intervals
     hours = agg["rows"] * grid.dt_h
     keep = (agg["excess"] >= t.min_excess_kwh) & (hours >= t.min_duration_hours - 1e-9)
     keep &= ~one_reading

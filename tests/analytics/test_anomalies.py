@@ -351,3 +351,16 @@ def test_one_hourly_reading_above_the_margin_is_not_an_event():
     assert len(_overlapping(before.anomalies, start, 1.0)) == 1
     analysis = analyse_site_week(hour, site=buildings.SITE, period=buildings.WEEK)
     assert _overlapping(analysis.anomalies, start, 1.0).empty
+
+
+def test_one_hourly_reading_after_hours_is_not_an_event_either():
+    # the noisy hourly main meter, one reading +150 % at 20:00: noise or a spike, not operation
+    start = pd.Timestamp("2025-10-08 20:00", tz=buildings.TZ)
+    hour = _hourly(buildings.noisy_main(4, excess=buildings.excess(start, 1.0, 1.5, 1.5)))
+    one = apply_overrides(Thresholds(), {"anomalies.min_intervals": 1})
+    before = analyse_site_week(hour, site=buildings.SITE, period=buildings.WEEK, thresholds=one)
+    assert before.anomalies.loc[
+        _overlapping(before.anomalies, start, 1.0).index, "kind"
+    ].tolist() == ["after_hours"]
+    analysis = analyse_site_week(hour, site=buildings.SITE, period=buildings.WEEK)
+    assert _overlapping(analysis.anomalies, start, 1.0).empty
