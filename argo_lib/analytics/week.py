@@ -449,7 +449,8 @@ def analyse_site_week(
             )
         # spikes inside a sustained pattern (after-hours operation, a new schedule) belong
         # to that pattern: find the patterns with every interval, then the rest without spikes
-        events, anomaly_kwh = anomalies.detect_anomalies(
+        detect = functools.partial(
+            anomalies.detect_anomalies,
             g,
             exp,
             profile,
@@ -459,6 +460,7 @@ def analyse_site_week(
             factor=factor,
             flagged=flagged,
         )
+        events, anomaly_kwh = detect()
         if len(spike_events):
             longer = events["hours"] > t.spikes.max_duration_hours + 2 * g.dt_h
             recurring = (events["kind"] != "unusual_consumption") & longer
@@ -470,17 +472,7 @@ def analyse_site_week(
         # without the spikes' intervals only if a spike lies inside a kept event (otherwise
         # leaving them out changes nothing)
         if len(spike_events) and (spike_mask & (anomaly_kwh > 0)).any():
-            events, anomaly_kwh = anomalies.detect_anomalies(
-                g,
-                exp,
-                profile,
-                baseline=b,
-                baseline_expected=b_exp,
-                thresholds=t.anomalies,
-                factor=factor,
-                exclude=spike_mask,
-                flagged=flagged,
-            )
+            events, anomaly_kwh = detect(exclude=spike_mask)
         ah_table, ah_kwh, chronic_kwh = after_hours.after_hours_waste(
             g,
             expected=exp,
