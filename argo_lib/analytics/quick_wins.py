@@ -320,11 +320,6 @@ def _new_operation_win(row: Any, book: _Ledger, ctx: _Context, t: QuickWinThresh
     }
 
 
-def _count(n: int, word: str, ending: str = "s") -> str:
-    """``"1 meter"``, ``"2 meters"``; ``ending`` ``"es"`` for ``"2 stretches"``."""
-    return f"{n:,} {word}{'' if n == 1 else ending}"
-
-
 def _night_base_win(row: Any, book: _Ledger, ctx: _Context, t: QuickWinThresholds) -> dict:
     """The win of one meter's chronic base load outside opening hours ("investigate it").
 
@@ -448,7 +443,7 @@ def _after_hours_wins(
         priority = "high" if kwh > t.after_hours_high_kwh else "medium"
     wins.append(
         {
-            "title": k.site_title.format(n=_count(len(rest), "more meter")),
+            "title": k.site_title.format(n=fmt.plural(len(rest), "more meter")),
             "type": k.site_type,
             "channels": tuple(rest),
             "priority": priority,
@@ -564,14 +559,14 @@ def build_quick_wins(
         ids = sorted({int(r.channel_id) for r in high})
         wins.append(
             {
-                "title": f"Fix data communication on {_count(len(ids), 'meter')}",
+                "title": f"Fix data communication on {fmt.plural(len(ids), 'meter')}",
                 "type": "data_communication",
                 "priority": "high",
                 "channel_id": None,
                 "weekly_kwh": np.nan,
                 "weekly_cost": np.nan,
                 "description": (
-                    f"{_count(len(high), 'high-severity data issue')} on "
+                    f"{fmt.plural(len(high), 'high-severity data issue')} on "
                     + ", ".join(str(ctx.names.get(c, c)) for c in ids[:3])
                     + (f" and {len(ids) - 3} more" if len(ids) > 3 else "")
                     + "; findings on these meters are incomplete."
@@ -638,7 +633,7 @@ def build_quick_wins(
                 "weekly_cost": cost,
                 "event_kwh": total_kwh,
                 "description": (
-                    f"{name}: {_count(len(group), 'event')}, {total_kwh:.1f} kWh above the usual "
+                    f"{name}: {fmt.plural(len(group), 'event')}, {total_kwh:.1f} kWh above the usual "
                     f"profile; the largest from {_fmt_time(largest.start, tz)} for "
                     f"{largest.hours:.1f} h ({largest.excess_kwh:.1f} kWh, peak "
                     f"{largest.peak_kw:.2f} kW)." + counted_elsewhere
@@ -732,7 +727,7 @@ def build_quick_wins(
                 "weekly_cost": cost,
                 "demand_cost": demand_cost if demand_rate_per_kw is not None else np.nan,
                 "description": (
-                    f"{name}: {_count(len(group), 'spike')}, the highest {top.peak_kw:.2f} kW at "
+                    f"{name}: {fmt.plural(len(group), 'spike')}, the highest {top.peak_kw:.2f} kW at "
                     f"{_fmt_time(top.start, tz)}." + demand_text
                 ),
                 "recommendations": (
@@ -773,7 +768,7 @@ def build_quick_wins(
                 "weekly_kwh": np.nan,
                 "weekly_cost": np.nan,
                 "description": (
-                    f"{name} repeated the same reading for {_count(len(group), 'stretch', 'es')} of at least "
+                    f"{name} repeated the same reading for {fmt.plural(len(group), 'stretch', 'stretches')} of at least "
                     f"{shortest:.1f} h."
                 ),
                 "recommendations": (
