@@ -667,6 +667,7 @@ def build_brief(
             "dataResolution": resolution,
             "parameters": _clean_parameters(parameters),
             "holidays": [d.isoformat() for d in analysis.holidays],
+            "closedDays": [d.isoformat() for d in analysis.closed_days],
             "currency": currency,
         },
         "summary": {

@@ -221,6 +221,15 @@ class BaselineThresholds:
         Baseline hours beyond 5 robust standard deviations of the TOWT fit are left out as a
         fault while they are at most this share of the channel's hours; more of them are kept
         (the channel's own heavy tail) [-].
+    closed_day_share : float
+        A day the calendar has open whose site load over the weekday opening hours lies within
+        this share of the way from the baseline's closed-day level to its open-day level is
+        treated as closed, like a holiday (Christmas week, a snow day); 0 turns it off
+        (:mod:`argo_lib.analytics.closures`) [-].
+    closed_day_min_contrast : float
+        Least difference between the open-day and closed-day levels, as a share of the
+        open-day level, for closed days to be inferred at all; the difference must also be at
+        least four times the open days' day-to-day spread (robust standard deviation) [-].
     """
 
     min_samples: int = 12
@@ -238,10 +247,25 @@ class BaselineThresholds:
     # intermittent loads put 1.5-7 % of their hours beyond 5 robust sigma, and leaving those
     # out biased the fit low by 3-20 % (NMBE on OpenDSM's sample meters)
     max_outlier_share: float = 0.01
+    # on the detection benchmark's realistic site-weeks a closure sits at -2 to 6 % of the way
+    # from the closed level to the open one, open weekdays at 73-132 % (236 days); 0.3 leaves
+    # room for a closure with a few staff in
+    closed_day_share: float = 0.3
+    closed_day_min_contrast: float = 0.1
 
     def __post_init__(self) -> None:
         if self.model not in ("towt", "profile"):
             raise ValueError(f"baseline.model = {self.model!r}; use 'towt' or 'profile'")
+        if not 0.0 <= self.closed_day_share < 1.0:
+            raise ValueError(
+                f"baseline.closed_day_share = {self.closed_day_share!r}; use a share in [0, 1) "
+                "(0 turns the inference of closed days off)"
+            )
+        if not 0.0 <= self.closed_day_min_contrast < 1.0:
+            raise ValueError(
+                f"baseline.closed_day_min_contrast = {self.closed_day_min_contrast!r}; use a "
+                "share in [0, 1)"
+            )
 
 
 @dataclass(frozen=True)

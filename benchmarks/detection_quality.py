@@ -646,15 +646,41 @@ CAUSE_TEXT = {
 
 
 def _win_sources(kind: str, sources: list[str]) -> list[str]:
-    """The ledger sources a quick win's energy comes from."""
-    if kind.startswith("anomaly"):
-        # without an after-hours win of its channel an anomaly win takes the after-hours
-        # share of its events (quick_wins._assign_small_anomalies)
-        return [s for s in sources if s in ("anomaly", "after_hours")] or sources
-    for source in ("after_hours", "level_shift", "spike"):  # e.g. "demand_spikes"
+    """The ledger sources a quick win's energy comes from (anomaly wins: see _win_energy)."""
+    for source in ("anomaly", "after_hours", "level_shift", "spike"):  # e.g. "demand_spikes"
         if source in kind:
             return [s for s in sources if s == source] or sources
     return sources
+
+
+def _win_energy(win, ledger: pd.DataFrame, sources: list[str], mine: np.ndarray, t0: np.ndarray):
+    """The ledger energy [kWh] per row that a quick win's ``weekly_kwh`` is a share of.
+
+    An anomaly win counts the anomaly energy of its own events (its evidence spans; all of its
+    channel's if it has more events than its evidence lists); when that was too small to report
+    and no after-hours win counts the channel, it also takes the after-hours energy of those
+    events (``quick_wins._assign_small_anomalies``).
+    """
+    kind = str(win.type)
+    energy = sum(
+        ledger[f"{s}_attributed_kwh"].to_numpy(dtype=float) for s in _win_sources(kind, sources)
+    )
+    if not kind.startswith("anomaly"):
+        return energy
+    inside = np.zeros(t0.size, dtype=bool)
+    for item in getattr(win, "evidence", None) or ():  # at most three events
+        if isinstance(item, dict) and item.get("start") is not None:
+            a, b = _ns([item["start"], item["end"]])
+            inside |= (t0 >= a) & (t0 < b)
+    kwh = float(win.weekly_kwh)
+    own = np.where(inside, energy, 0.0)
+    if float(np.sum(own[mine])) < 0.99 * kwh and float(np.sum(energy[mine])) <= kwh * (1 + 1e-9):
+        own = energy  # more events than the evidence lists
+    if "after_hours" in sources and float(np.sum(own[mine])) < 0.99 * kwh:
+        own = own + np.where(
+            inside, ledger["after_hours_attributed_kwh"].to_numpy(dtype=float), 0.0
+        )
+    return own
 
 
 def _spans_hit(ch: np.ndarray, t0: np.ndarray, t1: np.ndarray, spans: pd.DataFrame) -> np.ndarray:
@@ -733,12 +759,14 @@ def artefact_money(analysis, labels: pd.DataFrame, context: dict) -> dict:
         chans = [lab.channel_id] + ([MAIN] if lab.channel_id != MAIN and context["main"] else [])
         lo = _ns([lab.start])[0] - NEIGHBOURHOOD_INTERVALS * res_ns
         hi = _ns([lab.end])[0] + NEIGHBOURHOOD_INTERVALS * res_ns
-        near = np.isin(ch, chans) & (t0 < hi) & (t1 > lo) & ~claimed
-        claimed |= near
-        money = counted[near].sum()
         accepted = OVERSTATEMENT * max(float(lab.expected_kwh), 0.0)
-        weight[near] = max(money - accepted, 0.0) / money if money > 0 else 0.0
-        cause[near & np.isin(cause, ["unexplained", "noisy_main"])] = "overstated"
+        for chan in chans:  # the fault's own meter first, what is left of it for the main meter
+            near = (ch == chan) & (t0 < hi) & (t1 > lo) & ~claimed
+            claimed |= near
+            money = counted[near].sum()
+            weight[near] = max(money - accepted, 0.0) / money if money > 0 else 0.0
+            accepted = max(accepted - money, 0.0)
+            cause[near & np.isin(cause, ["unexplained", "noisy_main"])] = "overstated"
     savings = 0.0
     investigate = {"all": 0.0, "dusk_to_dawn": 0.0}
     dusk_channels = (
@@ -759,10 +787,7 @@ def artefact_money(analysis, labels: pd.DataFrame, context: dict) -> dict:
             if isinstance(item, dict) and item.get("channelId") is not None:
                 chans.add(int(item["channelId"]))
         mine = np.isin(ch, list(chans))
-        attributed = sum(
-            ledger[f"{s}_attributed_kwh"].to_numpy(dtype=float)
-            for s in _win_sources(str(win.type), sources)
-        )
+        attributed = _win_energy(win, ledger, sources, mine, t0) if n else np.empty(0)
         total = float(np.sum(attributed[mine])) if n else 0.0
         if total <= 0:
             causes["unexplained"] += kwh
@@ -1228,10 +1253,12 @@ def markdown(
             "",
             "How the artefact kWh are counted: each quick win's potential savings (`weekly_kwh`) "
             "is split over its ledger evidence (the attributed excess of its channels and source "
-            "in `analysis.ledger`, per interval); the share on intervals that are not within 2 "
+            "in `analysis.ledger`, per interval; an anomaly win's evidence is its own events' "
+            "intervals); the share on intervals that are not within 2 "
             "intervals of a labelled consumption fault of that channel (or of the main meter, "
             "which sees a sub-meter's fault), and the part of a fault's savings above 1.25 × the "
-            "energy it added, are artefacts (savings on an outage's zeros, a catch-up reading or "
+            "energy it added (the savings on the fault's own channel count first, then the main "
+            "meter's), are artefacts (savings on an outage's zeros, a catch-up reading or "
             "a gap always are). Each artefact interval gets the first matching cause in the order "
             "listed above (data artefact on that channel, a baseline with faults, a holiday or "
             "closure in the week or the opening hours of a weekday closed in the baseline, the "

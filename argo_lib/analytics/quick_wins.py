@@ -600,18 +600,14 @@ def build_quick_wins(
         "unusual_consumption": ("Investigate unusual consumption on {name}", "Energy Manager"),
     }
     events = records(anomalies)
-    channel_total: dict[int, float] = {}
     grouped: dict[tuple[int, str], list[Any]] = {}
     for r in events:  # events are few
-        channel_total[int(r.channel_id)] = channel_total.get(int(r.channel_id), 0.0) + float(
-            r.excess_kwh
-        )
         grouped.setdefault((int(r.channel_id), str(r.kind)), []).append(r)
     for (cid, kind), group in sorted(grouped.items()):
         total_kwh = float(sum(r.excess_kwh for r in group))
-        kwh, cost = attributed(cid, "anomaly")
-        share = total_kwh / max(channel_total[cid], 1e-12)
-        kwh, cost = kwh * share, cost * share
+        # the anomaly energy of this kind's own events (the kinds of a channel do not share
+        # intervals: an event is one kind)
+        kwh, cost = book.within(cid, "anomaly", [(r.start, r.end) for r in group])
         counted_elsewhere = (
             f" Of these, {total_kwh - kwh:.1f} kWh are already counted in the after-hours "
             "waste above."

@@ -29,6 +29,7 @@ from argo_lib import dates
 from argo_lib.analytics import (
     after_hours,
     anomalies,
+    closures,
     costs,
     grid,
     health,
@@ -112,7 +113,10 @@ class SiteWeekAnalysis:
     demand : dict
         ``peak_kw``, ``peak_at``, ``source`` of the site's coincident demand.
     holidays : tuple of datetime.date
-        Holidays in the baseline and report weeks.
+        Public holidays in the baseline and report weeks.
+    closed_days : tuple of datetime.date
+        Days the calendar has open on which the site drew its closed-day load, analysed as
+        closed days like the holidays (:mod:`argo_lib.analytics.closures`).
     expected : dict
         Per resolution [s] the expected statistics of every report interval and channel
         (:class:`argo_lib.analytics.baseline.SlotStats`: from the TOWT model where it is
@@ -156,6 +160,7 @@ class SiteWeekAnalysis:
     summary: summary.SiteSummary
     demand: dict[str, Any]
     holidays: tuple[dt.date, ...]
+    closed_days: tuple[dt.date, ...] = ()
     expected: dict[int, baselines.SlotStats] = dataclasses.field(default_factory=dict, repr=False)
     models: dict[int, towt.TowtModel] = dataclasses.field(default_factory=dict, repr=False)
     grids: dict[int, grid.Grid] = dataclasses.field(default_factory=dict, repr=False)
@@ -170,6 +175,37 @@ class SiteWeekAnalysis:
     def resolutions(self) -> tuple[int, ...]:
         """Distinct channel resolutions [s]."""
         return tuple(sorted(int(r) for r in self.channels["resolution_s"].unique()))
+
+
+def _clock_change_hours(period: dates.Period, baseline: dates.Period, tz: Any) -> float:
+    """How far the local clock moved between the baseline weeks and the report week [h].
+
+    The largest difference of UTC offsets between the middle of the report week and the middle
+    of any baseline week: 1 in the weeks after a DST change, 0 elsewhere.
+
+    Examples
+    --------
+    >>> week = dates.report_week("2025-W46", tz="America/New_York")
+    >>> _clock_change_hours(week, dates.baseline_period(week), "America/New_York")
+    1.0
+    >>> week = dates.report_week("2025-W49", tz="America/New_York")
+    >>> _clock_change_hours(week, dates.baseline_period(week), "America/New_York")
+    0.0
+    """
+    day = pd.Timedelta(days=1)
+    mid = (period.start + (period.end - period.start) / 2).tz_convert(tz).utcoffset()
+    weeks = int(round((baseline.end - baseline.start) / (7 * day)))
+    offsets = [
+        (baseline.start + (7 * k + 3.5) * day).tz_convert(tz).utcoffset() for k in range(weeks)
+    ]
+    return max(
+        (
+            abs((o - mid).total_seconds()) / 3600.0
+            for o in offsets
+            if o is not None and mid is not None
+        ),
+        default=0.0,
+    )
 
 
 @functools.lru_cache(maxsize=32)
@@ -356,6 +392,20 @@ def analyse_site_week(
                 towt.temperature_on_grid(temperature, base_grids[res].index, resolution_s=res),
                 towt.temperature_on_grid(temperature, g.index, resolution_s=res),
             )
+    # days the calendar has open on which the site drew its closed-day load (Christmas week)
+    # are closed days too: their nights are not new after-hours operation, nor their load the
+    # open weekdays' normal
+    main_ids = tuple(int(c) for c in table.loc[table["role"] == "main", "channel_id"])
+    closed_days = closures.infer_closed_days(
+        base_grids.values(), report_grids.values(), main_ids=main_ids, thresholds=t.baseline
+    )
+    if closed_days:
+        every = tuple(sorted(set(holidays) | set(closed_days)))
+        relabel = functools.partial(
+            closures.with_holidays, holidays=every, tz=tz, opening_hours=opening
+        )
+        report_grids = {res: relabel(g) for res, g in report_grids.items()}
+        base_grids = {res: relabel(g) for res, g in base_grids.items()}
     # the baseline is screened like the report week before anything is fitted on it: an
     # outage's zeros or a catch-up reading in the baseline would become the expected load
     screening = health.screen_baseline(
@@ -363,7 +413,15 @@ def analyse_site_week(
     )
     base_grids = screening.grids
     tariff = site.tariff
-    main_ids = tuple(int(c) for c in table.loc[table["role"] == "main", "channel_id"])
+    # a load that follows the sun (exterior lighting) moves by an hour of local time when the
+    # clocks change between the baseline weeks and the report week: its edges may move further
+    clock = _clock_change_hours(period, baseline, tz)
+    t_anomalies = dataclasses.replace(
+        t.anomalies, after_hours_edge_hours=t.anomalies.after_hours_edge_hours + clock
+    )
+    t_after_hours = dataclasses.replace(
+        t.after_hours, edge_shift_hours=t.after_hours.edge_shift_hours + clock
+    )
     names = dict(zip(table["channel_id"].tolist(), table["channel_name"].tolist(), strict=True))
 
     profiles: dict[int, baselines.Profile] = {}
@@ -417,7 +475,7 @@ def analyse_site_week(
             profiles[res],
             is_main=is_main,
             thresholds=t.spikes,
-            moved_edge_hours=t.anomalies.after_hours_edge_hours,
+            moved_edge_hours=t_anomalies.after_hours_edge_hours,
         )
         # a spike is not a change of level: leave its intervals out of the level-shift scan
         spike_mask = spike_found[res][1]
@@ -456,7 +514,7 @@ def analyse_site_week(
             profile,
             baseline=b,
             baseline_expected=b_exp,
-            thresholds=t.anomalies,
+            thresholds=t_anomalies,
             factor=factor,
             flagged=flagged,
         )
@@ -480,16 +538,22 @@ def analyse_site_week(
             baseline_expected=b_exp,
             profile=profile,
             rate_per_kwh=rates,
-            thresholds=t.after_hours,
+            thresholds=t_after_hours,
             is_main=np.isin(g.channel_ids, main_ids),
         )
         # a main meter's excess that its sub-meters count is taken off once, in the ledger
         # (quick_wins.attribute_ledger with main_ids), for every source and every hour
         daily, ratio = load_shape.load_shape(g)
-        # level-shift excess: energy above the old level after an upward shift
-        with np.errstate(invalid="ignore"):
+        # level-shift excess: energy above the old level after an upward shift. Per channel
+        # the total is the signed sum over the shifted intervals (noise around the new level
+        # cancels; summing only the intervals above the old level counted a noisy meter's
+        # highs as shift energy), spread over the intervals that lie above the old level
+        with np.errstate(invalid="ignore", divide="ignore"):
             shifted = (factor > 1.0) & np.isfinite(g.load_kw)
-            shift_kwh = np.where(shifted, np.maximum(g.load_kw - exp.median, 0.0) * g.dt_h, 0.0)
+            residual = np.where(shifted, g.load_kw - exp.median, 0.0)
+            above = np.maximum(residual, 0.0)
+            scale = np.clip(residual.sum(axis=0) / above.sum(axis=0), 0.0, 1.0)
+            shift_kwh = np.nan_to_num(above * scale) * g.dt_h
         spike_kwh = spike_kw * g.dt_h
         stack = np.stack([ah_kwh, anomaly_kwh, shift_kwh, spike_kwh, chronic_kwh])
         stack = np.nan_to_num(stack)
@@ -667,6 +731,7 @@ def analyse_site_week(
         summary=site_summary,
         demand=demand_info,
         holidays=holidays,
+        closed_days=closed_days,
         expected=expected,
         models=models,
         grids=dict(report_grids),

@@ -500,6 +500,24 @@ def _baseline_weeks_text(baseline: Mapping[str, Any]) -> str:
     return f"{span}: weeks with readings {labels}{note}"
 
 
+def _closed_days_rows(meta: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Footer rows naming the days analysed as closed.
+
+    Public holidays, and closures the load showed (a day the calendar has open but the
+    building was not).
+    """
+
+    def days(key: str) -> str:
+        return ", ".join(f"{dt.date.fromisoformat(d):%a %d %b %Y}" for d in meta.get(key) or ())
+
+    rows = []
+    if meta.get("holidays"):
+        rows.append(("Public holidays (analysed as closed)", days("holidays")))
+    if meta.get("closedDays"):
+        rows.append(("Closed by the load (analysed as closed)", days("closedDays")))
+    return rows
+
+
 def parameters_table(doc: Mapping[str, Any]) -> Html:
     """The run's parameters, period, baseline and data resolution, for the report's footer."""
     meta = doc["metadata"]
@@ -511,6 +529,7 @@ def parameters_table(doc: Mapping[str, Any]) -> Html:
         ),
         ("Baseline", _baseline_weeks_text(meta["baseline"])),
         ("Data resolution", meta.get("dataResolution", "")),
+        *_closed_days_rows(meta),
         # Local folders are of no use to the reader (and differ between machines).
         *(
             (f"Parameter {k}", v)

@@ -28,3 +28,16 @@ def test_level_shift_of_30_percent(week, resolution_s):
     assert shift["excess_kwh"] == pytest.approx(label["expected_kwh"], rel=0.2)
     # the shifted channel is not flagged again as unusual consumption
     assert KITCHEN_MAIN not in set(analysis.anomalies["channel_id"])
+
+
+@pytest.mark.parametrize(("week", "resolution_s"), CASES, ids=IDS)
+def test_the_ledger_counts_the_energy_the_shift_added(week, resolution_s):
+    # the money of a level shift comes from the ledger: the energy above the old level, the
+    # noise around the new level cancelling (neither the highs alone nor a cut at the shift)
+    sim, analysis = case(week, resolution_s)
+    label = fault_label(sim, "level_shift")
+    ledger = analysis.ledger[analysis.ledger["channel_id"] == KITCHEN_MAIN]
+    assert ledger["level_shift_kwh"].sum() == pytest.approx(label["expected_kwh"], rel=0.1)
+    assert (ledger["level_shift_kwh"] >= 0).all()
+    before = ledger["timestamp"] < label["start"] - pd.Timedelta(seconds=resolution_s)
+    assert ledger.loc[before, "level_shift_kwh"].sum() == 0.0

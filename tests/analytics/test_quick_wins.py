@@ -434,3 +434,37 @@ def test_equipment_left_on_behind_a_sub_meter_is_money_once_not_on_the_main_mete
         ~analysis.quick_wins["type"].isin(["night_base_load", "site_night_base_load"])
     )
     assert savings.sum() <= 1.25 * injected
+
+
+def test_each_anomaly_kind_of_a_channel_counts_its_own_events_energy():
+    # a channel with both a business-hours excess and after-hours operation: the win of each
+    # kind counts the anomaly energy of its own events, not a share of the channel's total
+    def at(day: int, hour: int) -> pd.Timestamp:
+        return (WEEK.start.tz_localize(None) + pd.Timedelta(days=day, hours=hour)).tz_localize(TZ)
+
+    faults = [
+        Fault(KITCHEN, "level_shift", at(0, 9), at(0, 14), size=3.0, unit="kW"),
+        Fault(KITCHEN, "after_hours", at(1, 18), at(4, 7), size=40 / 39),
+    ]
+    sim = simulate_week(900, faults=faults)
+    analysis = analyse_site_week(sim.readings, site=SITE, period=WEEK, temperature=sim.temperature)
+    events = analysis.anomalies.query(f"channel_id == {KITCHEN}")
+    assert set(events["kind"]) == {"unusual_consumption", "after_hours"}
+    table = analysis.after_hours.copy()
+    table.loc[table["channel_id"] == KITCHEN, "significant"] = False
+    wins = _wins(analysis, after_hours=table).query(f"channel_id == {KITCHEN}")
+    wins = wins.set_index("type")
+    for kind in ("unusual_consumption", "after_hours"):
+        mine = events[events["kind"] == kind]
+        spans = list(zip(mine["start"], mine["end"], strict=True))
+        own = _ledger_sum(analysis, KITCHEN, spans, "anomaly_attributed_kwh")
+        win = wins.loc[f"anomaly_{kind}"]
+        if kind == "unusual_consumption":
+            # 5 h at +3 kW: about 15 kWh, all of it this kind's (a share of the channel's
+            # anomaly energy by event kWh gave it 15 x 15 / 55 kWh)
+            assert win["weekly_kwh"] == pytest.approx(own, rel=ENERGY_RTOL)
+            assert win["weekly_kwh"] == pytest.approx(15.0, rel=0.2)
+        else:  # with its after-hours share, as without an after-hours win
+            ah = _ledger_sum(analysis, KITCHEN, spans, "after_hours_attributed_kwh")
+            assert win["weekly_kwh"] == pytest.approx(own + ah, rel=ENERGY_RTOL)
+            assert win["weekly_kwh"] == pytest.approx(40.0, rel=0.2)

@@ -308,6 +308,7 @@ def plot_week_heatmap(
     cells = _heat_cells(site, analysis)
     energy, exists, days = cells["energy"], cells["hours"] > 0, cells["days"]
     holidays = set(analysis.holidays)
+    closed = set(getattr(analysis, "closed_days", ()))  # inferred from the load: no outline
     opening = getattr(analysis.site, "opening_hours", None)
     finite = energy[np.isfinite(energy)]
     with mpl.rc_context(STYLE):
@@ -338,7 +339,7 @@ def plot_week_heatmap(
         outlines = []
         for i, day in enumerate(days):  # one outline per open day
             hours = opening.for_weekday(day.weekday()) if opening is not None else None
-            if hours is None or day in holidays:
+            if hours is None or day in holidays or day in closed:
                 continue
             start = hours[0].hour + hours[0].minute / 60
             stop = hours[1].hour + hours[1].minute / 60 or 24.0
@@ -349,7 +350,13 @@ def plot_week_heatmap(
             )
         )
         ax.set_yticks(np.arange(len(days)) + 0.5)
-        ax.set_yticklabels([f"{d:%a} {d.day}" + (" (hol.)" if d in holidays else "") for d in days])
+        ax.set_yticklabels(
+            [
+                f"{d:%a} {d.day}"
+                + (" (hol.)" if d in holidays else " (closed)" if d in closed else "")
+                for d in days
+            ]
+        )
         ax.set_xticks(np.arange(0, 25, 3))
         ax.set_xticklabels([f"{h:02d}:00" for h in range(0, 25, 3)])
         ax.tick_params(axis="both", length=2)
