@@ -54,7 +54,8 @@ def _cmd_db_check(args: argparse.Namespace) -> int:
     from argo_lib import db
 
     # a check only reads: a missing SQLite file is reported, never created
-    info = db.check_connection(db.get_engine(args.database_url, must_exist=True))
+    engine = db.get_engine(args.database_url, must_exist=True)
+    info = db.check_connection(engine)
     print(f"database:        {info['database']}")
     print(f"server:          {info['server_version']}")
     print(
@@ -64,6 +65,15 @@ def _cmd_db_check(args: argparse.Namespace) -> int:
     if info["schema_version"] != info["expected_schema_version"]:
         print("run `argo db upgrade` to create or update the schema", file=sys.stderr)
         return EXIT_USAGE
+    # runs left "running" by a process that died (kill -9, a reboot) are marked as such
+    dead = db.reap_abandoned_runs(engine)
+    if dead:
+        from argo_lib.render.format import plural
+
+        print(
+            f"ingestion runs:  {plural(len(dead), 'abandoned run')} marked as failed "
+            f"(run id {', '.join(map(str, dead))}): the process had stopped"
+        )
     return EXIT_OK
 
 

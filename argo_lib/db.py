@@ -16,7 +16,9 @@ import contextlib
 import io
 import json
 import logging
+import os
 import re
+import socket
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -47,6 +49,7 @@ __all__ = [
     "describe_database",
     "finish_run",
     "get_engine",
+    "heartbeat",
     "last_reading_times",
     "read_channels",
     "read_readings",
@@ -54,6 +57,7 @@ __all__ = [
     "read_runs",
     "read_sites",
     "read_weather",
+    "reap_abandoned_runs",
     "schema_version",
     "start_run",
     "upgrade",
@@ -69,7 +73,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Version of the schema this code writes; :func:`upgrade` brings a database to it."""
 
 
@@ -213,6 +217,10 @@ ingestion_runs = sa.Table(
     sa.Column("rows_rejected", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("parameters", sa.Text),
     sa.Column("error", sa.Text),
+    # the process that runs it ("host:pid") and when it last wrote progress: a run whose
+    # process is gone is marked failed by the next run or `argo db check` (reap_abandoned_runs)
+    sa.Column("holder", sa.Text),
+    sa.Column("heartbeat_at", UTCDateTime),
     sa.CheckConstraint(
         "status IN ('running', 'ok', 'partial', 'failed')", name="ck_ingestion_runs_status"
     ),
@@ -287,12 +295,21 @@ def _migrate_to_2(conn: Connection) -> None:
     weather.create(conn, checkfirst=True)
 
 
+def _migrate_to_3(conn: Connection) -> None:
+    have = {c["name"] for c in sa.inspect(conn).get_columns("ingestion_runs")}
+    for column in (ingestion_runs.c.holder, ingestion_runs.c.heartbeat_at):
+        if column.name not in have:  # a database created at version 3 has them already
+            ddl = column.type.compile(dialect=conn.dialect)
+            conn.exec_driver_sql(f"ALTER TABLE ingestion_runs ADD COLUMN {column.name} {ddl}")
+
+
 MIGRATIONS: dict[int, tuple[str, Any]] = {
     1: (
         "sites, devices, channels, readings, ingestion runs and windows, rejected readings",
         _migrate_to_1,
     ),
     2: ("outdoor air temperature per site (weather)", _migrate_to_2),
+    3: ("the process holding each ingestion run and its heartbeat", _migrate_to_3),
 }
 """Schema version → (description, function bringing version − 1 to it)."""
 
@@ -1158,11 +1175,14 @@ def start_run(
     parameters : mapping, optional
         Run options, stored as JSON (never credentials).
     """
+    now = datetime.now(UTC)
     row = {
         "site_id": None if site_id is None else str(site_id),
         "source": source,
-        "started_at": datetime.now(UTC),
+        "started_at": now,
         "status": "running",
+        "holder": _HOLDER,
+        "heartbeat_at": now,
         "period_start": None
         if period_start is None
         else pd.Timestamp(period_start).to_pydatetime(),
@@ -1171,10 +1191,94 @@ def start_run(
     }
     with _connect(engine) as conn:
         _require_schema(conn, engine)
+        _reap(conn)  # earlier runs whose process died are marked so before this one starts
         result = conn.execute(
             ingestion_runs.insert().values(**row).returning(ingestion_runs.c.run_id)
         )
         return int(result.scalar_one())
+
+
+_HOLDER = f"{socket.gethostname()}:{os.getpid()}"
+STALE_RUN_AFTER = pd.Timedelta(hours=6)
+"""A running run of another host without progress for this long is taken as dead."""
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    except OSError:
+        return False
+    return True
+
+
+def _holder_alive(holder: str | None, heartbeat: Any, now: datetime) -> bool:
+    host, _, pid = (holder or "").rpartition(":")
+    if host == socket.gethostname() and pid.isdigit():
+        return int(pid) == os.getpid() or _process_alive(int(pid))
+    # another host (or no holder: a run of an older workbook): alive while it makes progress
+    if heartbeat is None:
+        return False
+    return now - pd.Timestamp(heartbeat).to_pydatetime() < STALE_RUN_AFTER
+
+
+def _reap(conn: Connection) -> list[int]:
+    c = ingestion_runs.c
+    now = datetime.now(UTC)
+    running = conn.execute(
+        sa.select(c.run_id, c.holder, c.heartbeat_at, c.started_at).where(c.status == "running")
+    ).all()
+    dead = []
+    for run_id, holder, heartbeat, started in running:  # the few unfinished runs
+        if _holder_alive(holder, heartbeat, now):
+            continue
+        last = heartbeat if heartbeat is not None else started
+        who = f"process {holder}" if holder else "its process"
+        conn.execute(
+            ingestion_runs.update()
+            .where((c.run_id == run_id) & (c.status == "running"))
+            .values(
+                status="failed",
+                finished_at=last,
+                error=(
+                    f"abandoned: {who} stopped without finishing (last progress "
+                    f"{pd.Timestamp(last).isoformat()}); the windows it logged are stored, "
+                    "re-run the ingestion to fetch the rest"
+                ),
+            )
+        )
+        dead.append(int(run_id))
+    return dead
+
+
+def reap_abandoned_runs(engine: Engine) -> list[int]:
+    """Mark runs still ``running`` whose process is gone as ``failed`` (abandoned).
+
+    A run's process on this host is gone when its process id no longer exists; a run of
+    another host when it has made no progress for :data:`STALE_RUN_AFTER`. Their end time is
+    their last progress and their ``error`` says what happened.
+
+    Returns
+    -------
+    list of int
+        The run ids marked.
+    """
+    with _connect(engine) as conn:
+        _require_schema(conn, engine)
+        return _reap(conn)
+
+
+def heartbeat(engine: Engine, run_id: int) -> None:
+    """Record that run ``run_id`` is making progress (``heartbeat_at`` = now)."""
+    with _connect(engine) as conn:
+        conn.execute(
+            ingestion_runs.update()
+            .where(ingestion_runs.c.run_id == int(run_id))
+            .values(heartbeat_at=datetime.now(UTC))
+        )
 
 
 def finish_run(
@@ -1293,6 +1397,11 @@ def write_windows(engine: Engine, run_id: int, frame: pd.DataFrame) -> int:
         row["run_id"] = int(run_id)
     with _connect(engine) as conn:
         _upsert_rows(conn, ingestion_windows, rows, ["run_id", "channel_id", "window_start"])
+        conn.execute(  # progress: the run is alive
+            ingestion_runs.update()
+            .where(ingestion_runs.c.run_id == int(run_id))
+            .values(heartbeat_at=datetime.now(UTC))
+        )
     return len(rows)
 
 

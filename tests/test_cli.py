@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pandas as pd
 import pytest
 
 from argo_lib import cli, db
@@ -41,6 +42,29 @@ def test_db_upgrade_and_check(database_url, capsys):
     assert cli.main(["db", "upgrade", "--database-url", database_url]) == 0
     assert "up to date" in capsys.readouterr().out
     assert cli.main(["db", "check", "--database-url", database_url]) == 0
+
+
+def test_db_check_marks_runs_whose_process_died(database_url, capsys):
+    engine = db.get_engine(database_url)
+    db.upgrade(engine)
+    run_id = db.start_run(engine, source="eniscope")
+    with engine.begin() as conn:  # as if its process were on another host, silent for a day
+        conn.execute(
+            db.ingestion_runs.update()
+            .where(db.ingestion_runs.c.run_id == run_id)
+            .values(
+                holder="cron.example:17",
+                heartbeat_at=(pd.Timestamp.now(tz="UTC") - pd.Timedelta(days=1)).to_pydatetime(),
+            )
+        )
+    capsys.readouterr()
+    assert cli.main(["db", "check", "--database-url", database_url]) == 0
+    out = capsys.readouterr().out
+    assert f"1 abandoned run marked as failed (run id {run_id})" in out
+    assert db.read_runs(engine)["status"].tolist() == ["failed"]
+    assert cli.main(["db", "check", "--database-url", database_url]) == 0
+    assert "abandoned" not in capsys.readouterr().out  # once
+    engine.dispose()
 
 
 def test_unreachable_database_is_one_clear_line(capsys):

@@ -356,7 +356,99 @@ def test_upgrade_from_version_1_keeps_data(database_url):
     assert db.schema_version(engine) == 1
     with pytest.raises(db.SchemaError, match="run `argo db upgrade`"):
         db.read_weather(engine, site_id=SITE)
-    assert db.upgrade(engine) == db.SCHEMA_VERSION == 2
+    assert db.upgrade(engine) == db.SCHEMA_VERSION == 3
     assert db.read_sites(engine)["site_id"].tolist() == [SITE]
     assert db.read_weather(engine, site_id=SITE).empty
     engine.dispose()
+
+
+def _version_2(engine) -> None:
+    """A database as schema version 2 wrote it: no run holder or heartbeat."""
+    with engine.begin() as conn:
+        db.schema_versions.create(conn)
+        db._migrate_to_1(conn)
+        db._migrate_to_2(conn)
+        for column in ("holder", "heartbeat_at"):
+            conn.exec_driver_sql(f"ALTER TABLE ingestion_runs DROP COLUMN {column}")
+        for version in (1, 2):
+            conn.execute(
+                db.schema_versions.insert().values(
+                    version=version, applied_at=pd.Timestamp.now(tz="UTC"), description="old"
+                )
+            )
+        conn.exec_driver_sql(
+            "INSERT INTO ingestion_runs (source, started_at, status) "
+            "VALUES ('eniscope', '2026-11-30T06:00:00+00:00', 'running')"
+        )
+
+
+def test_upgrade_from_version_2_adds_the_run_holder_and_reaps_old_runs(database_url):
+    engine = db.get_engine(database_url)
+    _version_2(engine)
+    assert db.schema_version(engine) == 2
+    assert db.upgrade(engine) == 3
+    runs = db.read_runs(engine)
+    assert {"holder", "heartbeat_at"} <= set(runs.columns)
+    assert runs["status"].tolist() == ["running"]  # the upgrade changes no run
+    # a run of an older workbook: no holder, no heartbeat; its process cannot be asked
+    assert db.reap_abandoned_runs(engine) == [int(runs["run_id"].iloc[0])]
+    run = db.read_runs(engine).iloc[0]
+    assert run["status"] == "failed"
+    assert run["error"].startswith("abandoned: its process stopped without finishing")
+    assert run["finished_at"] == pd.Timestamp("2026-11-30T06:00:00Z")
+    engine.dispose()
+
+
+def _dead_pid() -> int:
+    import subprocess
+    import sys
+
+    child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                           capture_output=True, text=True, check=True)  # fmt: skip
+    return int(child.stdout)
+
+
+def test_a_killed_run_is_marked_failed_by_the_next_run(engine):
+    import socket
+
+    first = db.start_run(engine, source="eniscope", site_id=None)
+    live = db.start_run(engine, source="eniscope", site_id=None)
+    pid = _dead_pid()  # a process of this host that has exited
+    with engine.begin() as conn:
+        conn.execute(
+            db.ingestion_runs.update()
+            .where(db.ingestion_runs.c.run_id == first)
+            .values(holder=f"{socket.gethostname()}:{pid}")
+        )
+    db.write_windows(
+        engine,
+        live,
+        pd.DataFrame(
+            [{"channel_id": 1, "window_start": pd.Timestamp("2026-11-01", tz="UTC"),
+              "window_end": pd.Timestamp("2026-11-02", tz="UTC"), "status": "success",
+              "fetched": 1, "inserted": 1, "rejected": 0, "error": None}]
+        ),
+    )  # fmt: skip
+    third = db.start_run(engine, source="eniscope", site_id=None)  # reaps before it starts
+    runs = db.read_runs(engine).set_index("run_id")
+    assert runs.loc[first, "status"] == "failed"
+    assert f":{pid} stopped without finishing" in runs.loc[first, "error"]
+    assert runs.loc[first, "finished_at"] == runs.loc[first, "heartbeat_at"]
+    # this process's own runs are alive, whatever their age
+    assert runs.loc[live, "status"] == "running" and runs.loc[third, "status"] == "running"
+    assert runs.loc[live, "heartbeat_at"] >= runs.loc[live, "started_at"]
+    assert db.reap_abandoned_runs(engine) == []  # nothing more to do: idempotent
+
+
+def test_a_run_of_another_host_is_dead_only_after_a_long_silence(engine):
+    run_id = db.start_run(engine, source="eniscope", site_id=None)
+    recent = pd.Timestamp.now(tz="UTC") - pd.Timedelta(minutes=30)
+    old = pd.Timestamp.now(tz="UTC") - db.STALE_RUN_AFTER - pd.Timedelta(minutes=1)
+    for heartbeat, reaped in ((recent, []), (old, [run_id])):
+        with engine.begin() as conn:
+            conn.execute(
+                db.ingestion_runs.update()
+                .where(db.ingestion_runs.c.run_id == run_id)
+                .values(holder="elsewhere.example:4242", heartbeat_at=heartbeat.to_pydatetime())
+            )
+        assert db.reap_abandoned_runs(engine) == reaped
