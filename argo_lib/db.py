@@ -540,28 +540,45 @@ def upgrade(engine: Engine) -> int:
     DatabaseUnavailable
         If the database cannot be reached.
     """
+    if engine.dialect.name == "sqlite":
+        # Two upgrades at once (four cron jobs on a new file) must not race: SQLite's
+        # deferred transactions let both see an empty file and both create the tables, so
+        # the upgrade takes the write lock first (BEGIN IMMEDIATE; a second one waits for it
+        # up to the busy timeout, then finds the schema up to date)
+        with _connect(engine, begin=False) as conn:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            try:
+                _upgrade(conn, engine)
+            except BaseException:
+                conn.rollback()
+                raise
+            conn.commit()
+        return SCHEMA_VERSION
     with _connect(engine) as conn:
-        if engine.dialect.name == "postgresql":
-            # Two upgrades at once (e.g. cron jobs) must not race: serialise on an advisory lock.
-            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(23271001)")
-        schema_versions.create(conn, checkfirst=True)
-        current = _current_version(conn) or 0
-        if current > SCHEMA_VERSION:
-            raise SchemaError(
-                f"{describe_database(engine)} has schema version {current}, newer than this "
-                f"workbook's {SCHEMA_VERSION}. Update the workbook (git pull, then make venv) "
-                "instead of using an older copy on this database."
-            )
-        for version in range(current + 1, SCHEMA_VERSION + 1):
-            description, migrate = MIGRATIONS[version]
-            migrate(conn)
-            conn.execute(
-                schema_versions.insert().values(
-                    version=version, applied_at=datetime.now(UTC), description=description
-                )
-            )
-            logger.info("database schema upgraded to version %d (%s)", version, description)
+        # on PostgreSQL, two upgrades at once serialise on an advisory lock
+        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(23271001)")
+        _upgrade(conn, engine)
     return SCHEMA_VERSION
+
+
+def _upgrade(conn: Connection, engine: Engine) -> None:
+    schema_versions.create(conn, checkfirst=True)
+    current = _current_version(conn) or 0
+    if current > SCHEMA_VERSION:
+        raise SchemaError(
+            f"{describe_database(engine)} has schema version {current}, newer than this "
+            f"workbook's {SCHEMA_VERSION}. Update the workbook (git pull, then make venv) "
+            "instead of using an older copy on this database."
+        )
+    for version in range(current + 1, SCHEMA_VERSION + 1):
+        description, migrate = MIGRATIONS[version]
+        migrate(conn)
+        conn.execute(
+            schema_versions.insert().values(
+                version=version, applied_at=datetime.now(UTC), description=description
+            )
+        )
+        logger.info("database schema upgraded to version %d (%s)", version, description)
 
 
 def _require_schema(conn: Connection, engine: Engine) -> None:

@@ -452,3 +452,32 @@ def test_a_run_of_another_host_is_dead_only_after_a_long_silence(engine):
                 .values(holder="elsewhere.example:4242", heartbeat_at=heartbeat.to_pydatetime())
             )
         assert db.reap_abandoned_runs(engine) == reaped
+
+
+def test_concurrent_first_upgrades_all_succeed(database_url, tmp_path):
+    # four cron jobs upgrading a new database at once: each must succeed, the schema be
+    # created once (SQLite: several new files, one after the other, to meet in the race)
+    import subprocess
+    import sys
+
+    if database_url.startswith("sqlite"):
+        urls = [f"sqlite:///{tmp_path / f'race{i}.sqlite'}" for i in range(8)]
+    else:
+        urls = [database_url]
+    code = (
+        "import sys\nfrom argo_lib import db\n"
+        f"for url in {urls!r}:\n"
+        "    assert db.upgrade(db.get_engine(url)) == db.SCHEMA_VERSION\n"
+    )
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True)
+        for _ in range(6)
+    ]
+    errors = [p.communicate()[1] for p in procs]
+    assert [p.returncode for p in procs] == [0] * 6, "".join(errors)[-2000:]
+    for url in urls:
+        engine = db.get_engine(url)
+        with engine.connect() as conn:
+            versions = conn.execute(sa.text("SELECT version FROM schema_version")).scalars()
+            assert sorted(versions) == list(range(1, db.SCHEMA_VERSION + 1))
+        engine.dispose()
