@@ -91,27 +91,33 @@ def _phases(
 
 _VOLTAGE = (50.0, 600.0)
 _PF = (-1.0, 1.0)
+# Plausibility bounds of the fields the API spec leaves open (issue 10): beyond them a value is a
+# meter or transfer fault, and the database must never see it (a cost of 1e12 overflows
+# PostgreSQL's NUMERIC(18, 6) while SQLite would store it: both backends store the same rows)
+_CURRENT = (-1e5, 1e5)  # A; negative: export, on meters that sign it
+_REACTIVE = (-5000.0, 5000.0)  # kVAr, as the spec's 5000 kW
+_COST = (-1e6, 1e6)  # currency per interval; negative: an export credit
 
 READING_FIELDS: tuple[ReadingField, ...] = (
     ReadingField("energy_kwh", "E", "Wh", "kWh", 0.001, 0.0, None, "active energy in the interval"),
     ReadingField("power_kw", "P", "W", "kW", 0.001, 0.0, 5000.0, "mean active power"),
     ReadingField("voltage_v", "V", "V", "V", 1.0, *_VOLTAGE, "line-neutral voltage"),
-    ReadingField("current_a", "I", "A", "A", 1.0, None, None, "current"),
+    ReadingField("current_a", "I", "A", "A", 1.0, *_CURRENT, "current"),
     ReadingField("power_factor", "PF", "-", "-", 1.0, *_PF, "power factor"),
-    ReadingField("reactive_power_kvar", "Q", "VAr", "kVAr", 0.001, None, None, "reactive power"),
-    ReadingField("apparent_power_kva", "S", "VA", "kVA", 0.001, None, None, "apparent power"),
+    ReadingField("reactive_power_kvar", "Q", "VAr", "kVAr", 0.001, *_REACTIVE, "reactive power"),
+    ReadingField("apparent_power_kva", "S", "VA", "kVA", 0.001, 0.0, 5000.0, "apparent power"),
     ReadingField("frequency_hz", "F", "Hz", "Hz", 1.0, 55.0, 65.0, "frequency"),
     ReadingField(
         "thd_current_pct", "D", "%", "%", 1.0, 0.0, 500.0, "current total harmonic distortion"
     ),
     ReadingField("neutral_current_a", "In", "A", "A", 1.0, 0.0, None, "neutral current"),
     ReadingField(
-        "cost", "cost", "currency", "currency", 1.0, None, None, "tariff cost in the interval"
+        "cost", "cost", "currency", "currency", 1.0, *_COST, "tariff cost in the interval"
     ),
     *_phases("energy_kwh", "E", "Wh", "kWh", 0.001, 0.0, None, "active energy"),
-    *_phases("power_kw", "P", "W", "kW", 0.001, None, None, "active power"),
+    *_phases("power_kw", "P", "W", "kW", 0.001, -5000.0, 5000.0, "active power"),
     *_phases("voltage_v", "V", "V", "V", 1.0, *_VOLTAGE, "line-neutral voltage"),
-    *_phases("current_a", "I", "A", "A", 1.0, None, None, "current"),
+    *_phases("current_a", "I", "A", "A", 1.0, *_CURRENT, "current"),
     *_phases("power_factor", "PF", "-", "-", 1.0, *_PF, "power factor"),
 )
 """The project's default 26 Eniscope field codes, in the order of the canonical request."""

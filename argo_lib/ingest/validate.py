@@ -1,7 +1,8 @@
 """Validation of readings before they are written, and the ledger of rejected values.
 
 Values outside the ranges of :data:`argo_lib.fields.READING_FIELDS` (negative energy, power over
-5000 kW, voltage outside [50, 600] V, ...) and timestamps more than one interval in the future keep
+5000 kW, voltage outside [50, 600] V, a cost beyond ±1e6, ...), infinite values, energy a channel
+cannot draw in the time it covers, and timestamps more than one interval in the future keep
 their row out of the readings table (API spec section 8); non-numeric values have already become
 NULL in the parsers. Every such value goes to the rejected-readings table with its raw value and
 reason, once, however often it is re-fetched: the :class:`RejectedLedger` remembers what is
@@ -10,7 +11,7 @@ stored. NULL stays NULL and is never a reason; duplicate records collapse (the l
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -46,16 +47,60 @@ def concat_rejected(parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
     return out.astype({"channel_id": "int64", "field": "str", "raw_value": "str", "reason": "str"})
 
 
+_FIRST_READING_ALLOWANCE_S = 7 * 86_400
+"""A channel's first reading of a batch may carry the energy of up to this long a gap before it
+(a catch-up reading after an outage that began before the batch) [s]."""
+
+
+def _energy_limits(
+    readings: pd.DataFrame, resolution_s: int | None, max_kw: Mapping[int, float] | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Most energy each row can hold [kWh], with the power and hours behind it.
+
+    A reading holds at most the channel's ``max_kw`` (else the spec's 5000 kW) over the time
+    since the channel's previous reading in the batch (a catch-up reading carries a whole gap),
+    at least one interval; a channel's first reading of the batch over one interval plus
+    :data:`_FIRST_READING_ALLOWANCE_S`.
+    """
+    channel = readings["channel_id"].to_numpy(dtype=np.int64)
+    ts = pd.to_datetime(readings["timestamp"], utc=True)
+    seconds = ts.astype("datetime64[ns, UTC]").array.asi8 // 10**9  # type: ignore[attr-defined]
+    step = int(resolution_s or 3600)
+    order = np.lexsort((seconds, channel))
+    since = np.full(len(seconds), float(step + _FIRST_READING_ALLOWANCE_S))
+    s, c = seconds[order], channel[order]
+    same = np.r_[False, c[1:] == c[:-1]]
+    gap = np.r_[0, np.diff(s)].astype(float)
+    since[order[same]] = np.maximum(gap[same], step)
+    limits = dict(max_kw or {})
+    kw = np.array([float(limits.get(int(x)) or _POWER_HIGH_KW) for x in channel], dtype=float)
+    hours = since / 3600.0
+    return kw * hours, kw, hours
+
+
+_POWER_HIGH_KW = 5000.0  # the spec's power bound
+
+
 def validate_readings(
-    readings: pd.DataFrame, *, now: Any = None, resolution_s: int | None = None
+    readings: pd.DataFrame,
+    *,
+    now: Any = None,
+    resolution_s: int | None = None,
+    max_kw: Mapping[int, float] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Keep out readings with impossible values (API spec section 8), recording why.
 
     A row is kept out of the readings table when any value lies outside the valid range of its
     field in :data:`argo_lib.fields.READING_FIELDS` (energy < 0; power < 0 or > 5000 kW; voltage
     outside [50, 600] V; power factor outside [-1, 1]; frequency outside [55, 65] Hz; THD outside
-    [0, 500] %; neutral current < 0), or when its timestamp is later than ``now`` plus one
-    interval. NaN (NULL) is never a reason: missing stays missing.
+    [0, 500] %; neutral current < 0; and the plausibility bounds of the fields the spec leaves
+    open: cost within ±1e6 per interval, currents within ±1e5 A, reactive and apparent power
+    within 5000 kVAr/kVA), when a value is infinite, when its energy is more than the channel
+    can draw (``max_kw``, else 5000 kW, over the time since the channel's previous reading in
+    the batch: a catch-up reading may carry a whole gap), or when its timestamp is later than
+    ``now`` plus one interval. NaN (NULL) is never a reason: missing stays missing. Both
+    database backends thus store the same rows (PostgreSQL's ``NUMERIC(18, 6)`` cost column
+    would overflow where SQLite stores anything).
 
     Parameters
     ----------
@@ -65,7 +110,11 @@ def validate_readings(
     now : datetime-like, optional
         The current time (tz-aware); None skips the future check.
     resolution_s : int, optional
-        Interval length [s] for the future check; default 0.
+        Interval length [s] for the future check (default 0) and the energy bound (default
+        3600).
+    max_kw : mapping of int to float, optional
+        Most power each channel can draw [kW] (the site file's ``max_kw``); channels without
+        one are bounded by 5000 kW.
 
     Returns
     -------
@@ -96,6 +145,20 @@ def validate_readings(
             out |= values < spec.low
         if spec.high is not None:
             out |= values > spec.high
+        infinite = np.isinf(values) & ~out
+        if infinite.any():
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "channel_id": readings["channel_id"].to_numpy()[infinite],
+                        "timestamp": readings["timestamp"].to_numpy()[infinite],
+                        "field": spec.column,
+                        "raw_value": pd.Series(values[infinite]).astype("str").to_numpy(),
+                        "reason": f"{spec.column} is not a finite number; row kept out",
+                    }
+                )
+            )
+            bad_row |= infinite
         if out.any():
             parts.append(
                 pd.DataFrame(
@@ -109,6 +172,28 @@ def validate_readings(
                 )
             )
             bad_row |= out
+    if "energy_kwh" in readings.columns and len(readings):
+        energy = pd.to_numeric(readings["energy_kwh"], errors="coerce").to_numpy(dtype="float64")
+        cap, kw, hours = _energy_limits(readings, resolution_s, max_kw)
+        over = (energy > cap) & ~bad_row
+        if over.any():
+            reasons = [
+                f"energy_kwh above {c:.6g} kWh ({k:g} kW for the {h:g} h since the channel's "
+                "previous reading); row kept out"
+                for c, k, h in zip(cap[over], kw[over], hours[over], strict=True)
+            ]
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "channel_id": readings["channel_id"].to_numpy()[over],
+                        "timestamp": readings["timestamp"].to_numpy()[over],
+                        "field": "energy_kwh",
+                        "raw_value": pd.Series(energy[over]).astype("str").to_numpy(),
+                        "reason": reasons,
+                    }
+                )
+            )
+            bad_row |= over
     if now is not None and len(readings):
         limit = pd.Timestamp(now).tz_convert("UTC") + pd.Timedelta(seconds=resolution_s or 0)
         future = (readings["timestamp"] > limit).to_numpy()
