@@ -3,7 +3,13 @@
 This is the only module that reads the environment. :func:`get_settings` loads ``.env`` with
 python-dotenv (real environment variables win) into a frozen :class:`Settings`; secrets are kept
 out of its ``repr``. :func:`load_site` reads one site's YAML file into a frozen
-:class:`SiteSettings`; unknown keys and wrong types are errors that name the key and the file.
+:class:`SiteSettings`; unknown keys, wrong types and out-of-range values (a negative price,
+NaN, an unsupported resolution) are errors that name the key and the file.
+
+Each site file is checked on its own, so one broken file does not hide the others: a lookup of
+another site logs a warning naming the broken file and goes on; a lookup that may concern it
+(its file name, or a site id no readable file has) and :func:`list_sites` raise, naming it. Two
+files with the same ``site_id`` are an error naming both.
 
 Examples
 --------
@@ -20,6 +26,8 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import logging
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -49,6 +57,8 @@ __all__ = [
     "list_sites",
     "load_site",
 ]
+
+logger = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 """The workbook's folder (the parent of ``argo_lib``)."""
@@ -450,6 +460,9 @@ _CHANNEL_KEYS = {
     "owner": (str, type(None)),
 }
 _HOLIDAY_KEYS = {"country": (str, type(None)), "subdivision": (str, type(None))}
+_RESOLUTIONS_S = (60, 900, 1800, 3600, 86400)
+"""Resolutions the Eniscope API serves [s] (``argo_lib.eniscope.RESOLUTIONS``; a test keeps the
+two equal, so that importing the client is not needed here)."""
 _TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true/false"}
 
 
@@ -479,6 +492,10 @@ def _check_mapping(
         bad_bool = isinstance(value, bool) and bool not in types_
         if bad_bool or not isinstance(value, types_):
             raise ConfigError(f"{file}: {where}{key} must be {_type_name(expected)}, got {value!r}")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ConfigError(
+                f"{file}: {where}{key} = {value!r}: use a finite number (not .nan or .inf)"
+            )
     for key in required:
         if key not in data:
             raise ConfigError(f"{file}: required key {where}{key} is missing")
@@ -486,6 +503,19 @@ def _check_mapping(
 
 
 _HHMM = re.compile(r"^(\d{1,2}):(\d{2})$")
+
+
+def _check_not_negative(
+    value: float | None, *, name: str, file: Path, unit: str, positive: bool = False
+) -> None:
+    """Raise a :class:`ConfigError` naming ``file`` and ``name`` for a value below 0.
+
+    With ``positive`` 0 is refused too; None (an optional key left empty) passes.
+    """
+    if value is None or value > 0 or (value == 0 and not positive):
+        return
+    bound = "> 0" if positive else ">= 0"
+    raise ConfigError(f"{file}: {name} = {value!r}: use a number {bound} [{unit}]")
 
 
 def _parse_time(value: Any, *, where: str, file: Path) -> time:
@@ -545,18 +575,27 @@ def _parse_tariff(data: dict[str, Any], *, file: Path) -> Tariff:
             raise ConfigError(
                 f"{file}: {where}start_hour/end_hour must satisfy 0 <= start < end <= 24"
             )
-        periods.append(
-            TouPeriod(item["name"], float(item["rate_per_kwh"]), tuple(weekdays), start, end)
-        )
+        rate = float(item["rate_per_kwh"])
+        _check_not_negative(rate, name=f"{where}rate_per_kwh", file=file, unit="currency/kWh")
+        periods.append(TouPeriod(item["name"], rate, tuple(weekdays), start, end))
     names = {p.name for p in periods}
     for key in ("weekend_period", "after_hours_period"):
         if data.get(key) is not None and data[key] not in names:
             raise ConfigError(
                 f"{file}: tariff.{key} names {data[key]!r}, which is not a TOU period"
             )
-    for key in ("flat_rate_per_kwh", "demand_rate_per_kw"):
+    for key, unit in (("flat_rate_per_kwh", "currency/kWh"), ("demand_rate_per_kw", "currency/kW")):
         if data.get(key) is not None:
             data[key] = float(data[key])
+            _check_not_negative(data[key], name=f"tariff.{key}", file=file, unit=unit)
+    if "demand_interval_s" in data:
+        _check_not_negative(
+            data["demand_interval_s"],
+            name="tariff.demand_interval_s",
+            file=file,
+            unit="s",
+            positive=True,
+        )
     return Tariff(tou_periods=tuple(periods), **data)
 
 
@@ -575,15 +614,77 @@ def _site_files(params_dir: Path) -> list[Path]:
     return sorted((params_dir / "sites").glob("*.yaml"))
 
 
-def _read_yaml(path: Path) -> Any:
+def _read_site_data(path: Path) -> dict[str, Any]:
+    """The top level of one site file, a mapping; a :class:`ConfigError` naming the file if not."""
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+        mark = getattr(exc, "problem_mark", None)
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(
+            f"{path}: not valid YAML{at}: {problem}; fix the syntax there (quote values that "
+            "contain ':' or '#', indent nested keys consistently)"
+        ) from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not a UTF-8 text file; save it as UTF-8") from None
+    if data is None:
+        raise ConfigError(
+            f"{path}: the file is empty (or only comments); give at least site_id, name and "
+            "timezone, as params/sites/wilson_center.yaml does, or delete the file"
+        )
+    if not isinstance(data, Mapping):
+        kind = "a list" if isinstance(data, list) else f"{type(data).__name__} {data!r}"
+        raise ConfigError(
+            f"{path}: a site file must be a mapping of keys to values (site_id: ..., name: ..., "
+            f"timezone: ...), got {kind}; write the keys without a leading '- '"
+        )
+    return dict(data)
+
+
+def _site_id_of(path: Path) -> str:
+    """The ``site_id`` a site file declares, read without checking the rest of the file."""
+    site_id = _read_site_data(path).get("site_id")
+    if site_id is None:
+        raise ConfigError(
+            f"{path}: required key site_id is missing; add the site's Eniscope organization "
+            'id, quoted, e.g. site_id: "23271"'
+        )
+    if isinstance(site_id, bool) or not isinstance(site_id, str | int):
+        raise ConfigError(
+            f"{path}: site_id must be the site's Eniscope organization id as a quoted string "
+            f'(site_id: "23271"), got {site_id!r}'
+        )
+    return str(site_id)
+
+
+def _index_sites(files: list[Path]) -> tuple[dict[str, list[Path]], dict[Path, ConfigError]]:
+    """Files per declared ``site_id``, and the files whose ``site_id`` cannot be read."""
+    by_id: dict[str, list[Path]] = {}
+    broken: dict[Path, ConfigError] = {}
+    for path in files:
+        try:
+            by_id.setdefault(_site_id_of(path), []).append(path)
+        except ConfigError as exc:
+            broken[path] = exc
+    return by_id, broken
+
+
+def _duplicate_error(site_id: str, paths: list[Path]) -> ConfigError:
+    return ConfigError(
+        f"site_id {site_id!r} is declared by {len(paths)} files: "
+        f"{', '.join(str(p) for p in paths)}; each site needs exactly one file: delete the "
+        "copy or give it its own site_id"
+    )
 
 
 def load_site(site: str | int, *, params_dir: str | Path | None = None) -> SiteSettings:
     """Load one site's settings.
+
+    Every site file is checked on its own. A file that cannot be read (broken YAML, empty, not
+    a mapping, no ``site_id``) does not stop the lookup of another site: it is skipped with a
+    logged warning naming it. It is an error when it may be the file asked for: when its name
+    is ``site``, or when no readable file declares ``site`` (its ``site_id`` is unknown).
 
     Parameters
     ----------
@@ -599,37 +700,91 @@ def load_site(site: str | int, *, params_dir: str | Path | None = None) -> SiteS
     Raises
     ------
     ConfigError
-        If no file describes the site, or the file has unknown keys, wrong types or bad values.
+        If no file describes the site (naming any unreadable files that might), if two files
+        declare the site's ``site_id`` (naming both), or if the site's file is not a mapping,
+        has unknown keys, wrong types or bad values (naming the file and the key).
     """
     folder = Path(params_dir) if params_dir is not None else get_settings().params_dir
     key = str(site).strip()
     files = _site_files(folder)
-    for path in files:
-        if path.stem == key:
-            return _parse_site(path)
-    known = []
-    for path in files:
-        data = _read_yaml(path)
-        site_id = str(data.get("site_id")) if isinstance(data, Mapping) else None
-        if site_id == key:
-            return _parse_site(path)
-        known.append(f"{site_id} ({path.stem})")
-    listing = ", ".join(known) or "none"
+    by_id, broken = _index_sites(files)
+    named = next((path for path in files if path.stem == key), None)
+    if named is not None and named in broken:
+        raise broken[named]
+    site_id = key
+    if named is not None:
+        site_id = next(sid for sid, paths in by_id.items() if named in paths)
+    paths = by_id.get(site_id, [])
+    if len(paths) > 1:
+        raise _duplicate_error(site_id, paths)
+    if paths:
+        for error in broken.values():
+            logger.warning("skipped a site file while looking up site %r: %s", key, error)
+        return _parse_site(paths[0])
+    known = ", ".join(f"{sid} ({p[0].stem})" for sid, p in sorted(by_id.items())) or "none"
+    if broken:
+        reasons = "; ".join(str(error) for error in broken.values())
+        raise ConfigError(
+            f"unknown site {key!r}: no readable file in {folder / 'sites'} has site_id {key!r} "
+            f"or is named {key}.yaml, and {len(broken)} file(s) could not be read, so it may be "
+            f"defined there: {reasons}. Known sites: {known}."
+        )
     raise ConfigError(
         f"unknown site {key!r}: no file in {folder / 'sites'} has site_id {key!r} or is named "
-        f"{key}.yaml. Known sites: {listing}. Add params/sites/<name>.yaml to define it."
+        f"{key}.yaml. Known sites: {known}. Add params/sites/<name>.yaml to define it."
     )
 
 
 def list_sites(*, params_dir: str | Path | None = None) -> list[SiteSettings]:
-    """All sites defined under ``params/sites``, sorted by file name."""
+    """All sites defined under ``params/sites``, sorted by file name.
+
+    The listing must be complete, so any invalid file is an error (unlike :func:`load_site`,
+    which skips files of other sites).
+
+    Parameters
+    ----------
+    params_dir : str or pathlib.Path, optional
+        Folder holding ``sites/*.yaml``; default the project's ``params/``.
+
+    Returns
+    -------
+    list of SiteSettings
+
+    Raises
+    ------
+    ConfigError
+        Naming every invalid file and what is wrong with it, or two files with one ``site_id``.
+    """
     folder = Path(params_dir) if params_dir is not None else get_settings().params_dir
-    return [_parse_site(path) for path in _site_files(folder)]
+    sites: list[SiteSettings] = []
+    errors: list[str] = []
+    files = _site_files(folder)
+    for path in files:
+        try:
+            sites.append(_parse_site(path))
+        except ConfigError as exc:
+            errors.append(str(exc))
+    if errors:
+        raise ConfigError(
+            f"{len(errors)} site file(s) in {folder / 'sites'} are invalid; fix each: "
+            + " | ".join(errors)
+        )
+    by_id: dict[str, list[Path]] = {}
+    for path, site in zip(files, sites, strict=True):
+        by_id.setdefault(site.site_id, []).append(path)
+    for site_id, paths in by_id.items():
+        if len(paths) > 1:
+            raise _duplicate_error(site_id, paths)
+    return sites
 
 
 def _parse_site(path: Path) -> SiteSettings:
     data = _check_mapping(
-        _read_yaml(path), _SITE_KEYS, where="", file=path, required=("site_id", "name", "timezone")
+        _read_site_data(path),
+        _SITE_KEYS,
+        where="",
+        file=path,
+        required=("site_id", "name", "timezone"),
     )
     try:
         ZoneInfo(data["timezone"])
@@ -653,6 +808,15 @@ def _parse_site(path: Path) -> SiteSettings:
     }
     if "carbon_kg_per_kwh" in data:
         kwargs["carbon_kg_per_kwh"] = float(data["carbon_kg_per_kwh"])
+        _check_not_negative(
+            kwargs["carbon_kg_per_kwh"], name="carbon_kg_per_kwh", file=path, unit="kg CO2e/kWh"
+        )
+    if "default_resolution_s" in data and data["default_resolution_s"] not in _RESOLUTIONS_S:
+        raise ConfigError(
+            f"{path}: default_resolution_s = {data['default_resolution_s']!r}: use one of "
+            f"{', '.join(map(str, _RESOLUTIONS_S))} [s], the resolutions the Eniscope API "
+            "serves (3600 is the most stable)"
+        )
     if "opening_hours" in data:
         kwargs["opening_hours"] = _parse_opening_hours(data["opening_hours"], file=path)
     holidays = _check_mapping(
@@ -673,6 +837,9 @@ def _parse_site(path: Path) -> SiteSettings:
             )
         if item.get("max_kw") is not None:
             item["max_kw"] = float(item["max_kw"])
+            _check_not_negative(
+                item["max_kw"], name=f"channels[{i}].max_kw", file=path, unit="kW", positive=True
+            )
         channels.append(ChannelConfig(**item))
     ids = [c.channel_id for c in channels]
     if len(set(ids)) != len(ids):

@@ -255,6 +255,8 @@ rejected_readings = sa.Table(
     sa.Column("raw_value", sa.Text),
     sa.Column("reason", sa.Text, nullable=False),
     sa.Column("received_at", UTCDateTime, nullable=False),
+    # where a value without a usable timestamp was: "after <ts>, record k", "<file> line N"
+    sa.Column("location", sa.Text),
 )
 sa.Index("ix_rejected_channel_time", rejected_readings.c.channel_id, rejected_readings.c.timestamp)
 
@@ -296,11 +298,17 @@ def _migrate_to_2(conn: Connection) -> None:
 
 
 def _migrate_to_3(conn: Connection) -> None:
-    have = {c["name"] for c in sa.inspect(conn).get_columns("ingestion_runs")}
-    for column in (ingestion_runs.c.holder, ingestion_runs.c.heartbeat_at):
-        if column.name not in have:  # a database created at version 3 has them already
+    added = (
+        ingestion_runs.c.holder,
+        ingestion_runs.c.heartbeat_at,
+        rejected_readings.c.location,
+    )
+    inspector = sa.inspect(conn)
+    have = {t: {c["name"] for c in inspector.get_columns(t)} for t in {c.table.name for c in added}}
+    for column in added:
+        if column.name not in have[column.table.name]:  # created at version 3: there already
             ddl = column.type.compile(dialect=conn.dialect)
-            conn.exec_driver_sql(f"ALTER TABLE ingestion_runs ADD COLUMN {column.name} {ddl}")
+            conn.exec_driver_sql(f"ALTER TABLE {column.table.name} ADD COLUMN {column.name} {ddl}")
 
 
 MIGRATIONS: dict[int, tuple[str, Any]] = {
@@ -309,7 +317,10 @@ MIGRATIONS: dict[int, tuple[str, Any]] = {
         _migrate_to_1,
     ),
     2: ("outdoor air temperature per site (weather)", _migrate_to_2),
-    3: ("the process holding each ingestion run and its heartbeat", _migrate_to_3),
+    3: (
+        "the process holding each ingestion run and its heartbeat; where each rejected value was",
+        _migrate_to_3,
+    ),
 }
 """Schema version → (description, function bringing version − 1 to it)."""
 
@@ -1428,8 +1439,8 @@ def write_rejected(engine: Engine, frame: pd.DataFrame, *, run_id: int | None = 
     Parameters
     ----------
     frame : pandas.DataFrame
-        ``channel_id``, ``timestamp`` (tz-aware or NaT), ``field``, ``raw_value`` (text) and
-        ``reason``.
+        ``channel_id``, ``timestamp`` (tz-aware or NaT), ``field``, ``raw_value`` (text),
+        ``reason`` and optionally ``location`` (where a value without a timestamp was).
     run_id : int, optional
         The ingestion run that rejected them.
 
@@ -1440,7 +1451,7 @@ def write_rejected(engine: Engine, frame: pd.DataFrame, *, run_id: int | None = 
     """
     if frame.empty:
         return 0
-    allowed = ("channel_id", "timestamp", "field", "raw_value", "reason")
+    allowed = ("channel_id", "timestamp", "field", "raw_value", "reason", "location")
     rows = _records(frame, allowed, ("field", "reason"), "rejected readings")
     now = datetime.now(UTC)
     for row in rows:

@@ -5,6 +5,12 @@ sizes, absolute and relative floors, time-based run lengths). :class:`Thresholds
 dataclass per analytic; a site file overrides single fields by dotted name
 (``after_hours.min_weekly_kwh``), which :func:`apply_overrides` checks by name and type.
 
+Every numeric threshold is a count, a duration, a power, an energy, a share, a factor, a number
+of standard deviations or a cost, so each must be a finite number >= 0: each group checks this
+when it is built (NaN or an infinity would silently turn a comparison off and remove findings).
+Some fields have narrower ranges, checked alongside (e.g. ``baseline.closed_day_share`` in
+``[0, 1)``).
+
 Examples
 --------
 >>> t = apply_overrides(Thresholds(), {"after_hours.min_weekly_kwh": 20})
@@ -16,6 +22,8 @@ Examples
 
 import dataclasses
 import difflib
+import math
+import numbers
 import types
 import typing
 from collections.abc import Mapping
@@ -40,6 +48,28 @@ __all__ = [
 ]
 
 SEVERITIES = ("high", "medium", "low")
+
+
+def _check_numbers(group: str, values: Any) -> None:
+    """Reject NaN, infinities and negative values in every numeric field of one group.
+
+    No threshold today has a meaning below 0 (see the module docstring); a field that ever does
+    needs a way to be skipped here and its own check in its group's ``__post_init__``.
+
+    Raises
+    ------
+    UsageError
+        Naming the field, the value received and the default, e.g.
+        ``after_hours.min_weekly_kwh = nan: use a finite number >= 0 (default 10.0)``.
+    """
+    for f in dataclasses.fields(values):
+        value = getattr(values, f.name)
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            continue
+        if not math.isfinite(value) or value < 0:
+            raise UsageError(
+                f"{group}.{f.name} = {value!r}: use a finite number >= 0 (default {f.default!r})"
+            )
 
 
 @dataclass(frozen=True)
@@ -167,6 +197,7 @@ class HealthThresholds:
     catch_up_severity: str = "low"
 
     def __post_init__(self) -> None:
+        _check_numbers("health", self)
         for f in dataclasses.fields(self):
             if f.name.endswith("_severity") or "_severity_" in f.name:
                 value = getattr(self, f.name)
@@ -254,6 +285,7 @@ class BaselineThresholds:
     closed_day_min_contrast: float = 0.1
 
     def __post_init__(self) -> None:
+        _check_numbers("baseline", self)
         if self.model not in ("towt", "profile"):
             raise ValueError(f"baseline.model = {self.model!r}; use 'towt' or 'profile'")
         if not 0.0 <= self.closed_day_share < 1.0:
@@ -333,6 +365,14 @@ class AfterHoursThresholds:
     min_weekly_kwh: float = 10.0
     min_share: float = 0.10
     top_n: int = 10
+
+    def __post_init__(self) -> None:
+        _check_numbers("after_hours", self)
+        if self.base_percentile > 100:
+            raise UsageError(
+                f"after_hours.base_percentile = {self.base_percentile!r}: use a percentile from "
+                "0 to 100 (default 5.0)"
+            )
 
 
 @dataclass(frozen=True)
@@ -450,6 +490,7 @@ class AnomalyThresholds:
     forest_seed: int = 0
 
     def __post_init__(self) -> None:
+        _check_numbers("anomalies", self)
         if self.method not in ("profile", "isolation_forest"):
             raise ValueError(
                 f"anomalies.method = {self.method!r}; use 'profile' or 'isolation_forest'"
@@ -486,6 +527,9 @@ class LevelShiftThresholds:
     site_min_channels: int = 3
     site_share: float = 0.3
     site_window_hours: float = 24.0
+
+    def __post_init__(self) -> None:
+        _check_numbers("level_shifts", self)
 
 
 @dataclass(frozen=True)
@@ -524,6 +568,9 @@ class SpikeThresholds:
     step_share: float = 0.5
     top_n: int = 10
 
+    def __post_init__(self) -> None:
+        _check_numbers("spikes", self)
+
 
 @dataclass(frozen=True)
 class QuickWinThresholds:
@@ -554,6 +601,9 @@ class QuickWinThresholds:
     anomaly_high_kwh: float = 50.0
     annualisation_weeks: float = 52.0
 
+    def __post_init__(self) -> None:
+        _check_numbers("quick_wins", self)
+
 
 @dataclass(frozen=True)
 class StatusThresholds:
@@ -569,6 +619,9 @@ class StatusThresholds:
 
     action_required_cost: float = 100.0
     attention_needed_cost: float = 50.0
+
+    def __post_init__(self) -> None:
+        _check_numbers("status", self)
 
 
 @dataclass(frozen=True)
@@ -650,7 +703,9 @@ def apply_overrides(thresholds: Thresholds | None, overrides: Mapping[str, Any])
     Raises
     ------
     ValueError
-        For an unknown name (with close matches) or a value of the wrong type.
+        For an unknown name (with close matches) or a value of the wrong type; a
+        :class:`~argo_lib.errors.UsageError` (also a ValueError) for a value out of range
+        (NaN, an infinity, a negative number, or outside a field's narrower range).
     """
     thresholds = Thresholds() if thresholds is None else thresholds
     known = flatten_thresholds(thresholds)

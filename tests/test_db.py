@@ -368,8 +368,12 @@ def _version_2(engine) -> None:
         db.schema_versions.create(conn)
         db._migrate_to_1(conn)
         db._migrate_to_2(conn)
-        for column in ("holder", "heartbeat_at"):
-            conn.exec_driver_sql(f"ALTER TABLE ingestion_runs DROP COLUMN {column}")
+        for table, column in (
+            ("ingestion_runs", "holder"),
+            ("ingestion_runs", "heartbeat_at"),
+            ("rejected_readings", "location"),
+        ):
+            conn.exec_driver_sql(f"ALTER TABLE {table} DROP COLUMN {column}")
         for version in (1, 2):
             conn.execute(
                 db.schema_versions.insert().values(
@@ -389,6 +393,7 @@ def test_upgrade_from_version_2_adds_the_run_holder_and_reaps_old_runs(database_
     assert db.upgrade(engine) == 3
     runs = db.read_runs(engine)
     assert {"holder", "heartbeat_at"} <= set(runs.columns)
+    assert "location" in db.read_rejected(engine).columns
     assert runs["status"].tolist() == ["running"]  # the upgrade changes no run
     # a run of an older workbook: no holder, no heartbeat; its process cannot be asked
     assert db.reap_abandoned_runs(engine) == [int(runs["run_id"].iloc[0])]

@@ -28,9 +28,11 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -181,8 +183,12 @@ def page_count(payload: Any) -> int | None:
 # Readings parser
 # --------------------------------------------------------------------------------------------
 
-REJECTED_COLUMNS = ("channel_id", "timestamp", "field", "raw_value", "reason")
-"""Columns of a rejected-values frame: one row per dropped record or per value stored as NaN."""
+REJECTED_COLUMNS = ("channel_id", "timestamp", "field", "raw_value", "reason", "location")
+"""Columns of a rejected-values frame: one row per dropped record or per value stored as NaN.
+
+``location`` says where a value without a usable timestamp was (API: ``"after <ts>, record
+k"``, the last good record before it in the payload; a file: ``"<file> line N"``); None where
+the timestamp says it."""
 
 
 def empty_rejected() -> pd.DataFrame:
@@ -194,6 +200,7 @@ def empty_rejected() -> pd.DataFrame:
             "field": pd.Series(dtype="str"),
             "raw_value": pd.Series(dtype="str"),
             "reason": pd.Series(dtype="str"),
+            "location": pd.Series(dtype="object"),
         }
     )
 
@@ -296,6 +303,8 @@ def parse_readings(
     if resolution_s is not None and resolution_s <= 0:
         raise ValueError(f"resolution_s must be a positive number of seconds, got {resolution_s}")
     rejected_parts: list[pd.DataFrame] = []
+    places = _record_places(records)
+    records_ok = list(records)  # the records behind frame's rows
     try:
         frame = pd.DataFrame.from_records(records) if records else pd.DataFrame()
     except (TypeError, ValueError, AttributeError):
@@ -311,12 +320,15 @@ def parse_readings(
                         str(r)[:100] for r, ok in zip(records, is_object, strict=True) if not ok
                     ],
                     "reason": "record is not a JSON object",
+                    "location": [p for p, ok in zip(places, is_object, strict=True) if not ok],
                 }
             )
         )
         frame = pd.DataFrame.from_records(
             [r for r, ok in zip(records, is_object, strict=True) if ok]
         )
+        places = [p for p, ok in zip(places, is_object, strict=True) if ok]
+        records_ok = [r for r, ok in zip(records, is_object, strict=True) if ok]
     if "cost" not in frame.columns and "Cost" in frame.columns:
         frame = frame.rename(columns={"Cost": "cost"})
 
@@ -346,8 +358,12 @@ def parse_readings(
                         pd.NaT, index=raw_ts[bad].index, dtype="datetime64[us, UTC]"
                     ),
                     "field": "timestamp",
-                    "raw_value": raw_ts[bad].astype(str).where(raw_ts[bad].notna(), ""),
+                    "raw_value": [
+                        str(v) if v is not None and v == v else _record_text(records_ok[i])
+                        for i, v in zip(np.flatnonzero(bad), raw_ts[bad], strict=True)
+                    ],
                     "reason": reason,
+                    "location": [places[i] for i in np.flatnonzero(bad)],
                 }
             )
         )
@@ -402,6 +418,50 @@ def parse_readings(
     return readings, rejected
 
 
+def _record_text(record: Any) -> str:
+    """A record as compact text for the rejected-values ledger (at most 200 characters)."""
+    try:
+        text = json.dumps(record, sort_keys=True, default=str, separators=(",", ":"))
+    except (TypeError, ValueError):
+        text = str(record)
+    return text[:200]
+
+
+def _record_ts(record: Any) -> float | None:
+    if not isinstance(record, dict):
+        return None
+    for key in _TS_KEYS:
+        value: Any = record.get(key)
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            continue
+        if math.isfinite(number) and 0 <= number < _MAX_EPOCH_S:
+            return number
+    return None
+
+
+def _record_places(records: Sequence[Any]) -> list[str]:
+    """Where each record is, without its own timestamp: after the last record with a usable one.
+
+    ``"after 2025-12-01T05:00:00Z, record 2"``: the second record after the one stamped
+    05:00 (``"start of the payload, record 1"`` before any). Re-fetching an overlapping window
+    names the same record the same way, so the ledger records it once.
+    """
+    places = []
+    anchor, k = "start of the payload", 0
+    for record in records:  # records of one window: a few thousand at most
+        ts = _record_ts(record)
+        if ts is not None:
+            stamp = datetime.fromtimestamp(round(ts), tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            anchor, k = f"after {stamp}", 0
+            places.append(f"at {stamp}")
+        else:
+            k += 1
+            places.append(f"{anchor}, record {k}")
+    return places
+
+
 def concat_rejected(parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
     """Concatenate rejected-values frames, keeping the columns and dtypes of :func:`empty_rejected`.
 
@@ -419,7 +479,10 @@ def concat_rejected(parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
     parts = [p for p in parts if len(p)]
     if not parts:
         return empty
-    out = pd.concat([p.reset_index(drop=True) for p in parts], ignore_index=True)
+    out = pd.concat(
+        [p.reindex(columns=list(REJECTED_COLUMNS)).reset_index(drop=True) for p in parts],
+        ignore_index=True,
+    )
     return out.astype(empty.dtypes.to_dict())[list(REJECTED_COLUMNS)]
 
 

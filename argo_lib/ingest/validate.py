@@ -36,10 +36,11 @@ def concat_rejected(parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        ``channel_id`` (int64), ``timestamp`` (UTC), ``field``, ``raw_value`` and ``reason``.
+        ``channel_id`` (int64), ``timestamp`` (UTC), ``field``, ``raw_value``, ``reason`` and
+        ``location`` (None where a part has none).
     """
     empty = empty_rejected()
-    parts = [p[list(REJECTED_COLUMNS)] for p in parts if len(p)]
+    parts = [p.reindex(columns=list(REJECTED_COLUMNS)) for p in parts if len(p)]
     if not parts:
         return empty
     out = pd.concat([p.reset_index(drop=True) for p in parts], ignore_index=True)
@@ -227,6 +228,13 @@ def _rejected_keys(frame: pd.DataFrame) -> pd.DataFrame:
             "field": frame["field"].astype("str").to_numpy(),
             "raw_value": frame["raw_value"].astype("str").fillna("").to_numpy(),
             "reason": frame["reason"].astype("str").to_numpy(),
+            "location": (
+                frame["location"].astype(object).where(frame["location"].notna(), "")
+                if "location" in frame
+                else pd.Series("", index=frame.index)
+            )
+            .astype("str")
+            .to_numpy(),
         }
     )
 

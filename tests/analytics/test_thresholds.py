@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import re
 
 import pytest
 
+from argo_lib.errors import UsageError
 from argo_lib.thresholds import (
     AnomalyThresholds,
     HealthThresholds,
+    SpikeThresholds,
+    StatusThresholds,
     Thresholds,
     apply_overrides,
     flatten_thresholds,
@@ -95,3 +100,55 @@ def test_severity_fields_are_validated_on_construction():
         HealthThresholds(no_data_severity="critical")
     with pytest.raises(ValueError, match="isolation_forest"):
         AnomalyThresholds(method="forest")
+
+
+NUMERIC = [
+    name
+    for name, value in flatten_thresholds().items()
+    if isinstance(value, int | float) and not isinstance(value, bool)
+]
+
+
+@pytest.mark.parametrize("name", NUMERIC)
+def test_every_numeric_threshold_rejects_nan_inf_and_negatives(name):
+    default = flatten_thresholds()[name]
+    bad = [-1] if isinstance(default, int) else [float("nan"), float("inf"), -0.5]
+    for value in bad:
+        with pytest.raises(UsageError) as info:
+            apply_overrides(None, {name: value})
+        assert (
+            str(info.value) == f"{name} = {value!r}: use a finite number >= 0 (default {default!r})"
+        )
+
+
+def test_optional_ceiling_rejects_negatives_but_keeps_none():
+    with pytest.raises(UsageError, match=r"health.implausible_max_kw = -5.0: use a finite"):
+        apply_overrides(None, {"health.implausible_max_kw": -5})
+    assert (
+        apply_overrides(None, {"health.implausible_max_kw": None}).health.implausible_max_kw is None
+    )
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"after_hours.min_weekly_kwh": json.loads("NaN")}, "after_hours.min_weekly_kwh = nan"),
+        ({"after_hours.min_weekly_kwh": -5}, "after_hours.min_weekly_kwh = -5.0"),
+        ({"health.catch_up_min_ratio": json.loads("Infinity")}, "health.catch_up_min_ratio = inf"),
+        (
+            {"after_hours.base_percentile": 150},
+            "after_hours.base_percentile = 150.0: use a percentile",
+        ),
+    ],
+    ids=["nan-from-command-line", "negative", "inf-past-special-check", "percentile"],
+)
+def test_overrides_out_of_range_are_usage_errors(overrides, message):
+    with pytest.raises(UsageError, match=re.escape(message)):
+        apply_overrides(None, overrides)
+
+
+def test_groups_check_their_numbers_when_built_directly():
+    with pytest.raises(UsageError, match=r"^spikes.top_n = -1: use a finite number >= 0"):
+        SpikeThresholds(top_n=-1)
+    with pytest.raises(UsageError, match=r"^status.action_required_cost = nan"):
+        StatusThresholds(action_required_cost=float("nan"))

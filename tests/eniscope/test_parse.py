@@ -229,12 +229,20 @@ def test_parse_readings_malformed():
     # rejections: two unusable timestamps, six non-numeric or non-finite values
     summary = rejected.groupby("field")["raw_value"].apply(sorted).to_dict()
     assert summary == {
-        "timestamp": ["", "not-a-time"],
+        # a record without any timestamp is kept as its own text
+        "timestamp": ["not-a-time", '{"E":999.0,"P":999.0}'],
         "energy_kwh": ["Infinity", "NaN"],
         "power_kw": ["", "-Infinity"],
         "voltage_v": ["NaN", "n/a"],
     }
     assert rejected.loc[rejected["field"] == "timestamp", "timestamp"].isna().all()
+    # ... each where it was: after the last record with a usable timestamp (stable when an
+    # overlapping window is fetched again, so the ledger keeps both and records them once)
+    dropped = rejected[rejected["field"] == "timestamp"].sort_values("raw_value")
+    assert dropped["location"].tolist() == [
+        "after 2025-12-01T10:00:00Z, record 1",
+        "after 2025-12-01T08:00:00Z, record 1",
+    ]
     value_rows = rejected[rejected["field"] != "timestamp"]
     assert set(value_rows["timestamp"].dt.hour) == {7, 11}
     assert rejected["reason"].str.contains("not finite").sum() == 2
@@ -272,7 +280,14 @@ def test_parse_readings_empty(payload):
     assert readings.empty and rejected.empty
     assert list(readings.columns) == ["timestamp", "channel_id", "energy_kwh", "power_kw"]
     assert str(readings["timestamp"].dtype) == "datetime64[us, UTC]"
-    assert list(rejected.columns) == ["channel_id", "timestamp", "field", "raw_value", "reason"]
+    assert list(rejected.columns) == [
+        "channel_id",
+        "timestamp",
+        "field",
+        "raw_value",
+        "reason",
+        "location",
+    ]
 
 
 @pytest.mark.parametrize(

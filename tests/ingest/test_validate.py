@@ -123,3 +123,35 @@ def test_both_backends_store_the_same_rows_for_out_of_range_values(engine):
     stored = db.read_readings(engine, channel_ids=[7], columns=("energy_kwh", "cost"))
     assert stored["cost"].tolist() == pytest.approx([0.12, -0.05])
     assert rejected["raw_value"].tolist() == ["1000000000000.0", "10000000000000.0"]
+
+
+def test_records_without_a_timestamp_are_each_recorded_once(engine):
+    # two identical records without a timestamp in one payload are two rejected records; the
+    # ledger kept one of them (they shared its key); fetching the window again adds none
+    from argo_lib import db
+    from argo_lib.eniscope import parse_readings
+    from argo_lib.ingest.validate import RejectedLedger, write_new_rejected
+
+    t0 = int(_T0.timestamp())
+    payload = {
+        "records": [
+            {"ts": t0, "E": 1000.0},
+            {"E": 5.0},
+            {"E": 5.0},
+            {"ts": t0 + 3600, "E": 1000.0},
+            {"E": 5.0},
+        ]
+    }
+    run_id = db.start_run(engine, source="test")
+    for _ in range(2):  # the window, then the same window again (overlap, a re-run)
+        _, rejected = parse_readings(payload, channel_id=7, resolution_s=3600)
+        ledger = RejectedLedger(db.read_rejected(engine))
+        write_new_rejected(engine, ledger, rejected, run_id)
+    stored = db.read_rejected(engine).sort_values("location")
+    assert stored["location"].tolist() == [
+        "after 2025-12-01T05:00:00Z, record 1",
+        "after 2025-12-01T05:00:00Z, record 2",
+        "after 2025-12-01T06:00:00Z, record 1",
+    ]
+    assert stored["raw_value"].tolist() == ['{"E":5.0}'] * 3
+    assert stored["reason"].eq("missing timestamp; record dropped").all()
