@@ -144,12 +144,18 @@ def _cmd_brief(args: argparse.Namespace) -> int:
     settings = get_settings()
     parameters = _brief_parameters(args)
     site_id = parameters.get("site_id", "23271")
-    # everything is checked before any work: for --send every mail setting, then the site, the
-    # week, the database and its schema, the data and the output folder
+    # everything is checked before any work: for --send every mail setting, the output folder,
+    # then the site, the week, the database and its schema, and the data
     to = tuple(args.to or ())
     if args.send:
         recipients = weekly_brief.recipients_for(load_site(site_id), to=to, settings=settings)
         mail.check_mail_settings(settings, recipients=recipients)
+    if parameters.get("output_dir"):  # a folder that cannot be written is a setting to fix
+        from pathlib import Path
+
+        from argo_lib.report.outputs import check_replaceable
+
+        check_replaceable(Path(parameters["output_dir"]), allowed=weekly_brief.is_brief_file)
     engine = db.get_engine(args.database_url, settings=settings, must_exist=True)
     request = weekly_brief.BriefRequest.resolve(
         site_id=site_id,

@@ -97,6 +97,13 @@ class Settings:
         Sender address of the brief e-mail.
     mail_to : tuple of str
         Default recipients (comma-separated ``MAIL_TO``); a site file may name its own.
+    db_lock_timeout_s : float
+        How long a command waits for a lock another process holds (``ARGO_DB_LOCK_TIMEOUT_S``;
+        SQLite's busy timeout, PostgreSQL's ``lock_timeout``) before it stops with "locked by
+        another process; retry" [s].
+    db_statement_timeout_s : float
+        Longest a single PostgreSQL statement may run (``ARGO_DB_STATEMENT_TIMEOUT_S``; 0: no
+        limit) [s].
     """
 
     database_url: str | None = field(default=None, repr=False)
@@ -116,6 +123,8 @@ class Settings:
     smtp_ssl: bool = False
     mail_from: str | None = None
     mail_to: tuple[str, ...] = ()
+    db_lock_timeout_s: float = 30.0
+    db_statement_timeout_s: float = 1800.0
 
     @property
     def has_eniscope_credentials(self) -> bool:
@@ -141,6 +150,8 @@ _ENV = {
     "SMTP_SSL": "smtp_ssl",
     "MAIL_FROM": "mail_from",
     "MAIL_TO": "mail_to",
+    "ARGO_DB_LOCK_TIMEOUT_S": "db_lock_timeout_s",
+    "ARGO_DB_STATEMENT_TIMEOUT_S": "db_statement_timeout_s",
 }
 """Environment variable → :class:`Settings` field; the README's configuration table lists them."""
 
@@ -197,6 +208,14 @@ def get_settings(
             kwargs[attr] = _parse_bool(name, raw)
         elif attr == "mail_to":
             kwargs[attr] = tuple(a.strip() for a in raw.split(",") if a.strip())
+        elif attr in ("db_lock_timeout_s", "db_statement_timeout_s"):
+            try:
+                seconds = float(raw)
+            except ValueError:
+                seconds = float("nan")
+            if not (math.isfinite(seconds) and seconds >= 0):
+                raise ConfigError(f"{name} must be a number of seconds >= 0, got {raw!r}")
+            kwargs[attr] = seconds
         elif attr == "eniscope_api_url":
             kwargs[attr] = raw.rstrip("/")
         else:

@@ -41,6 +41,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SCHEMA_VERSION",
+    "DatabaseBusy",
+    "DatabaseConfigError",
     "DatabaseError",
     "DatabaseMissing",
     "DatabaseUnavailable",
@@ -91,6 +93,14 @@ class DatabaseMissing(UsageError, DatabaseError):
 
 class SchemaError(UsageError, DatabaseError):
     """The schema is missing, too old or newer than this code (exit 2: run ``argo db upgrade``)."""
+
+
+class DatabaseConfigError(UsageError, DatabaseError):
+    """The database URL, driver, file or permissions are wrong (exit 2: fix, then run again)."""
+
+
+class DatabaseBusy(DatabaseError):
+    """Another process held a lock longer than the configured wait (exit 1: retry)."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -332,15 +342,43 @@ MIGRATIONS: dict[int, tuple[str, Any]] = {
 _ENGINES: dict[str, Engine] = {}
 
 
-def _sqlite_on_connect(
-    dbapi_connection: DBAPIConnection, connection_record: ConnectionPoolEntry
-) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys = ON")
-    cursor.execute("PRAGMA journal_mode = WAL")
-    cursor.execute("PRAGMA synchronous = NORMAL")
-    cursor.execute("PRAGMA busy_timeout = 30000")
-    cursor.close()
+def _sqlite_on_connect(busy_ms: int) -> Any:
+    def on_connect(
+        dbapi_connection: DBAPIConnection, connection_record: ConnectionPoolEntry
+    ) -> None:
+        cursor = dbapi_connection.cursor()
+        # a writer waits this long for another one before "database is locked" (DatabaseBusy)
+        cursor.execute(f"PRAGMA busy_timeout = {int(busy_ms)}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    return on_connect
+
+
+_LOCK_TIMEOUT_S: dict[int, float] = {}  # id(engine) -> its lock wait [s], for messages
+_TIMEOUTS: dict[int, tuple[float, float]] = {}  # id(engine) -> (lock, statement) waits [s]
+
+
+def _mask_url_text(text: str) -> str:
+    """A URL as text with its password masked, even when it does not parse.
+
+    >>> _mask_url_text("postgresql://argo:s3cret@db:notaport/energy")
+    'postgresql://argo:***@db:notaport/energy'
+    """
+    return re.sub(r"(://[^:/@\s]*:)[^@\s]*@", r"\1***@", text)
+
+
+def _bad_url(url: Any, reason: str) -> DatabaseConfigError:
+    shown = _mask_url_text(
+        url if isinstance(url, str) else url.render_as_string(hide_password=True)
+    )
+    return DatabaseConfigError(
+        f"the database URL {shown!r} is not valid ({reason}); write it as "
+        "postgresql://USER:PASSWORD@HOST:5432/DBNAME or sqlite:///PATH/TO/FILE.sqlite "
+        "(DATABASE_URL in the environment or .env, or --database-url)"
+    )
 
 
 def get_engine(
@@ -371,16 +409,26 @@ def get_engine(
     DatabaseError
         For a URL of another kind of database.
     """
-    if url is None:
-        if settings is None:
-            from argo_lib.config import get_settings
+    if settings is None:
+        from argo_lib.config import get_settings
 
-            settings = get_settings()
+        settings = get_settings()
+    if url is None:
         if settings.database_url:
             url = settings.database_url
         else:
             url = sa.URL.create("sqlite", database=str(Path(settings.sqlite_path)))
-    parsed = sa.make_url(url) if isinstance(url, str) else url
+    try:
+        parsed = sa.make_url(url) if isinstance(url, str) else url
+        _ = parsed.port  # a port that is not a number fails here
+    except (sa.exc.ArgumentError, ValueError) as exc:
+        raise _bad_url(url, str(exc).splitlines()[0]) from None
+    if settings is None:
+        from argo_lib.config import get_settings
+
+        settings = get_settings()
+    lock_s = float(settings.db_lock_timeout_s)
+    statement_s = float(settings.db_statement_timeout_s)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         if must_exist:
             _require_sqlite_file(parsed)
@@ -390,21 +438,40 @@ def get_engine(
         parsed = parsed.set(drivername="postgresql+psycopg2")
     key = parsed.render_as_string(hide_password=False)
     engine = _ENGINES.get(key)
+    if engine is not None and _TIMEOUTS.get(id(engine)) != (lock_s, statement_s):
+        engine = None  # other waits asked for: a new engine (the old one stays with its users)
     if engine is None:
-        if parsed.get_backend_name() == "sqlite":
-            engine = sa.create_engine(parsed)
-            sa.event.listen(engine, "connect", _sqlite_on_connect)
-        elif parsed.get_backend_name() == "postgresql":
-            engine = sa.create_engine(
-                parsed,
-                pool_pre_ping=True,
-                connect_args={"options": "-c TimeZone=UTC", "connect_timeout": 10},
-            )
-        else:
-            raise DatabaseError(
-                f"unsupported database {parsed.get_backend_name()!r} in "
+        backend = parsed.get_backend_name()
+        if backend not in ("sqlite", "postgresql"):
+            raise DatabaseConfigError(
+                f"unsupported database {backend!r} in "
                 f"{parsed.render_as_string(hide_password=True)}; use postgresql://... or sqlite:///..."
             )
+        try:
+            if backend == "sqlite":
+                engine = sa.create_engine(parsed)
+                sa.event.listen(engine, "connect", _sqlite_on_connect(int(lock_s * 1000)))
+            else:
+                # a lock another session holds is waited for at most lock_s, a statement runs
+                # at most statement_s: a command never hangs without a word
+                # (PostgreSQL reads 0 as "no limit": a wait of 0 is the shortest one, 1 ms)
+                options = (
+                    f"-c TimeZone=UTC -c lock_timeout={max(int(lock_s * 1000), 1)} "
+                    f"-c statement_timeout={int(statement_s * 1000)}"
+                )
+                engine = sa.create_engine(
+                    parsed,
+                    pool_pre_ping=True,
+                    connect_args={"options": options, "connect_timeout": 10},
+                )
+        except (sa.exc.NoSuchModuleError, ImportError) as exc:
+            raise DatabaseConfigError(
+                f"unknown database driver {parsed.drivername!r} in "
+                f"{parsed.render_as_string(hide_password=True)} ({str(exc).splitlines()[0]}); "
+                "use postgresql://... (psycopg2) or sqlite:///..."
+            ) from None
+        _LOCK_TIMEOUT_S[id(engine)] = lock_s
+        _TIMEOUTS[id(engine)] = (lock_s, statement_s)
         _ENGINES[key] = engine
     return engine
 
@@ -467,12 +534,91 @@ def _scrub(message: str, engine: Engine) -> str:
     return message
 
 
+def _first_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
+
+
+def translate_error(error: BaseException, engine: Engine) -> DatabaseError | None:
+    """A driver or SQLAlchemy error as one line that says what to do, or None if not one.
+
+    Parameters
+    ----------
+    error : BaseException
+        An ``sqlalchemy.exc.DBAPIError`` or a driver's own error (``sqlite3.Error``,
+        ``psycopg2.Error``).
+    engine : sqlalchemy.engine.Engine
+        The database it came from (named in the message, password masked).
+
+    Returns
+    -------
+    DatabaseError or None
+        :class:`DatabaseBusy` (locked, lock or statement timeout: retry),
+        :class:`DatabaseConfigError` (not a database file, permission denied, data refused by
+        a constraint: fix first), :class:`DatabaseUnavailable` (connection lost) or a plain
+        :class:`DatabaseError`; None for other exceptions.
+    """
+    orig: BaseException = error
+    if isinstance(error, sa.exc.DBAPIError) and error.orig is not None:
+        orig = error.orig
+    module = type(orig).__module__ or ""
+    if not (isinstance(error, sa.exc.DBAPIError) or module.startswith(("sqlite3", "psycopg2"))):
+        return None
+    where = describe_database(engine)
+    text = _scrub(_first_line(orig), engine)
+    code = getattr(orig, "pgcode", None)
+    wait = _LOCK_TIMEOUT_S.get(id(engine))
+    waited = f" (waited {wait:g} s)" if wait is not None else ""
+    if "database is locked" in text or "database table is locked" in text:
+        return DatabaseBusy(
+            f"{where} is locked by another process{waited}; retry when it has finished "
+            "(ARGO_DB_LOCK_TIMEOUT_S sets how long a command waits)"
+        )
+    if code == "55P03":  # lock_not_available: lock_timeout
+        return DatabaseBusy(
+            f"{where}: another session holds a lock this command needs{waited}; retry when it "
+            "has finished (ARGO_DB_LOCK_TIMEOUT_S sets how long a command waits)"
+        )
+    if code == "57014":  # query_canceled: statement_timeout
+        return DatabaseBusy(
+            f"{where}: a statement ran longer than ARGO_DB_STATEMENT_TIMEOUT_S allows and was "
+            "cancelled; retry, or raise the limit"
+        )
+    if "file is not a database" in text or "file is encrypted" in text:
+        return DatabaseConfigError(
+            f"{where} is not an SQLite database ({text}); point --database-url or DATABASE_URL "
+            "at the workbook's database file, or move this file away"
+        )
+    if code == "42501" or "permission denied" in text.lower():
+        user = engine.url.username or "the role"
+        return DatabaseConfigError(
+            f"{where}: permission denied ({text}); {user!s} needs CREATE on schema public for "
+            f"`argo db upgrade` (GRANT CREATE ON SCHEMA public TO {user}) and write access to the "
+            "workbook's tables, or run the command as the database owner"
+        )
+    if isinstance(error, sa.exc.IntegrityError) or (code or "").startswith("23"):
+        return DatabaseConfigError(
+            f"{where} refused the data: {text}; check the input the message names "
+            "(run with --debug for the statement)"
+        )
+    if isinstance(error, sa.exc.OperationalError) or (code or "").startswith("08"):
+        return DatabaseUnavailable(
+            f"lost the connection to {where} ({text}); check that the server is running and retry"
+        )
+    return DatabaseError(f"{where}: {type(orig).__name__}: {text} (run with --debug for more)")
+
+
 @contextlib.contextmanager
 def _connect(engine: Engine, *, begin: bool = True) -> Iterator[Connection]:
-    """Open a connection (in a transaction), turning connection failures into clear errors."""
+    """Open a connection (in a transaction), turning driver errors into one-line messages."""
     try:
         conn = engine.connect()
-    except sa.exc.OperationalError as exc:
+    except sa.exc.DBAPIError as exc:
+        if not isinstance(exc, sa.exc.OperationalError) or "locked" in _first_line(exc):
+            mapped = translate_error(exc, engine)
+            if mapped is not None:
+                raise mapped from None
+            raise
         reason = _scrub(str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc), engine)
         raise DatabaseUnavailable(
             f"cannot connect to {describe_database(engine)}: {reason}. Check that the server is "
@@ -480,11 +626,17 @@ def _connect(engine: Engine, *, begin: bool = True) -> Iterator[Connection]:
             "database and user."
         ) from None
     with conn:
-        if begin:
-            with conn.begin():
+        try:
+            if begin:
+                with conn.begin():
+                    yield conn
+            else:
                 yield conn
-        else:
-            yield conn
+        except Exception as exc:
+            mapped = translate_error(exc, engine)
+            if mapped is None:
+                raise
+            raise mapped from None
 
 
 def _dbapi_cursor(conn: Connection) -> DBAPICursor:

@@ -111,6 +111,14 @@ def test_brief_command_refuses_bad_parameters_before_running(tmp_path, monkeypat
     assert "unknown site '99999'" in capsys.readouterr().err
     assert cli.main(["brief", "--week", "2026-W47"]) == 2  # the schema is there, no readings
     assert "no readings for site 23271" in capsys.readouterr().err
+    assert cli.main(["brief", "--params", str(tmp_path / "missing.yaml")]) == 2
+    assert "missing.yaml: no such parameter file" in capsys.readouterr().err
+    (tmp_path / "afile").write_text("x")
+    out = tmp_path / "afile" / "out"
+    assert cli.main(["brief", "--week", "2026-W47", "--output-dir", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"cannot be created: {tmp_path / 'afile'} is a file, not a folder" in err
+    assert err.count("\n") == 1
     assert not (tmp_path / "outputs").exists()
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -486,3 +488,99 @@ def test_concurrent_first_upgrades_all_succeed(database_url, tmp_path):
             versions = conn.execute(sa.text("SELECT version FROM schema_version")).scalars()
             assert sorted(versions) == list(range(1, db.SCHEMA_VERSION + 1))
         engine.dispose()
+
+
+# --- one-line errors and bounded waits (issue 10) ---
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("postgresql://argo:s3cret@db:notaport/energy", "is not valid (invalid literal for int()"),
+        ("::::", "is not valid (Could not parse SQLAlchemy URL"),
+        ("postgresql+nodriver://argo:s3cret@db/energy", "unknown database driver"),
+        ("mysql://argo:s3cret@db/energy", "unsupported database 'mysql'"),
+    ],
+    ids=["port", "garbage", "driver", "mysql"],
+)
+def test_a_bad_database_url_is_a_configuration_error(url, message):
+    with pytest.raises(db.DatabaseConfigError, match=re.escape(message)) as info:
+        db.get_engine(url)
+    assert info.value.exit_code == 2
+    assert "s3cret" not in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_a_file_that_is_not_a_database_is_named(tmp_path):
+    path = tmp_path / "notes.sqlite"
+    path.write_text("hello, not a database\n")
+    engine = db.get_engine(f"sqlite:///{path}", must_exist=True)
+    with pytest.raises(db.DatabaseConfigError, match="is not an SQLite database") as info:
+        db.check_connection(engine)
+    assert str(path) in str(info.value) and info.value.exit_code == 2
+    engine.dispose()
+
+
+def _no_wait_engine(url):
+    from argo_lib.config import Settings
+
+    return db.get_engine(url, settings=Settings(db_lock_timeout_s=0.0))
+
+
+def test_a_database_locked_by_another_process_is_one_line_and_exit_1(database_url):
+    engine = db.get_engine(database_url)
+    db.upgrade(engine)
+    other = _no_wait_engine(database_url)
+    holder = engine.connect()
+    try:  # another writer holds the database (SQLite) or the table (PostgreSQL)
+        if engine.dialect.name == "sqlite":
+            holder.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            holder.begin()
+            holder.exec_driver_sql("LOCK TABLE sites IN ACCESS EXCLUSIVE MODE")
+        with pytest.raises(db.DatabaseBusy) as info:
+            db.upsert_site(other, {"site_id": "9", "name": "T", "timezone": "UTC"})
+    finally:
+        holder.rollback()
+        holder.close()
+    text = str(info.value)
+    assert info.value.exit_code == 1 and "\n" not in text
+    assert "retry when it has finished" in text and "ARGO_DB_LOCK_TIMEOUT_S" in text
+    assert "waited 0 s" in text
+    # once the lock is gone the same command works
+    db.upsert_site(other, {"site_id": "9", "name": "T", "timezone": "UTC"})
+    assert db.read_sites(engine)["site_id"].tolist() == ["9"]
+    other.dispose()
+    engine.dispose()
+
+
+def test_a_role_without_create_on_public_gets_what_to_grant(postgres_url):
+    url = sa.make_url(postgres_url)
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    role = f"reader_{url.database}"
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"CREATE ROLE {role} LOGIN PASSWORD 'pw-{role}'")
+        conn.exec_driver_sql(f"REVOKE CREATE ON SCHEMA public FROM PUBLIC, {role}")
+    try:
+        limited = db.get_engine(url.set(username=role, password=f"pw-{role}"))
+        with pytest.raises(db.DatabaseConfigError) as info:
+            db.upgrade(limited)
+        text = str(info.value)
+        assert f"GRANT CREATE ON SCHEMA public TO {role}" in text
+        assert "permission denied" in text and f"pw-{role}" not in text
+        assert info.value.exit_code == 2
+        limited.dispose()
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"DROP OWNED BY {role}")
+            conn.exec_driver_sql(f"DROP ROLE {role}")
+        admin.dispose()
+
+
+def test_the_lock_wait_is_configured_from_the_environment():
+    from argo_lib.config import ConfigError, get_settings
+
+    settings = get_settings(env_file="/nonexistent", environ={"ARGO_DB_LOCK_TIMEOUT_S": "5"})
+    assert settings.db_lock_timeout_s == 5.0 and settings.db_statement_timeout_s == 1800.0
+    with pytest.raises(ConfigError, match="ARGO_DB_LOCK_TIMEOUT_S must be a number of seconds"):
+        get_settings(env_file="/nonexistent", environ={"ARGO_DB_LOCK_TIMEOUT_S": "soon"})

@@ -592,6 +592,7 @@ def run_weekly_brief(
         if output_dir
         else default_output_dir(request.site, request.period, settings=settings)
     )
+    outputs.check_replaceable(target, allowed=is_brief_file)  # before any work
     recipients = recipients_for(request.site, to=to, settings=settings)
     if send:
         mail.check_mail_settings(settings, recipients=recipients)

@@ -199,7 +199,16 @@ def load_parameter_set(path: str | Path) -> dict[str, Any]:
     """
     file = Path(path)
     try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ParameterError(
+            f"{file}: no such parameter file; give the path of a YAML file such as "
+            "params/weekly_brief/wilson_center.yaml"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ParameterError(f"{file}: cannot read the parameter file ({exc})") from None
+    try:
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ParameterError(f"{file}: not valid YAML: {exc}") from None
     if data is None:

@@ -54,15 +54,41 @@ def check_replaceable(target: Path, *, allowed: Allowed) -> None:
         names up to five of them.
     """
     if not target.exists():
+        _check_creatable(target)
         return
     if not target.is_dir():
         raise OutputFolderError(f"the output folder {target} is a file; give a folder")
+    if not os.access(target.parent, os.W_OK | os.X_OK):
+        raise OutputFolderError(
+            f"the output folder {target} cannot be replaced: no permission to write in "
+            f"{target.parent}; give a folder you can write (--output-dir)"
+        )
     foreign = sorted(p.name for p in target.iterdir() if p.is_dir() or not allowed(p.name))
     if foreign:
         shown = ", ".join(foreign[:5]) + (", ..." if len(foreign) > 5 else "")
         raise OutputFolderError(
             f"the output folder {target} holds files that no run wrote ({shown}); a run replaces "
             "its whole folder, so give an empty folder or one of a previous run"
+        )
+
+
+def _check_creatable(target: Path) -> None:
+    """Check that the absent folder ``target`` can be created.
+
+    Its nearest existing ancestor must be a folder this process may write in.
+    """
+    ancestor = target.parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise OutputFolderError(
+            f"the output folder {target} cannot be created: {ancestor} is a file, not a folder; "
+            "give another folder (--output-dir)"
+        )
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise OutputFolderError(
+            f"the output folder {target} cannot be created: no permission to write in "
+            f"{ancestor}; give a folder you can write (--output-dir)"
         )
 
 
