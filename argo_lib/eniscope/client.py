@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
 
@@ -113,6 +113,30 @@ RESOLUTIONS: tuple[int, ...] = (60, 900, 1800, 3600, 86400)
 _DAY_S = 86_400
 
 
+@dataclass
+class _WindowBudget:
+    """The 429 counts one readings window has spent, carried from one of its requests to the next."""
+
+    spent: RequestState = field(default_factory=RequestState)
+
+    def start(self) -> RequestState:
+        """The state a new request of the window starts from: only the 429 counts carry over."""
+        return RequestState(
+            rate_limited=self.spent.rate_limited,
+            rate_limit_backoffs=self.spent.rate_limit_backoffs,
+            rate_limit_waited_s=self.spent.rate_limit_waited_s,
+        )
+
+    def keep(self, state: RequestState) -> None:
+        """Remember the 429 counts of a request's latest state."""
+        self.spent = replace(
+            self.spent,
+            rate_limited=state.rate_limited,
+            rate_limit_backoffs=state.rate_limit_backoffs,
+            rate_limit_waited_s=state.rate_limit_waited_s,
+        )
+
+
 @dataclass(frozen=True, kw_only=True)
 class EniscopeConfig:
     """Connection settings of an :class:`EniscopeClient`; secrets stay out of ``repr``.
@@ -141,7 +165,13 @@ class EniscopeConfig:
     page_limit, max_pages : int
         ``limit`` sent to list endpoints (at most 100) and the hard cap on pages.
     retry : RetryPolicy
-        Backoff rules.
+        Backoff rules and retry budgets. A 429 with ``Retry-After`` ≤ ``max_retry_after_s``
+        (300 s) is waited out exactly, while the window's 429 budget lasts:
+        ``rate_limit_retries`` (10) retries and ``rate_limit_budget_s`` (900 s) of waiting per
+        readings window, apart from the budget of 5xx and timeouts (``server_attempts``, 3 per
+        request). A window that spends it fails alone (:class:`RateLimited`); a longer
+        ``Retry-After`` raises :class:`RetryAfterTooLong`, which stops a multi-window fetch.
+        E.g. ``retry=RetryPolicy(rate_limit_retries=20, rate_limit_budget_s=1800)``.
     skip_channels : frozenset of int
         Channels never requested for readings (always "Invalid Parameter").
     max_window_s, max_window_daily_s, max_window_minute_s : int
@@ -470,13 +500,18 @@ class EniscopeClient:
         params: Sequence[tuple[str, object]] = (),
         *,
         read_timeout_s: float | None = None,
+        budget: _WindowBudget | None = None,
     ) -> Any:
-        """GET a resource and decode its JSON body, with auth, pacing and retries."""
+        """GET a resource and decode its JSON body, with auth, pacing and retries.
+
+        ``budget`` carries the 429 budget of a readings window across its requests; without it
+        the budget is this request's own.
+        """
         query = build_query(params)
         timeout = (self.config.connect_timeout_s, read_timeout_s or self.config.read_timeout_s)
         form: str = self.config.path_form
         force_basic = False
-        state = RequestState()
+        state = budget.start() if budget is not None else RequestState()
         while True:
             path = self._path(resource, form=form)
             target = f"{path}?{query}" if query else path
@@ -509,6 +544,8 @@ class EniscopeClient:
                 form = "v1" if form == "bare" else "bare"
                 logger.info("GET %s: %s (%s)", path, decision.reason, form)
             state = decision.state
+            if budget is not None:
+                budget.keep(state)
 
     def _send(
         self, target: str, *, token: str | None, timeout: tuple[float, float]
@@ -756,7 +793,8 @@ class EniscopeClient:
         Sends ``action=summarize``, ``res``, ``showCounters=0`` (``E`` per interval),
         ``daterange[]`` as epoch seconds and literal ``fields[]`` (``E`` and ``P`` always
         included). Windows longer than the per-resolution maximum are split; a window that
-        fails with a 5xx is halved down to ``min_split_s`` and retried.
+        fails with a 5xx is halved down to ``min_split_s`` and retried. The whole call shares
+        one 429 budget (``config.retry.rate_limit_retries`` and ``rate_limit_budget_s``).
 
         Parameters
         ----------
@@ -781,8 +819,11 @@ class EniscopeClient:
             For naive or reversed bounds, an unknown resolution or an empty field list.
         ChannelSkippedError
             For a channel in ``skip_channels`` or found invalid earlier.
+        RateLimited
+            When the window's 429 budget is spent; :class:`RetryAfterTooLong` (a subclass) for
+            a ``Retry-After`` over ``config.retry.max_retry_after_s``.
         EniscopeError
-            Subclasses for failures that persisted through the retry policy.
+            Subclasses for other failures that persisted through the retry policy.
         """
         channel_id = int(channel_id)
         start_utc, end_utc = _as_utc(start, "start"), _as_utc(end, "end")
@@ -809,8 +850,9 @@ class EniscopeClient:
         bounds = [*range(first, last, step), last]
         before = self.request_count
         parts: list[tuple[pd.DataFrame, pd.DataFrame, Mapping[str, str]]] = []
+        budget = _WindowBudget()
         for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
-            parts.extend(self._fetch_window(channel_id, lo, hi, resolution_s, codes))
+            parts.extend(self._fetch_window(channel_id, lo, hi, resolution_s, codes, budget))
         readings = pd.concat([p[0] for p in parts], ignore_index=True)
         readings = (
             readings.drop_duplicates("timestamp", keep="last")
@@ -830,7 +872,13 @@ class EniscopeClient:
         )
 
     def _fetch_window(
-        self, channel_id: int, lo: int, hi: int, resolution_s: int, codes: Sequence[str]
+        self,
+        channel_id: int,
+        lo: int,
+        hi: int,
+        resolution_s: int,
+        codes: Sequence[str],
+        budget: _WindowBudget,
     ) -> list[tuple[pd.DataFrame, pd.DataFrame, Mapping[str, str]]]:
         params: list[tuple[str, object]] = [
             ("action", "summarize"),
@@ -846,6 +894,7 @@ class EniscopeClient:
                 f"/readings/{channel_id}",
                 params,
                 read_timeout_s=self.config.long_read_timeout_s if long else None,
+                budget=budget,
             )
         except (ServerError, TransportError, InvalidResponseError) as exc:
             if hi - lo > self.config.min_split_s:
@@ -859,8 +908,8 @@ class EniscopeClient:
                     type(exc).__name__,
                 )
                 return [
-                    *self._fetch_window(channel_id, lo, mid, resolution_s, codes),
-                    *self._fetch_window(channel_id, mid, hi, resolution_s, codes),
+                    *self._fetch_window(channel_id, lo, mid, resolution_s, codes, budget),
+                    *self._fetch_window(channel_id, mid, hi, resolution_s, codes, budget),
                 ]
             if isinstance(exc, InvalidParameterError):
                 with self._count_lock:
@@ -889,8 +938,9 @@ class EniscopeClient:
         """Fetch many channel-windows; a failing window is reported and the others continue.
 
         Runs up to ``config.max_concurrency`` windows at once (politeness and 429 pauses are
-        shared). Only errors that would fail every window (authentication, expired subscription,
-        a long ``Retry-After``, configuration) are raised.
+        shared). A window that spends its 429 budget is a ``failure`` like any other. Only
+        errors that would fail every window (authentication, expired subscription, a
+        ``Retry-After`` over 300 s, configuration: :data:`FATAL_ERRORS`) are raised.
 
         Parameters
         ----------
@@ -909,7 +959,7 @@ class EniscopeClient:
 
         Raises
         ------
-        AuthenticationError, SubscriptionExpiredError, RateLimited
+        AuthenticationError, SubscriptionExpiredError, RetryAfterTooLong
             Failures that no other window could escape.
         """
         jobs = [(int(c), _as_utc(s, "start"), _as_utc(e, "end")) for c, s, e in windows]

@@ -13,6 +13,12 @@ how a command ends (:func:`argo_lib.errors.exit_code`):
   limits (429), server errors (5xx, "Invalid Parameter" included), connection errors and
   timeouts, bodies that are not JSON or not the documented shape.
 
+Most failures end one channel-window, and a multi-window fetch goes on with the others. Only
+:data:`FATAL_ERRORS` stop it, because every other window would fail the same way: refused
+credentials, an expired subscription, a bad setting, and a ``Retry-After`` over 300 s
+(:class:`RetryAfterTooLong`). A window that ran out of its 429 budget is an ordinary
+:class:`RateLimited` failure of that window only.
+
 Examples
 --------
 >>> from argo_lib.errors import RunError, UsageError, exit_code
@@ -42,6 +48,7 @@ __all__ = [
     "PreconditionFailedError",
     "RateLimited",
     "RedirectError",
+    "RetryAfterTooLong",
     "ServerError",
     "SubscriptionExpiredError",
     "TooManyPagesError",
@@ -123,7 +130,9 @@ class ChannelSkippedError(EniscopeError, UsageError):
 
 
 class RateLimited(EniscopeError, RunError):
-    """429 too often, or a ``Retry-After`` longer than the client is willing to wait.
+    """429 more often, or for longer, than one window's budget allows (spec section 7).
+
+    Only this window fails; the subclass :class:`RetryAfterTooLong` stops the whole run.
 
     Parameters
     ----------
@@ -138,6 +147,10 @@ class RateLimited(EniscopeError, RunError):
     def __init__(self, message: str, *, retry_after_s: float | None = None, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.retry_after_s = retry_after_s
+
+
+class RetryAfterTooLong(RateLimited):
+    """A ``Retry-After`` longer than the client may wait (over 300 s): the run stops (spec 7)."""
 
 
 class ServerError(EniscopeError, RunError):
@@ -159,7 +172,11 @@ class InvalidResponseError(EniscopeError, RunError):
 FATAL_ERRORS: tuple[type[Exception], ...] = (
     AuthenticationError,
     SubscriptionExpiredError,
-    RateLimited,
+    RetryAfterTooLong,
     EniscopeConfigError,
 )
-"""Errors that would fail every other window too: a multi-window fetch stops on them."""
+"""Errors that would fail every other window too: a multi-window fetch stops on them.
+
+A plain :class:`RateLimited` (a window's 429 budget spent) is not one of them: that window is
+recorded as a failure and the others go on.
+"""

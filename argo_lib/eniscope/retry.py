@@ -10,10 +10,17 @@ outcome                                decision
 2xx with a JSON body                   :class:`Accept`
 401, 419                               :class:`Reauthenticate` once (no wait, not counted
                                        as an attempt), then :class:`Fail`
-429                                    :class:`Retry` after ``Retry-After`` (seconds or an
-                                       HTTP-date) or backoff 8, 16, 32 s, pausing the whole
-                                       client; :class:`Fail` on the 4th 429 or when
-                                       ``Retry-After`` exceeds 300 s
+429 with ``Retry-After`` ≤ 300 s       :class:`Retry` after exactly that wait (seconds or an
+                                       HTTP-date), pausing the whole client, while the
+                                       window's 429 budget lasts (10 retries, 900 s of
+                                       waiting); then :class:`Fail` with
+                                       :class:`~argo_lib.eniscope.errors.RateLimited`
+429 with ``Retry-After`` > 300 s       :class:`Fail` with
+                                       :class:`~argo_lib.eniscope.errors.RetryAfterTooLong`,
+                                       which stops a multi-window run
+429 without ``Retry-After``            :class:`Retry` after backoff 8, 16, 32 s (jittered),
+                                       pausing the whole client; :class:`Fail` at the 4th
+                                       such 429 (or when the window's budget is spent)
 500 "Invalid Parameter"                one :class:`Retry` (backoff 4 s), then :class:`Fail`
 500, 502, 503, 504, a timeout, a       :class:`Retry` with backoff 4, 8 s; :class:`Fail`
 connection error, a non-JSON 2xx       at the 3rd such failure
@@ -27,6 +34,12 @@ anything else (400, 402, 403, 404,     :class:`Fail` at once
 (:meth:`Retry.wait_s`). What one request has been through so far is a :class:`RequestState`,
 which every non-final decision carries forward. A change of policy is a change to this module
 and to the table of cases in its tests.
+
+The 429 budget belongs to a *window*: the client starts every request of one
+:meth:`~argo_lib.eniscope.client.EniscopeClient.get_readings` call (its sub-windows and halves
+included) from the 429 counts of the previous one, so a storm cannot reset it by splitting. It is
+separate from the budget of 5xx, timeouts and bad bodies (``server_attempts``, per request). The
+waits it counts are the nominal ones: a ``Retry-After`` exactly, a backoff before its jitter.
 
 Examples
 --------
@@ -44,7 +57,7 @@ import random
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Literal
 
@@ -52,6 +65,7 @@ from argo_lib.eniscope.errors import (
     AccessDeniedError,
     AuthenticationError,
     BadRequestError,
+    EniscopeConfigError,
     EniscopeError,
     InvalidParameterError,
     InvalidResponseError,
@@ -59,6 +73,7 @@ from argo_lib.eniscope.errors import (
     PreconditionFailedError,
     RateLimited,
     RedirectError,
+    RetryAfterTooLong,
     ServerError,
     SubscriptionExpiredError,
     TransportError,
@@ -99,9 +114,21 @@ class RetryPolicy:
     rate_limit_base_s, rate_limit_factor, rate_limit_cap_s : float
         Backoff after a 429 without ``Retry-After``: base × factor^(n-1), capped [s].
     rate_limit_attempts : int
-        Attempts that may end in 429 before :class:`RateLimited` is raised.
+        Attempts that may end in a 429 *without* a ``Retry-After`` (the client guesses the
+        wait) before :class:`RateLimited` is raised; spec section 7 says 4.
+    rate_limit_retries : int
+        Retries after 429s that one window may spend (with or without ``Retry-After``); the
+        next 429 fails the window with :class:`RateLimited`. Default 10: a storm of short
+        ``Retry-After`` values (seconds to a minute) is ridden out, a permanent one is not.
+    rate_limit_budget_s : float
+        Seconds one window may spend waiting after 429s (``Retry-After`` values, backoffs
+        before jitter); a 429 whose wait would take the total past it fails the window with
+        :class:`RateLimited` at once. Default 900 s (15 min): three of the longest waits the
+        client honours. Both budgets are per window, so one storm costs at most this much per
+        channel before the sync moves on (a channel stops at its first failed window).
     max_retry_after_s : float
-        A ``Retry-After`` longer than this raises :class:`RateLimited` at once [s].
+        A ``Retry-After`` longer than this raises :class:`RetryAfterTooLong` at once, which
+        stops a multi-window run (spec section 7: 300 s) [s].
     server_base_s, server_factor, server_cap_s : float
         Backoff after 5xx, connection errors, timeouts and non-JSON 2xx bodies [s].
     server_attempts : int
@@ -116,6 +143,8 @@ class RetryPolicy:
     rate_limit_factor: float = 2.0
     rate_limit_cap_s: float = 60.0
     rate_limit_attempts: int = 4
+    rate_limit_retries: int = 10
+    rate_limit_budget_s: float = 900.0
     max_retry_after_s: float = 300.0
     server_base_s: float = 4.0
     server_factor: float = 2.0
@@ -123,6 +152,14 @@ class RetryPolicy:
     server_attempts: int = 3
     invalid_parameter_attempts: int = 2
     jitter: tuple[float, float] = (0.8, 1.2)
+
+    def __post_init__(self) -> None:
+        for name in ("rate_limit_attempts", "server_attempts", "invalid_parameter_attempts"):
+            if getattr(self, name) < 1:
+                raise EniscopeConfigError(f"{name} must be >= 1, got {getattr(self, name)}")
+        for name in ("rate_limit_retries", "rate_limit_budget_s", "max_retry_after_s"):
+            if getattr(self, name) < 0:
+                raise EniscopeConfigError(f"{name} must be >= 0, got {getattr(self, name)}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -259,6 +296,9 @@ class Request:
 class RequestState:
     """What one request has been through so far; a fresh request starts at the defaults.
 
+    The ``rate_limit*`` counts are the window's 429 budget: the client carries them from one
+    request of a readings window to the next (see the module docstring).
+
     Attributes
     ----------
     failures : int
@@ -266,6 +306,10 @@ class RequestState:
         2xx body that is not JSON.
     rate_limited : int
         Attempts that ended in 429.
+    rate_limit_backoffs : int
+        Of those, attempts whose 429 had no usable ``Retry-After`` (the client backed off).
+    rate_limit_waited_s : float
+        Seconds of waiting the 429s asked for so far (``Retry-After``, backoff before jitter).
     invalid_parameter : int
         Attempts that ended in 500 "Invalid Parameter".
     reauthenticated : bool
@@ -276,6 +320,8 @@ class RequestState:
 
     failures: int = 0
     rate_limited: int = 0
+    rate_limit_backoffs: int = 0
+    rate_limit_waited_s: float = 0.0
     invalid_parameter: int = 0
     reauthenticated: bool = False
     switched_path_form: bool = False
@@ -608,44 +654,75 @@ def _after_rate_limit(
     retry_after = parse_retry_after(header_value(outcome.headers, "Retry-After"), now=now)
     rate_limited = state.rate_limited + 1
     if retry_after is not None and retry_after > policy.max_retry_after_s:
+        try:
+            when = f"after {datetime.fromtimestamp(now + retry_after, tz=UTC):%Y-%m-%d %H:%M} UTC"
+        except (OverflowError, OSError, ValueError):  # a Retry-After beyond the calendar
+            when = "much later"
         return Fail(
-            RateLimited(
+            RetryAfterTooLong(
                 f"Eniscope rate limit on {method} {path}: Retry-After is {retry_after:.0f} s "
-                f"(more than {policy.max_retry_after_s:.0f} s); run the sync again later",
+                f"(more than {policy.max_retry_after_s:.0f} s), so the run stops here; run the "
+                f"sync again {when} (it resumes where this one stopped)",
                 status=status,
                 method=method,
                 path=path,
                 retry_after_s=retry_after,
             )
         )
-    if rate_limited >= policy.rate_limit_attempts:
-        return Fail(
-            RateLimited(
-                f"Eniscope rate limit on {method} {path}: HTTP 429 {rate_limited} times; raise "
-                "min_interval_s or lower max_concurrency, and run again later",
-                status=status,
-                method=method,
-                path=path,
-                retry_after_s=retry_after,
-            )
-        )
+    backoffs = state.rate_limit_backoffs
     if retry_after is not None:
         delay, jitter = retry_after, None
     else:
+        backoffs += 1
+        if backoffs >= policy.rate_limit_attempts:
+            return Fail(
+                RateLimited(
+                    f"Eniscope rate limit on {method} {path}: HTTP 429 {backoffs} times without "
+                    "Retry-After; raise min_interval_s or lower max_concurrency, and run again "
+                    "later",
+                    status=status,
+                    method=method,
+                    path=path,
+                )
+            )
         delay = backoff_s(
-            rate_limited,
+            backoffs,
             base_s=policy.rate_limit_base_s,
             factor=policy.rate_limit_factor,
             cap_s=policy.rate_limit_cap_s,
         )
         jitter = policy.jitter
+    waited = state.rate_limit_waited_s
+    if rate_limited > policy.rate_limit_retries or waited + delay > policy.rate_limit_budget_s:
+        spent = (
+            f"all rate_limit_retries={policy.rate_limit_retries} retries used"
+            if rate_limited > policy.rate_limit_retries
+            else f"{waited:.0f} s waited, {delay:.0f} s more would pass "
+            f"rate_limit_budget_s={policy.rate_limit_budget_s:.0f}"
+        )
+        return Fail(
+            RateLimited(
+                f"Eniscope rate limit on {method} {path}: HTTP 429 {rate_limited} times, the "
+                f"window's 429 budget is spent ({spent}); this window fails and the next sync "
+                "re-fetches it; raise min_interval_s or lower max_concurrency if it persists",
+                status=status,
+                method=method,
+                path=path,
+                retry_after_s=retry_after,
+            )
+        )
     return Retry(
         delay_s=delay,
         jitter=jitter,
         pause_client=True,
-        reason=f"HTTP 429, pausing the client (attempt {rate_limited} of "
-        f"{policy.rate_limit_attempts})",
-        state=replace(state, rate_limited=rate_limited),
+        reason=f"HTTP 429, pausing the client (429 number {rate_limited} of this window; "
+        f"{waited + delay:.0f} of {policy.rate_limit_budget_s:.0f} s waited)",
+        state=replace(
+            state,
+            rate_limited=rate_limited,
+            rate_limit_backoffs=backoffs,
+            rate_limit_waited_s=waited + delay,
+        ),
     )
 
 

@@ -20,6 +20,12 @@
 5. **Logged.** Every run writes an ingestion-run row (``ok``/``partial``/``failed``, counts and
    an error summary without secrets) and one row per channel-window. One failing channel does
    not stop the others.
+6. **Rate limits** (spec section 7). A 429 whose ``Retry-After`` is at most 300 s is waited out
+   (on the client's clock, pausing all its requests) and retried while the window's 429 budget
+   lasts (the client's ``retry.rate_limit_retries`` and ``retry.rate_limit_budget_s``). A
+   window that spends it is logged as a ``failure`` and its channel stops there, like any failed
+   window; the other channels go on and the run ends ``partial``. Only a ``Retry-After`` over
+   300 s (:class:`~argo_lib.eniscope.errors.RetryAfterTooLong`) stops the whole run.
 
 The client comes from :func:`make_client` (credentials from the settings, pacing from a
 :class:`~argo_lib.ingest.plan.SyncProfile`); which server it talks to is the caller's choice
@@ -616,8 +622,9 @@ def sync_site(
     Returns
     -------
     IngestResult
-        Status ``ok``, ``partial`` (some channels failed) or ``failed`` (all failed, or an
-        authentication, subscription or rate-limit failure stopped the run).
+        Status ``ok``, ``partial`` (some channels failed, e.g. a window that spent its 429
+        budget) or ``failed`` (all failed, or refused credentials, an expired subscription or a
+        ``Retry-After`` over 300 s stopped the run).
 
     Raises
     ------

@@ -39,6 +39,8 @@ from argo_lib.eniscope import (
     TooManyPagesError,
     TransportError,
 )
+from argo_lib.eniscope.errors import RetryAfterTooLong
+from argo_lib.eniscope.retry import RetryPolicy
 from argo_lib.sim import simulate_readings
 from argo_lib.sim.fake_eniscope import (
     DEFAULT_API_KEY,
@@ -498,19 +500,72 @@ def test_429_without_retry_after_backs_off_exponentially(make_client, fake, cloc
     assert [in_jitter(s, b) for s, b in zip(clock.sleeps, (8, 16, 32), strict=True)] == [True] * 3
 
 
-def test_429_four_times_raises_rate_limited(make_client, fake, clock):
-    fake.enqueue(*[ScriptedResponse(status=429, headers={"Retry-After": "5"})] * 4)
-    with pytest.raises(RateLimited, match="429 4 times"):
+def test_429_four_times_without_retry_after_raises_rate_limited(make_client, fake, clock):
+    fake.enqueue(*[ScriptedResponse(status=429)] * 4)
+    with pytest.raises(RateLimited, match="429 4 times without Retry-After"):
         make_client().login()
-    assert len(fake.request_log) == 4
-    assert clock.sleeps == [5.0, 5.0, 5.0]
+    assert len(fake.request_log) == 4 and len(clock.sleeps) == 3
 
 
-def test_retry_after_beyond_five_minutes_raises_at_once(make_client, fake, clock):
-    fake.configure(rate_limit=RateLimit(max_requests=0, window_s=60, retry_after_s=301))
-    with pytest.raises(RateLimited, match="301 s") as info:
+def retry_after(seconds: str, n: int, path_prefix: str | None = None) -> list[ScriptedResponse]:
+    reply = ScriptedResponse(status=429, headers={"Retry-After": seconds}, path_prefix=path_prefix)
+    return [reply] * n
+
+
+def test_honoured_retry_after_is_retried_within_the_budget(make_client, fake, clock):
+    fake.enqueue(*retry_after("5", 10))  # the 4th 429 used to raise RateLimited
+    assert len(make_client().login()) == 1
+    assert [e.status for e in fake.request_log] == [429] * 10 + [200]
+    assert clock.sleeps == [5.0] * 10
+
+
+def test_the_eleventh_429_spends_the_budget(make_client, fake, clock):
+    fake.enqueue(*retry_after("5", 11))
+    with pytest.raises(RateLimited, match="429 11 times.*rate_limit_retries=10") as info:
+        make_client().get_readings(162285, start=DAY_START, end=DAY_END)
+    assert type(info.value) is RateLimited  # not RetryAfterTooLong: only this window fails
+    assert len(fake.request_log) == 11 and clock.sleeps == [5.0] * 10
+
+
+def test_the_seconds_of_the_budget_are_a_setting(make_client, fake, clock):
+    fake.enqueue(*retry_after("200", 5))
+    with pytest.raises(RateLimited, match="800 s waited, 200 s more .*rate_limit_budget_s=900"):
+        make_client().get_readings(162285, start=DAY_START, end=DAY_END)
+    assert clock.sleeps == [200.0] * 4  # 1,000 s would pass the default 900 s
+    fake.clear_log()
+    clock.sleeps.clear()
+    fake.enqueue(*retry_after("200", 5))
+    client = make_client(retry=RetryPolicy(rate_limit_budget_s=1000.0))
+    assert len(client.get_readings(162285, start=DAY_START, end=DAY_END).readings) == 24
+    assert clock.sleeps == [200.0] * 5
+
+
+def test_the_429_budget_belongs_to_the_window_not_to_each_request(make_client, fake, clock):
+    # Two days with one day per request: 6 429s on the first request and 5 on the second
+    # spend the window's 10 retries, though neither request spent them alone.
+    client = make_client(max_window_s=86400)
+    two_days = {"start": DAY_START, "end": DAY_START + pd.Timedelta(days=2)}
+    fake.enqueue(
+        *retry_after("1", 6, "/readings/162285"),
+        ScriptedResponse(status=200, path_prefix="/readings/162285"),  # the real first day
+        *retry_after("1", 5, "/readings/162285"),
+    )
+    with pytest.raises(RateLimited, match="429 11 times"):
+        client.get_readings(162285, **two_days)
+    statuses = [e.status for e in fake.request_log]
+    assert statuses == [429] * 6 + [200] + [429] * 5
+    fake.enqueue(*retry_after("1", 10, "/readings/162285"))  # a new window: a new budget
+    assert len(client.get_readings(162285, **two_days).readings) == 48
+
+
+@pytest.mark.parametrize("form", ["seconds", "http-date"])
+def test_retry_after_beyond_five_minutes_raises_at_once(make_client, fake, clock, form):
+    fake.configure(
+        rate_limit=RateLimit(max_requests=0, window_s=60, retry_after_s=301, retry_after=form)
+    )
+    with pytest.raises(RetryAfterTooLong, match="301 s .*the run stops") as info:
         make_client().login()
-    assert info.value.retry_after_s == 301.0
+    assert info.value.retry_after_s == pytest.approx(301.0, abs=HTTP_DATE_ATOL_S)
     assert len(fake.request_log) == 1 and clock.sleeps == []
 
 
@@ -679,6 +734,23 @@ def test_fetch_readings_raises_fatal_errors(make_client, fake):
     fake.configure(force_status=402)
     with pytest.raises(SubscriptionExpiredError):
         make_client().fetch_readings([(162285, DAY_START, DAY_END)] * 2)
+
+
+def test_fetch_readings_a_spent_429_budget_fails_only_its_window(make_client, fake, clock):
+    fake.enqueue(*retry_after("3", 11, "/readings/162120"))
+    windows = [(c, DAY_START, DAY_END) for c in (162119, 162120, 162121)]
+    results = make_client().fetch_readings(windows)
+    assert [r.status for r in results] == ["success", "failure", "success"]
+    assert results[1].error.startswith("Eniscope rate limit on GET /readings/162120: HTTP 429 11")
+    assert "\n" not in results[1].error
+    assert clock.sleeps == [3.0] * 10
+
+
+def test_fetch_readings_stops_on_a_retry_after_beyond_five_minutes(make_client, fake):
+    fake.enqueue(*retry_after("301", 1, "/readings/162120"))
+    windows = [(c, DAY_START, DAY_END) for c in (162119, 162120, 162121)]
+    with pytest.raises(RetryAfterTooLong, match="Retry-After is 301 s"):
+        make_client().fetch_readings(windows)
 
 
 def test_fetch_readings_bounded_concurrency(make_client, fake):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from argo_lib import eniscope
+from argo_lib.eniscope.errors import RetryAfterTooLong
 from argo_lib.errors import EXIT_FAILED, EXIT_USAGE, ArgoError, RunError, UsageError, exit_code
 
 OPERATOR_FIXES = [
@@ -21,6 +22,7 @@ OPERATOR_FIXES = [
 ]
 TRANSIENT = [
     eniscope.RateLimited,
+    RetryAfterTooLong,
     eniscope.ServerError,
     eniscope.InvalidParameterError,
     eniscope.TransportError,
@@ -61,6 +63,15 @@ def test_fatal_errors_are_the_ones_no_window_escapes():
     assert set(eniscope.FATAL_ERRORS) == {
         eniscope.AuthenticationError,
         eniscope.SubscriptionExpiredError,
-        eniscope.RateLimited,
+        RetryAfterTooLong,
         eniscope.EniscopeConfigError,
     }
+
+
+def test_a_spent_429_budget_fails_one_window_but_a_long_retry_after_stops_the_run():
+    spent = eniscope.RateLimited("HTTP 429 11 times", status=429)
+    too_long = RetryAfterTooLong("Retry-After is 301 s", retry_after_s=301.0, status=429)
+    assert not isinstance(spent, eniscope.FATAL_ERRORS)
+    assert isinstance(too_long, eniscope.FATAL_ERRORS)
+    assert isinstance(too_long, eniscope.RateLimited)
+    assert too_long.retry_after_s == 301.0

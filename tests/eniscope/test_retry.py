@@ -20,6 +20,7 @@ from argo_lib.eniscope import (
     SubscriptionExpiredError,
     TransportError,
 )
+from argo_lib.eniscope.errors import EniscopeConfigError, RetryAfterTooLong
 from argo_lib.eniscope.retry import (
     Accept,
     Answered,
@@ -49,6 +50,13 @@ REQUEST = Request(
 
 def S(**counts) -> RequestState:
     return RequestState(**counts)
+
+
+def S429(n: int, waited: float, *, backoffs: int = 0, **counts) -> RequestState:
+    """A state after ``n`` 429s (``backoffs`` of them without Retry-After) and ``waited`` s."""
+    return RequestState(
+        rate_limited=n, rate_limit_backoffs=backoffs, rate_limit_waited_s=waited, **counts
+    )
 
 
 def http(status: int, *, retry_after: str | None = None, body: str = "", token: bool = True):
@@ -90,10 +98,13 @@ def fail(error, status=None):
 
 P5 = RetryPolicy(server_attempts=5, jitter=(1.0, 1.5))
 CAP40 = RetryPolicy(rate_limit_attempts=9, rate_limit_cap_s=40.0)
+SMALL = RetryPolicy(rate_limit_retries=2, rate_limit_budget_s=60.0)
+NO_429_RETRY = RetryPolicy(rate_limit_retries=0)
 FALLBACK = {"fallback_path_form": True}
 IP = "Invalid Parameter"
 DATE_30_S = "Mon, 01 Dec 2025 12:00:30 GMT"  # NOW + 30 s
 DATE_PAST = "Mon, 01 Dec 2025 11:00:00 GMT"
+DATE_301_S = "Mon, 01 Dec 2025 12:05:01 GMT"  # NOW + 301 s
 
 # fmt: off
 CASES = [
@@ -109,18 +120,29 @@ CASES = [
     ("401-keeps-counts",             S(failures=1),               http(401),                            {},               ("reauthenticate", S(failures=1, reauthenticated=True))),
     ("401-again",                    S(reauthenticated=True),     http(401),                            {},               fail(AuthenticationError, 401)),
     ("419-again",                    S(reauthenticated=True),     http(419),                            {},               fail(AuthenticationError, 419)),
-    # 429: Retry-After, else backoff 8, 16, 32 s; the whole client pauses; 4 attempts
-    ("429-1st",                      S(),                         http(429),                            {},               retry(8.0, S(rate_limited=1), pause_client=True)),
-    ("429-2nd",                      S(rate_limited=1),           http(429),                            {},               retry(16.0, S(rate_limited=2), pause_client=True)),
-    ("429-3rd",                      S(rate_limited=2),           http(429),                            {},               retry(32.0, S(rate_limited=3), pause_client=True)),
-    ("429-4th",                      S(rate_limited=3),           http(429),                            {},               fail(RateLimited, 429)),
-    ("429-retry-after-seconds",      S(),                         http(429, retry_after="7"),           {},               retry(7.0, S(rate_limited=1), jitter=None, pause_client=True)),
-    ("429-retry-after-date",         S(),                         http(429, retry_after=DATE_30_S),     {},               retry(30.0, S(rate_limited=1), jitter=None, pause_client=True)),
-    ("429-retry-after-date-past",    S(),                         http(429, retry_after=DATE_PAST),     {},               retry(0.0, S(rate_limited=1), jitter=None, pause_client=True)),
-    ("429-retry-after-300",          S(),                         http(429, retry_after="300"),         {},               retry(300.0, S(rate_limited=1), jitter=None, pause_client=True)),
-    ("429-retry-after-301",          S(),                         http(429, retry_after="301"),         {},               fail(RateLimited, 429)),
-    ("429-retry-after-garbage",      S(),                         http(429, retry_after="soon"),        {},               retry(8.0, S(rate_limited=1), pause_client=True)),
-    ("429-4th-with-retry-after",     S(rate_limited=3),           http(429, retry_after="5"),           {},               fail(RateLimited, 429)),
+    # 429 without Retry-After: backoff 8, 16, 32 s; the whole client pauses; 4 such attempts
+    ("429-1st",                      S(),                         http(429),                            {},               retry(8.0, S429(1, 8.0, backoffs=1), pause_client=True)),
+    ("429-2nd",                      S429(1, 8.0, backoffs=1),    http(429),                            {},               retry(16.0, S429(2, 24.0, backoffs=2), pause_client=True)),
+    ("429-3rd",                      S429(2, 24.0, backoffs=2),   http(429),                            {},               retry(32.0, S429(3, 56.0, backoffs=3), pause_client=True)),
+    ("429-4th",                      S429(3, 56.0, backoffs=3),   http(429),                            {},               fail(RateLimited, 429)),
+    ("429-retry-after-garbage",      S(),                         http(429, retry_after="soon"),        {},               retry(8.0, S429(1, 8.0, backoffs=1), pause_client=True)),
+    ("429-backoff-after-honoured",   S429(5, 25.0),               http(429),                            {},               retry(8.0, S429(6, 33.0, backoffs=1), pause_client=True)),
+    # 429 with Retry-After <= 300 s: exactly that wait, while the window's budget lasts
+    ("429-retry-after-seconds",      S(),                         http(429, retry_after="7"),           {},               retry(7.0, S429(1, 7.0), jitter=None, pause_client=True)),
+    ("429-retry-after-date",         S(),                         http(429, retry_after=DATE_30_S),     {},               retry(30.0, S429(1, 30.0), jitter=None, pause_client=True)),
+    ("429-retry-after-date-past",    S(),                         http(429, retry_after=DATE_PAST),     {},               retry(0.0, S429(1, 0.0), jitter=None, pause_client=True)),
+    ("429-retry-after-300",          S(),                         http(429, retry_after="300"),         {},               retry(300.0, S429(1, 300.0), jitter=None, pause_client=True)),
+    ("429-4th-with-retry-after",     S429(3, 15.0),               http(429, retry_after="5"),           {},               retry(5.0, S429(4, 20.0), jitter=None, pause_client=True)),
+    ("429-10th-with-retry-after",    S429(9, 45.0),               http(429, retry_after="5"),           {},               retry(5.0, S429(10, 50.0), jitter=None, pause_client=True)),
+    ("429-11th-retries-spent",       S429(10, 50.0),              http(429, retry_after="5"),           {},               fail(RateLimited, 429)),
+    ("429-wait-budget-reached",      S429(3, 800.0),              http(429, retry_after="100"),         {},               retry(100.0, S429(4, 900.0), jitter=None, pause_client=True)),
+    ("429-wait-budget-passed",       S429(3, 800.0),              http(429, retry_after="101"),         {},               fail(RateLimited, 429)),
+    ("429-keeps-5xx-count",          S(failures=2),               http(429, retry_after="5"),           {},               retry(5.0, S429(1, 5.0, failures=2), jitter=None, pause_client=True)),
+    # 429 with Retry-After > 300 s (seconds or a date that far): stop the run
+    ("429-retry-after-301",          S(),                         http(429, retry_after="301"),         {},               fail(RetryAfterTooLong, 429)),
+    ("429-retry-after-date-301",     S(),                         http(429, retry_after=DATE_301_S),    {},               fail(RetryAfterTooLong, 429)),
+    ("429-retry-after-301-late",     S429(10, 50.0),              http(429, retry_after="301"),         {},               fail(RetryAfterTooLong, 429)),
+    ("429-retry-after-huge",         S(),                         http(429, retry_after="1" + "0" * 30), {},              fail(RetryAfterTooLong, 429)),
     # 5xx: backoff 4, 8 s for this request only; 3 attempts
     ("500-1st",                      S(),                         http(500),                            {},               retry(4.0, S(failures=1))),
     ("502-2nd",                      S(failures=1),               http(502),                            {},               retry(8.0, S(failures=2))),
@@ -153,7 +175,11 @@ CASES = [
     ("302",                          S(),                         http(302),                            {},               fail(RedirectError, 302)),
     # another policy
     ("500-3rd-of-5",                 S(failures=2),               http(500),                            {"policy": P5},   retry(16.0, S(failures=3), jitter=(1.0, 1.5))),
-    ("429-backoff-capped",           S(rate_limited=3),           http(429),                            {"policy": CAP40}, retry(40.0, S(rate_limited=4), pause_client=True)),
+    ("429-backoff-capped",           S429(3, 56.0, backoffs=3),   http(429),                            {"policy": CAP40}, retry(40.0, S429(4, 96.0, backoffs=4), pause_client=True)),
+    ("429-small-retries-spent",      S429(2, 10.0),               http(429, retry_after="5"),           {"policy": SMALL}, fail(RateLimited, 429)),
+    ("429-small-wait-reached",       S429(1, 50.0),               http(429, retry_after="10"),          {"policy": SMALL}, retry(10.0, S429(2, 60.0), jitter=None, pause_client=True)),
+    ("429-small-wait-passed",        S429(1, 50.0),               http(429, retry_after="11"),          {"policy": SMALL}, fail(RateLimited, 429)),
+    ("429-no-retries",               S(),                         http(429, retry_after="1"),           {"policy": NO_429_RETRY}, fail(RateLimited, 429)),
 ]
 # fmt: on
 
@@ -218,6 +244,22 @@ def run(outcomes, **options) -> list[tuple]:
             [http(500, body="Invalid Parameter")] * 3,
             [("retry", 4.0), ("fail", InvalidParameterError)],
         ),
+        (
+            [*[http(429, retry_after="5")] * 10, http(200)],
+            [*[("retry", 5.0)] * 10, ("accept",)],
+        ),
+        (
+            [http(429, retry_after="5")] * 11,
+            [*[("retry", 5.0)] * 10, ("fail", RateLimited)],
+        ),
+        (
+            [http(503), http(503), *[http(429, retry_after="5")] * 6, http(200)],
+            [("retry", 4.0), ("retry", 8.0), *[("retry", 5.0)] * 6, ("accept",)],
+        ),
+        (
+            [*[http(429, retry_after="300")] * 3, http(429, retry_after="1")],
+            [*[("retry", 300.0)] * 3, ("fail", RateLimited)],
+        ),
     ],
     ids=[
         "recovers",
@@ -225,6 +267,10 @@ def run(outcomes, **options) -> list[tuple]:
         "reauth-once",
         "429-and-5xx-apart",
         "invalid-once",
+        "429-storm-within-budget",
+        "429-storm-spends-the-retries",
+        "5xx-budget-apart-from-429-budget",
+        "429-storm-spends-the-seconds",
     ],
 )
 def test_sequences(outcomes, expected):
@@ -246,8 +292,10 @@ def test_sequences(outcomes, expected):
         (S(), TransportFailure(kind="request", exception="InvalidURL"), ["InvalidURL", "ENISCOPE_API_URL"]),
         (S(failures=2), Undecodable(status=200, size=9), ["not JSON", "3 times"]),
         (S(reauthenticated=True), http(401), ["ENISCOPE_API_KEY", "even after re-authenticating"]),
-        (S(rate_limited=3), http(429), ["429 4 times", "min_interval_s"]),
-        (S(), http(429, retry_after="301"), ["Retry-After is 301 s", "more than 300 s"]),
+        (S429(3, 56.0, backoffs=3), http(429), ["429 4 times without Retry-After", "min_interval_s"]),
+        (S429(10, 50.0), http(429, retry_after="5"), ["429 11 times", "rate_limit_retries=10", "this window fails", "next sync re-fetches it"]),
+        (S429(3, 800.0), http(429, retry_after="200"), ["800 s waited, 200 s more", "rate_limit_budget_s=900"]),
+        (S(), http(429, retry_after="301"), ["Retry-After is 301 s", "more than 300 s", "the run stops", "after 2025-12-01 12:05 UTC"]),
         (S(invalid_parameter=1), http(500, body="Invalid Parameter"), ["skip_channels", REQUEST.target]),
         (S(), http(402), ["renew the Best.Energy subscription"]),
         (S(), http(403, body="no"), ["ENISCOPE_PASSWORD", "ENISCOPE_USER_AGENT", "Server said: 'no'"]),
@@ -258,7 +306,7 @@ def test_sequences(outcomes, expected):
     ],
     ids=[
         "5xx", "read-timeout", "connect-timeout", "connection", "request", "bad-body", "auth",
-        "429-count", "429-retry-after", "invalid-parameter", "402", "403", "412", "404", "3xx",
+        "429-count", "429-retries-spent", "429-seconds-spent", "429-retry-after", "invalid-parameter", "402", "403", "412", "404", "3xx",
         "400",
     ],
 )  # fmt: skip
@@ -272,9 +320,34 @@ def test_failure_messages_say_what_to_do(state, outcome, phrases):
 
 def test_rate_limited_carries_retry_after():
     error = decide(S(), http(429, retry_after="301"), request=REQUEST, now=NOW).error
+    assert isinstance(error, RetryAfterTooLong) and isinstance(error, RateLimited)
     assert error.retry_after_s == 301.0
-    error = decide(S(rate_limited=3), http(429), request=REQUEST, now=NOW).error
-    assert error.retry_after_s is None
+    error = decide(S429(10, 50.0), http(429, retry_after="5"), request=REQUEST, now=NOW).error
+    assert type(error) is RateLimited and error.retry_after_s == 5.0
+    error = decide(S429(3, 56.0, backoffs=3), http(429), request=REQUEST, now=NOW).error
+    assert type(error) is RateLimited and error.retry_after_s is None
+
+
+def test_the_default_429_budget_is_documented():
+    policy = RetryPolicy()
+    assert (policy.rate_limit_retries, policy.rate_limit_budget_s) == (10, 900.0)
+    assert (policy.rate_limit_attempts, policy.max_retry_after_s) == (4, 300.0)
+    assert policy.server_attempts == 3  # the 5xx/timeout budget is apart from the 429 budget
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"rate_limit_retries": -1},
+        {"rate_limit_budget_s": -1.0},
+        {"rate_limit_attempts": 0},
+        {"server_attempts": 0},
+    ],
+    ids=["retries", "budget", "attempts", "server-attempts"],
+)
+def test_a_negative_budget_is_refused(options):
+    with pytest.raises(EniscopeConfigError, match=next(iter(options))):
+        RetryPolicy(**options)
 
 
 # --------------------------------------------------------------------------------------------

@@ -200,6 +200,140 @@ def test_a_429_storm_slows_the_sync_down_but_loses_nothing(engine, fake, clock):
     assert_same_readings(stored_readings(engine, end="2025-12-04"), expected)
 
 
+def retry_after(seconds: str, n: int, channel: int) -> list[ScriptedResponse]:
+    """``n`` 429 answers with ``Retry-After: seconds`` for the readings of one channel."""
+    reply = ScriptedResponse(
+        status=429, headers={"Retry-After": seconds}, path_prefix=f"/readings/{channel}"
+    )
+    return [reply] * n
+
+
+def window_rows(engine, run_id):
+    query = sa.text(
+        "SELECT channel_id, status, fetched, inserted, error FROM ingestion_windows "
+        "WHERE run_id = :run_id ORDER BY channel_id, window_start"
+    )
+    with engine.connect() as conn:
+        return [tuple(row) for row in conn.execute(query, {"run_id": run_id})]
+
+
+def longest_429_run(log) -> int:
+    longest = current = 0
+    for entry in log:
+        current = current + 1 if entry.status == 429 else 0
+        longest = max(longest, current)
+    return longest
+
+
+@pytest.mark.parametrize(
+    ("workers", "form"),
+    [(1, "seconds"), (1, "http-date"), (2, "seconds")],
+    ids=["sequential", "sequential-http-date", "two-workers"],
+)
+def test_a_429_storm_within_the_budget_ends_ok_with_the_source_data(
+    engine, fake, clock, workers, form
+):
+    # 2 requests per rolling minute, but each 429 says "come back in 10 s": a request waits out
+    # about six 429s in a row (the old client gave up, and stopped the run, at the 4th).
+    fake.configure(
+        rate_limit=RateLimit(max_requests=2, window_s=60, retry_after_s=10, retry_after=form)
+    )
+    with make_client(fake, clock, max_concurrency=workers) as client:
+        result = sync(engine, client, end="2025-12-04")
+    log = fake.request_log
+    assert (result.status, result.exit_code, result.error) == ("ok", 0, None)
+    run = db.read_runs(engine).iloc[0]
+    assert (run["status"], run["channels_failed"], run["rows_written"]) == ("ok", 0, 2 * 3 * 24)
+    assert (result.windows["status"] == "success").all() and len(result.windows) == 6
+    if workers == 1:
+        assert longest_429_run(log) == 6
+        # every wait was a Retry-After, honoured exactly once: 10 s per 429, nothing else
+        assert sum(clock.sleeps) == pytest.approx(10.0 * sum(e.status == 429 for e in log))
+        assert set(clock.sleeps) == {10.0}
+    fake.configure(rate_limit=None)
+    expected = source_readings(fake, clock, end="2025-12-04")
+    assert_same_readings(stored_readings(engine, end="2025-12-04"), expected)
+
+
+def test_the_simulated_waiting_is_the_sum_of_the_honoured_retry_after_values(engine, fake, clock):
+    honoured = ["3", "7", "11", "0", "30", "2"]  # six 429s on one window, then its data
+    fake.enqueue(*[r for s in honoured for r in retry_after(s, 1, 162285)])
+    with make_client(fake, clock, max_concurrency=1) as client:
+        result = sync(engine, client)
+    assert result.status == "ok"
+    assert sum(e.status == 429 for e in fake.request_log) == 6
+    assert sum(clock.sleeps) == 3 + 7 + 11 + 0 + 30 + 2  # a Retry-After of 0 waits nothing
+    assert clock.sleeps == [3.0, 7.0, 11.0, 30.0, 2.0]
+    assert_same_readings(stored_readings(engine), source_readings(fake, clock))
+
+
+def test_a_window_that_spends_its_429_budget_fails_alone_and_the_next_sync_repairs_it(
+    engine, fake, clock
+):
+    fake.enqueue(*retry_after("5", 11, 162320))  # the default budget: 10 retries per window
+    with make_client(fake, clock, max_concurrency=1) as client:
+        result = sync(engine, client)
+    assert (result.status, result.exit_code) == ("partial", 1)
+    assert clock.sleeps == [5.0] * 10  # ten honoured Retry-After values, then the window failed
+    channels = result.channels.set_index("channel_id")
+    assert channels.loc[162285, "status"] == "ok" and channels.loc[162285, "written"] == 48
+    assert channels.loc[162320, "status"] == "failed"
+    assert channels.loc[162320, "written"] == 0
+    assert channels.loc[162320, "error"].startswith(
+        "RateLimited: Eniscope rate limit on GET /readings/162320: HTTP 429 11 times"
+    )
+    assert "1 later window(s) not written" in channels.loc[162320, "error"]
+    run = db.read_runs(engine).iloc[0]
+    assert (run["status"], run["channels_requested"], run["channels_failed"]) == ("partial", 2, 1)
+    assert run["rows_written"] == 48
+    assert "channel 162320: RateLimited" in run["error"]
+    rows = window_rows(engine, result.run_id)
+    assert [r[:4] for r in rows] == [
+        (162285, "success", 24, 24),
+        (162285, "success", 24, 24),
+        (162320, "failure", 0, 0),
+    ]
+    error = rows[2][4]
+    assert error.startswith("RateLimited: ") and "\n" not in error
+    assert "rate_limit_retries=10" in error and "next sync re-fetches it" in error
+    with make_client(fake, clock) as client:  # the next sync completes the data
+        again = sync(engine, client)
+    assert again.status == "ok" and again.channels["status"].tolist() == ["ok", "ok"]
+    stored = stored_readings(engine)
+    assert not stored.duplicated(["channel_id", "timestamp"]).any()
+    assert len(stored) == 2 * 48
+    assert_same_readings(stored, source_readings(fake, clock))
+    with engine.connect() as conn:
+        total = conn.execute(sa.text("SELECT count(*) FROM readings")).scalar_one()
+    assert total == 2 * 48
+
+
+@pytest.mark.parametrize("form", ["seconds", "http-date"])
+def test_a_retry_after_over_300_s_stops_the_run_with_a_message(engine, fake, clock, form):
+    # login, channels and the first window are served; then every request gets Retry-After 301
+    fake.configure(
+        rate_limit=RateLimit(max_requests=3, window_s=3600, retry_after_s=301, retry_after=form)
+    )
+    with make_client(fake, clock, max_concurrency=1) as client:
+        result = sync(engine, client)
+    message = (
+        "RetryAfterTooLong: Eniscope rate limit on GET /readings/162320: Retry-After is 301 s "
+        "(more than 300 s), so the run stops here; run the sync again after 2025-12-10 12:05 "
+        "UTC (it resumes where this one stopped)"
+    )
+    assert (result.status, result.exit_code) == ("failed", 1)
+    assert result.error.split("; channel ")[0] == message
+    assert clock.sleeps == []  # nothing was waited for
+    run = db.read_runs(engine).iloc[0]
+    assert run["status"] == "failed" and run["error"].startswith(message)
+    assert run["rows_written"] == 24
+    failures = result.windows[result.windows["status"] == "failure"]
+    assert failures["channel_id"].tolist() == [162320]
+    assert failures["error"].tolist() == [message]
+    channels = result.channels.set_index("channel_id")
+    assert channels.loc[162285, "error"] == f"not finished, the run stopped: {message}"
+
+
 def test_a_token_expiring_mid_run_is_renewed(engine, fake, clock):
     fake.configure(token_max_uses=2, token_expired_status=419)
     with make_client(fake, clock, max_concurrency=1) as client:
