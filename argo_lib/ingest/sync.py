@@ -78,6 +78,7 @@ from argo_lib.ingest.runs import (
 from argo_lib.ingest.validate import (
     RejectedLedger,
     concat_rejected,
+    power_ceilings,
     validate_readings,
     write_new_rejected,
 )
@@ -344,7 +345,10 @@ class _Sync:
         readings, parse_rejected = outcome.readings, outcome.rejected
         dropped = int(parse_rejected["timestamp"].isna().sum())  # records without a usable ts
         kept, range_rejected = validate_readings(
-            readings, now=self.now, resolution_s=state.resolution_s
+            readings,
+            now=self.now,
+            resolution_s=state.resolution_s,
+            max_kw=power_ceilings(self.site, [state.channel_id]),
         )
         rejected = concat_rejected([parse_rejected, range_rejected])
         self.hook("fetched", state, window)

@@ -11,7 +11,7 @@ stored. NULL stays NULL and is never a reason; duplicate records collapse (the l
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -22,7 +22,13 @@ from argo_lib import db
 from argo_lib.eniscope import REJECTED_COLUMNS, empty_rejected
 from argo_lib.fields import READING_FIELDS
 
-__all__ = ["RejectedLedger", "concat_rejected", "validate_readings", "write_new_rejected"]
+__all__ = [
+    "RejectedLedger",
+    "concat_rejected",
+    "power_ceilings",
+    "validate_readings",
+    "write_new_rejected",
+]
 
 
 def concat_rejected(parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
@@ -82,6 +88,22 @@ def _energy_limits(
 _POWER_HIGH_KW = 5000.0  # the spec's power bound
 
 
+def power_ceilings(site: Any, channel_ids: Iterable[int]) -> dict[int, float]:
+    """Most power each channel can draw [kW]: its ``max_kw``, else the site's configured cap.
+
+    The cap is ``health.implausible_max_kw`` of the site file's thresholds; channels without
+    either are left to :func:`validate_readings`' 5000 kW.
+    """
+    configured = site.thresholds.health.implausible_max_kw
+    out = {}
+    for channel_id in channel_ids:
+        config = site.channel(int(channel_id))
+        limit = config.max_kw if config is not None and config.max_kw is not None else configured
+        if limit is not None:
+            out[int(channel_id)] = float(limit)
+    return out
+
+
 def validate_readings(
     readings: pd.DataFrame,
     *,
@@ -137,6 +159,24 @@ def validate_readings(
     readings = readings.drop_duplicates(["channel_id", "timestamp"], keep="last")
     bad_row = np.zeros(len(readings), dtype=bool)
     parts = []
+
+    def reject(mask: np.ndarray, field: str, raw: Any, reason: Any) -> None:
+        parts.append(
+            pd.DataFrame(
+                {
+                    "channel_id": readings["channel_id"].to_numpy()[mask],
+                    "timestamp": readings["timestamp"].to_numpy()[mask],
+                    "field": field,
+                    "raw_value": raw,
+                    "reason": reason,
+                }
+            )
+        )
+        bad_row[mask] = True
+
+    def as_text(values: np.ndarray) -> np.ndarray:
+        return pd.Series(values).astype("str").to_numpy()
+
     for spec in READING_FIELDS:  # one vectorised check per field
         if spec.column not in readings.columns or (spec.low is None and spec.high is None):
             continue
@@ -148,31 +188,11 @@ def validate_readings(
             out |= values > spec.high
         infinite = np.isinf(values) & ~out
         if infinite.any():
-            parts.append(
-                pd.DataFrame(
-                    {
-                        "channel_id": readings["channel_id"].to_numpy()[infinite],
-                        "timestamp": readings["timestamp"].to_numpy()[infinite],
-                        "field": spec.column,
-                        "raw_value": pd.Series(values[infinite]).astype("str").to_numpy(),
-                        "reason": f"{spec.column} is not a finite number; row kept out",
-                    }
-                )
-            )
-            bad_row |= infinite
+            reason = f"{spec.column} is not a finite number; row kept out"
+            reject(infinite, spec.column, as_text(values[infinite]), reason)
         if out.any():
-            parts.append(
-                pd.DataFrame(
-                    {
-                        "channel_id": readings["channel_id"].to_numpy()[out],
-                        "timestamp": readings["timestamp"].to_numpy()[out],
-                        "field": spec.column,
-                        "raw_value": pd.Series(values[out]).astype("str").to_numpy(),
-                        "reason": f"{spec.out_of_range_reason()}; row kept out",
-                    }
-                )
-            )
-            bad_row |= out
+            reason = f"{spec.out_of_range_reason()}; row kept out"
+            reject(out, spec.column, as_text(values[out]), reason)
     if "energy_kwh" in readings.columns and len(readings):
         energy = pd.to_numeric(readings["energy_kwh"], errors="coerce").to_numpy(dtype="float64")
         cap, kw, hours = _energy_limits(readings, resolution_s, max_kw)
@@ -183,35 +203,14 @@ def validate_readings(
                 "previous reading); row kept out"
                 for c, k, h in zip(cap[over], kw[over], hours[over], strict=True)
             ]
-            parts.append(
-                pd.DataFrame(
-                    {
-                        "channel_id": readings["channel_id"].to_numpy()[over],
-                        "timestamp": readings["timestamp"].to_numpy()[over],
-                        "field": "energy_kwh",
-                        "raw_value": pd.Series(energy[over]).astype("str").to_numpy(),
-                        "reason": reasons,
-                    }
-                )
-            )
-            bad_row |= over
+            reject(over, "energy_kwh", as_text(energy[over]), reasons)
     if now is not None and len(readings):
         limit = pd.Timestamp(now).tz_convert("UTC") + pd.Timedelta(seconds=resolution_s or 0)
         future = (readings["timestamp"] > limit).to_numpy()
         if future.any():
-            stamps = readings["timestamp"][future]
-            parts.append(
-                pd.DataFrame(
-                    {
-                        "channel_id": readings["channel_id"].to_numpy()[future],
-                        "timestamp": stamps.to_numpy(),
-                        "field": "timestamp",
-                        "raw_value": stamps.dt.strftime("%Y-%m-%dT%H:%M:%SZ").to_numpy(),
-                        "reason": "timestamp more than one interval in the future; row kept out",
-                    }
-                )
-            )
-            bad_row |= future
+            stamps = readings["timestamp"][future].dt.strftime("%Y-%m-%dT%H:%M:%SZ").to_numpy()
+            reason = "timestamp more than one interval in the future; row kept out"
+            reject(future, "timestamp", stamps, reason)
     return readings.loc[~bad_row], concat_rejected(parts)
 
 

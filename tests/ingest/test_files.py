@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from argo_lib import db, ingest
+from argo_lib import config, db, ingest
 
 DATA = Path(__file__).parents[1] / "data" / "csv"
 TZ = "America/New_York"
@@ -44,7 +44,16 @@ def test_long_table_round_trip(engine):
     assert (
         reasons["power_kw"] == "not a number (long.csv, line 4, column 'power_kw'); stored as NULL"
     )
-    assert reasons["energy_kwh"] == "energy_kwh outside [0, inf] kWh; row kept out"
+    assert reasons["energy_kwh"] == (
+        "energy_kwh outside [0, inf] kWh (long.csv, line 5, column 'energy_kwh'); row kept out"
+    )
+    assert result.rejected["location"].tolist() == ["long.csv line 4", "long.csv line 5"]
+    assert result.rejected["raw_value"].tolist() == ["err", "-0.5"]  # the file's text
+    # Lines 10 and 11 are the same reading twice: imported once, counted, nothing rejected.
+    assert (
+        "long.csv: 1 repeated row (same channel, timestamp and values as a later line) "
+        "imported once"
+    ) in result.summary()
     channels = db.read_channels(engine, site_id="23271").set_index("channel_id")
     assert channels.loc[162285, "name"] == "CDPK_Kitchen Main Panel(s)_WCDS_Wilson Ctr"
     assert channels.loc[[162285, 162320], "resolution_s"].tolist() == [3600, 3600]
@@ -115,7 +124,7 @@ def test_offsets_in_the_file_win_and_epoch_seconds_are_utc(tmp_path):
         "2025-11-02T01:30:00-05:00,1,2\n"
         "1762068600,1,3\n",
     )
-    parsed = ingest.read_csv_readings(path, tz="Asia/Tokyo", resolution_s=3600)
+    parsed = ingest.read_csv_readings(path, tz="Asia/Tokyo", resolution_s=1800)
     assert parsed.readings["timestamp"].dt.strftime("%H:%M").tolist() == ["05:30", "06:30", "07:30"]
     assert parsed.layout == "long" and parsed.readings["energy_kwh"].tolist() == [1.0, 2.0, 3.0]
 
@@ -291,3 +300,289 @@ def test_bad_weather_files_name_line_and_column(tmp_path, text, message):
     path.write_text(text)
     with pytest.raises(ingest.CsvError, match=message):
         ingest.read_weather_csv(path)
+
+
+# --------------------------------------------------------------------------------------------
+# Bad files are refused or reported, never stored silently (issue 10, item 6)
+# --------------------------------------------------------------------------------------------
+
+WARNING = (
+    "the rest were imported. Each rejected value is in the rejected-readings ledger with its raw "
+    "text, line, column and reason"
+)
+
+
+def test_a_semicolon_file_with_decimal_commas_stores_its_numbers(engine):
+    result = ingest.import_csv(engine, DATA / "semicolon_decimal_comma.csv", site="23271", now=NOW)
+    stored = db.read_readings(engine, site_id="23271", columns=("energy_kwh", "power_kw"))
+    np.testing.assert_allclose(
+        stored["energy_kwh"],
+        [6.344, 6.594, 6.844, 7.0, 7.344, 7.594, 7.844, 8.094],
+        atol=ENERGY_ATOL_KWH,
+    )
+    np.testing.assert_allclose(
+        stored["power_kw"],
+        [25.376, 26.376, 27.376, 28.0, 29.376, np.nan, 31.376, 32.376],  # an empty cell: NULL
+        atol=POWER_ATOL_KW,
+    )
+    assert (result.status, result.rows_received, result.rows_written, result.rows_rejected) == (
+        "ok",
+        8,
+        8,
+        0,
+    )
+    assert "semicolon_decimal_comma.csv: numbers read with a decimal comma (6,344 = 6.344)" in (
+        result.summary()
+    )
+    assert '"decimal": ","' in db.read_runs(engine).loc[0, "parameters"]
+
+
+def test_a_semicolon_weather_file_with_decimal_commas_is_read(tmp_path):
+    path = write(
+        tmp_path, "timestamp;temperature_c\n2026-11-01T00:00Z;4,5\n2026-11-01T01:00Z;-0,5\n"
+    )
+    assert ingest.read_weather_csv(path)["temperature_c"].tolist() == [4.5, -0.5]
+
+
+def test_numbers_written_with_both_decimal_separators_are_refused(tmp_path):
+    path = write(
+        tmp_path,
+        "timestamp;channel_id;power_kw;energy_kwh\n"
+        "2025-12-01T00:00Z;1;25;6,344\n"
+        "2025-12-01T01:00Z;1;6.5;6\n",
+    )
+    with pytest.raises(ingest.CsvError) as info:
+        ingest.read_csv_readings(path)
+    assert str(info.value) == (
+        "readings.csv: numbers are written with a decimal comma (line 2, column 'energy_kwh': "
+        "'6,344') and with a decimal point (line 3, column 'power_kw': '6.5'); write every "
+        "number with the same decimal separator"
+    )
+
+
+def test_a_number_with_the_other_decimal_separator_is_rejected_with_its_text_and_line(tmp_path):
+    path = write(
+        tmp_path,
+        'timestamp,channel_id,energy_kwh\n2025-12-01T00:00Z,1,1.5\n2025-12-01T01:00Z,1,"6,344"\n',
+    )
+    parsed = ingest.read_csv_readings(path, resolution_s=3600)
+    assert parsed.rejected[["field", "raw_value", "reason", "location"]].to_numpy().tolist() == [
+        [
+            "energy_kwh",
+            "6,344",
+            "not a number: it has a decimal comma, but this file's numbers use a decimal point "
+            "(readings.csv, line 3, column 'energy_kwh'); stored as NULL",
+            "readings.csv line 3",
+        ]
+    ]
+    forced = ingest.read_csv_readings(
+        write(tmp_path, "timestamp;channel_id;energy_kwh\n2025-12-01T00:00Z;1;1.5\n", "b.csv"),
+        resolution_s=3600,
+        decimal=",",
+    )
+    assert forced.rejected["reason"].tolist() == [
+        "not a number: it has a decimal point, but this file's numbers use a decimal comma "
+        "(b.csv, line 2, column 'energy_kwh'); stored as NULL"
+    ]
+
+
+PLAUSIBILITY = (
+    "timestamp,channel_id,energy_kwh\n"
+    "2025-12-01T05:00Z,162285,1.0\n"
+    "2025-12-01T05:15Z,162285,1e15\n"  # line 3: max_kw 60 kW x 0.25 h = 15 kWh at most
+    "2025-12-01T05:30Z,162285,15\n"  # exactly the bound: kept
+    "2025-12-01T05:45Z,162285,15.5\n"  # line 5
+    "2025-12-01T05:00Z,999001,1.0\n"  # a channel without max_kw: 5000 kW, 1250 kWh
+    "2025-12-01T05:15Z,999001,1300\n"  # line 7
+    "2025-12-01T05:30Z,999001,1250\n"
+)
+
+
+def test_energy_above_max_kw_times_the_interval_is_rejected_never_stored(engine, tmp_path):
+    path = write(tmp_path, PLAUSIBILITY, "plausibility.csv")
+    result = ingest.import_csv(engine, path, site="23271", now=NOW)
+    stored = db.read_readings(engine, site_id="23271")
+    assert stored.groupby("channel_id")["energy_kwh"].apply(list).to_dict() == {
+        162285: [1.0, 15.0],
+        999001: [1.0, 1250.0],
+    }
+    expected = [
+        [
+            162285,
+            "1e15",
+            "energy_kwh above 15 kWh (60 kW for the 0.25 h since the channel's previous reading) "
+            "(plausibility.csv, line 3, column 'energy_kwh'); row kept out",
+            "plausibility.csv line 3",
+        ],
+        [
+            162285,
+            "15.5",
+            "energy_kwh above 15 kWh (60 kW for the 0.25 h since the channel's previous reading) "
+            "(plausibility.csv, line 5, column 'energy_kwh'); row kept out",
+            "plausibility.csv line 5",
+        ],
+        [
+            999001,
+            "1300",
+            "energy_kwh above 1250 kWh (5000 kW for the 0.25 h since the channel's previous "
+            "reading) (plausibility.csv, line 7, column 'energy_kwh'); row kept out",
+            "plausibility.csv line 7",
+        ],
+    ]
+    columns = ["channel_id", "raw_value", "reason", "location"]
+    assert result.rejected[columns].to_numpy().tolist() == expected
+    ledger = db.read_rejected(engine, site_id="23271")
+    assert ledger[columns].to_numpy().tolist() == expected
+    assert ledger["run_id"].tolist() == [result.run_id] * 3
+    assert (result.status, result.exit_code, result.rows_written) == ("ok", 0, 4)
+    assert f"warning: plausibility.csv: 3 values rejected; {WARNING}" in result.summary()
+
+
+def test_the_site_s_configured_power_cap_bounds_channels_without_max_kw(engine, tmp_path):
+    site = config.load_site("23271").with_thresholds({"health.implausible_max_kw": 100})
+    path = write(tmp_path, PLAUSIBILITY, "plausibility.csv")
+    result = ingest.import_csv(engine, path, site=site, now=NOW)
+    other = result.rejected[result.rejected["channel_id"] == 999001]
+    assert other["raw_value"].tolist() == ["1300", "1250"]  # 100 kW x 0.25 h = 25 kWh
+    assert other["reason"].iloc[1] == (
+        "energy_kwh above 25 kWh (100 kW for the 0.25 h since the channel's previous reading) "
+        "(plausibility.csv, line 8, column 'energy_kwh'); row kept out"
+    )
+
+
+def test_timestamps_off_the_interval_grid_are_rejected_not_moved(engine, tmp_path):
+    on_grid = pd.date_range("2025-12-01T05:00Z", periods=8, freq="15min")
+    off_grid = pd.to_datetime(["2025-12-01T05:07Z", "2025-12-01T05:22Z", "2025-12-01T05:37Z"])
+    text = "timestamp,channel_id,energy_kwh\n" + "".join(
+        f"{t:%Y-%m-%dT%H:%M:%SZ},162285,1.5\n" for t in [*on_grid, *off_grid]
+    )
+    result = ingest.import_csv(engine, write(tmp_path, text, "grid.csv"), site="23271", now=NOW)
+    stored = db.read_readings(engine, site_id="23271")
+    assert stored["timestamp"].tolist() == list(on_grid)
+    assert (result.rows_received, result.rows_written, result.rows_rejected) == (11, 8, 3)
+    grid = "intervals start at :00, :15, :30 and :45 (America/New_York)"
+    assert result.rejected[["field", "raw_value", "reason"]].to_numpy().tolist() == [
+        [
+            "timestamp",
+            f"2025-12-01T05:{m}:00Z",
+            f"timestamp off the 900 s interval grid: {grid}, the nearest are {lo} and {hi} "
+            f"(grid.csv, line {line}, column 'timestamp'); row kept out",
+        ]
+        for m, lo, hi, line in [
+            ("07", "00:00", "00:15", 10),
+            ("22", "00:15", "00:30", 11),
+            ("37", "00:30", "00:45", 12),
+        ]
+    ]
+    assert len(db.read_rejected(engine, site_id="23271")) == 3
+    assert (
+        f"grid.csv: 3 rows off the 900 s interval grid kept out ({grid}; a row is never moved "
+        "to another interval)"
+    ) in result.summary()
+
+
+def test_conflicting_duplicates_are_counted_and_the_last_line_wins(engine, tmp_path):
+    stamps = pd.date_range("2025-12-01T05:00Z", periods=192, freq="15min")  # two days
+    first = [f"{t:%Y-%m-%dT%H:%M:%SZ},162285,{1 + i / 1000:.3f}\n" for i, t in enumerate(stamps)]
+    again = [f"{stamps[10 * k]:%Y-%m-%dT%H:%M:%SZ},162285,{5 + k / 10:.1f}\n" for k in range(10)]
+    path = write(tmp_path, "timestamp,channel_id,energy_kwh\n" + "".join(first + again), "d.csv")
+    result = ingest.import_csv(engine, path, site="23271", now=NOW)
+    summary = result.summary()
+    assert "202 rows received, 192 written, 10 values rejected" in summary
+    assert (
+        "d.csv: 10 conflicting duplicate rows (same channel and timestamp as a later line, other "
+        "values): the last line wins; the earlier lines' 10 differing values rejected"
+    ) in summary
+    assert f"warning: d.csv: 10 values rejected; {WARNING}" in summary
+    stored = db.read_readings(engine, site_id="23271").set_index("timestamp")["energy_kwh"]
+    np.testing.assert_allclose(
+        stored[stamps[::10][:10]], [5 + k / 10 for k in range(10)], atol=ENERGY_ATOL_KWH
+    )
+    ledger = db.read_rejected(engine, site_id="23271")
+    assert ledger["raw_value"].tolist() == [f"{1 + k / 100:.3f}" for k in range(10)]
+    assert ledger["reason"].iloc[1] == (
+        "duplicate of line 195 (same channel and timestamp, '5.1' there); the last line wins "
+        "(d.csv, line 12, column 'energy_kwh'); value not stored"
+    )
+
+
+@pytest.mark.parametrize("text", ["timestamp,temperature_c\n", "timestamp,temperature_c\n\n \n"])
+def test_a_weather_file_with_only_its_header_says_it_has_no_data_rows(engine, tmp_path, text):
+    from argo_lib import cli
+
+    path = write(tmp_path, text, "weather.csv")
+    message = "weather.csv: no data rows below the header (line 1); nothing to import"
+    with pytest.raises(ingest.CsvError) as info:
+        ingest.import_weather_csv(engine, path, site="23271")
+    assert str(info.value) == message
+    url = engine.url.render_as_string(hide_password=False)
+    assert cli.main(["import-weather", str(path), "--site", "23271", "--database-url", url]) == 2
+    assert db.read_runs(engine).empty  # nothing logged, nothing written
+
+
+def test_epoch_milliseconds_are_utc_like_epoch_seconds(tmp_path):
+    path = write(
+        tmp_path,
+        "timestamp,channel_id,energy_kwh\n1764547200000,1,1\n1764550800000,1,2\n1764554400,1,3\n",
+    )
+    parsed = ingest.read_csv_readings(path)  # no --tz needed: epoch times are UTC
+    assert parsed.readings["timestamp"].tolist() == list(
+        pd.date_range("2025-12-01", periods=3, freq="h", tz="UTC")
+    )
+    weather = write(tmp_path, "timestamp,temperature_c\n1764547200000,4\n", "w.csv")
+    assert ingest.read_weather_csv(weather)["timestamp"].tolist() == [
+        pd.Timestamp("2025-12-01", tz="UTC")
+    ]
+    half = write(tmp_path, "timestamp,channel_id,energy_kwh\n1764547200500,1,1\n", "half.csv")
+    with pytest.raises(
+        ingest.CsvError,
+        match=r"line 2, column 'timestamp': timestamp '1764547200500' has fractional seconds",
+    ):
+        ingest.read_csv_readings(half)
+
+
+def test_a_file_whose_every_value_is_rejected_is_a_failed_import(database_url, tmp_path, capsys):
+    from argo_lib import cli
+
+    path = write(
+        tmp_path,
+        "timestamp,channel_id,energy_kwh\n"
+        "2025-12-01T05:00Z,162285,1e15\n"
+        "2025-12-01T05:15Z,162285,abc\n"
+        "2025-12-01T05:30Z,162285,12 kWh\n",
+        "bad.csv",
+    )
+    args = ["import-csv", str(path), "--site", "23271", "--database-url", database_url]
+    assert cli.main(args) == 1
+    out = capsys.readouterr().out
+    error = (
+        "bad.csv: every value was rejected (3); nothing was imported. Fix the file (the reasons "
+        "name line and column) and import it again"
+    )
+    assert f"error: {error}" in out and "3 rows received, 0 written, 3 values rejected" in out
+    engine = db.get_engine(database_url)
+    assert db.read_readings(engine).empty
+    assert db.read_channels(engine).empty  # nothing half-written: not even the channel
+    run = db.read_runs(engine).iloc[0]
+    assert (run["status"], run["rows_written"], run["rows_rejected"], run["error"]) == (
+        "failed",
+        0,
+        3,
+        error,
+    )
+    ledger = db.read_rejected(engine)
+    assert ledger["raw_value"].tolist() == ["1e15", "abc", "12 kWh"]
+    assert ledger["reason"].iloc[1] == (
+        "not a number (bad.csv, line 3, column 'energy_kwh'); not stored (every value of the "
+        "file was rejected)"
+    )
+    assert ledger["run_id"].tolist() == [run["run_id"]] * 3
+
+
+def test_an_import_with_some_rejected_values_exits_0_with_a_warning(database_url, capsys):
+    from argo_lib import cli
+
+    args = ["import-csv", str(DATA / "long.csv"), "--site", "23271", "--database-url", database_url]
+    assert cli.main(args) == 0
+    out = capsys.readouterr().out
+    assert f"\nwarning: long.csv: 2 values rejected; {WARNING}\n" in out

@@ -500,3 +500,36 @@ def test_the_progress_bar_shows_only_when_asked(engine, fake, clock, capfd):
         assert capfd.readouterr().err == ""
         sync(engine, client, channels=[162285], end="2025-12-02", progress=True, full=True)
     assert "window" in capfd.readouterr().err
+
+
+def test_energy_above_what_a_channel_can_draw_is_rejected_on_the_api_path(engine, fake, clock):
+    # the site file says the kitchen draws at most 1.5 kW: hourly energy above 1.5 kWh (and not
+    # closing a gap) is a meter or transfer fault, recorded, never stored
+    import dataclasses
+
+    from argo_lib.config import load_site
+
+    site = load_site("23271")
+    channels = tuple(
+        dataclasses.replace(c, max_kw=1.5) if c.channel_id == 162285 else c for c in site.channels
+    )
+    site = dataclasses.replace(site, channels=channels)
+    source = source_readings(fake, clock)
+    with make_client(fake, clock) as client:
+        result = ingest.sync_site(
+            engine, client, site, channels=CHANNELS, start=START, end=END,
+            resolution_s=3600, now=NOW, progress=False,
+        )  # fmt: skip
+    kitchen = source[source["channel_id"] == 162285]
+    too_much = kitchen["energy_kwh"] > 1.5
+    assert 0 < too_much.sum() < len(kitchen)  # the test means something
+    stored = stored_readings(engine)
+    stored_kitchen = stored[stored["channel_id"] == 162285]
+    assert len(stored_kitchen) == (~too_much).sum()
+    assert stored_kitchen["energy_kwh"].max() <= 1.5
+    rejected = db.read_rejected(engine, site_id="23271")
+    energy = rejected[rejected["reason"].str.startswith("energy_kwh above 1.5 kWh (1.5 kW")]
+    assert len(energy) == too_much.sum()
+    assert result.status == "ok"
+    # the other channel, without a max_kw, keeps all its readings
+    assert (stored["channel_id"] == 162320).sum() == (source["channel_id"] == 162320).sum()
