@@ -21,6 +21,7 @@ apart).
 Examples
 --------
 >>> import datetime as dt
+>>> import pandas as pd
 >>> from argo_lib import dates
 >>> from argo_lib.analytics import grid
 >>> idx = pd.date_range("2025-12-01", "2026-01-05", freq="h", tz="America/New_York",
@@ -48,9 +49,9 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from argo_lib.analytics.grid import Grid, _calendar
+from argo_lib.stats import grouped_quantiles
 from argo_lib.thresholds import BaselineThresholds
 
 __all__ = ["infer_closed_days", "with_holidays"]
@@ -77,43 +78,53 @@ def _opening_rows(g: Grid) -> np.ndarray:
     return (open_share >= 0.5)[hour]
 
 
-def _daily(g: Grid, main_ids: Sequence[int]) -> pd.DataFrame:
+_Days = tuple[np.ndarray, np.ndarray, np.ndarray]
+"""Per local day (days since 1970-01-01, sorted): the site load [kW] and whether it is open."""
+
+_NO_DAYS: _Days = (np.empty(0, dtype=np.int64), np.empty(0), np.empty(0, dtype=bool))
+
+
+def _daily(g: Grid, main_ids: Sequence[int]) -> _Days:
     """Per local day: the site's median load over the weekday opening hours.
 
-    ``open`` says whether the calendar has the day open (most of those hours are business
-    hours).
+    The site load is the sum over the main meters (all channels where there are none) of each
+    one's median; a day counts only when every one has readings in half of those hours. A day
+    is open when most of those hours are business hours in the calendar.
     """
     rows = _opening_rows(g)
     is_main = np.isin(g.channel_ids, list(main_ids))
     cols = is_main if is_main.any() else np.ones(g.channel_ids.size, dtype=bool)
     if not rows.any() or not cols.any():
-        return pd.DataFrame(columns=["site_kw", "open"], dtype=float)
+        return _NO_DAYS
     load = g.load_kw[rows][:, cols]
     load = np.where(load > 0, load, np.nan)  # a zero-filled outage is not a closed building
-    day = g.day[rows]
-    frame = pd.DataFrame(load)
-    by_day = frame.groupby(day)
-    median = by_day.median()
-    covered = by_day.count().div(by_day.size(), axis=0) >= _MIN_DAY_COVERAGE
-    site_kw = median.where(covered).sum(axis=1, min_count=cols.sum())
-    is_open = pd.Series(g.business[rows]).groupby(day).mean() >= _MIN_OPEN_SHARE
-    return pd.DataFrame({"site_kw": site_kw, "open": is_open.to_numpy()}, index=median.index)
+    days, group = np.unique(g.day[rows], return_inverse=True)
+    (median,), counts = grouped_quantiles(load, group, days.size, (50.0,))
+    size = np.bincount(group, minlength=days.size)
+    covered = counts >= _MIN_DAY_COVERAGE * size[:, None]
+    site_kw = np.where(covered.all(axis=1), np.where(covered, median, 0.0).sum(axis=1), np.nan)
+    business = np.bincount(group, weights=g.business[rows], minlength=days.size) / size
+    return days.astype(np.int64), site_kw, business >= _MIN_OPEN_SHARE
 
 
-def _combine(grids: Iterable[Grid], main_ids: Sequence[int]) -> pd.DataFrame:
-    """Per day over the grids of several resolutions: the sum of their site loads."""
-    parts = [_daily(g, main_ids) for g in grids]
-    parts = [p for p in parts if len(p)]
+def _combine(grids: Iterable[Grid], main_ids: Sequence[int]) -> _Days:
+    """Per day over the grids of several resolutions: the sum of their site loads.
+
+    A day that one resolution cannot judge stays unjudged (NaN); it is open when it is open in
+    any of them.
+    """
+    parts = [p for p in (_daily(g, main_ids) for g in grids) if p[0].size]
     if not parts:
-        return pd.DataFrame(columns=["site_kw", "open"], dtype=float)
-    site = parts[0]["site_kw"]
-    is_open = parts[0]["open"].astype(bool)
-    for p in parts[1:]:  # one or two resolutions
-        site = site.add(p["site_kw"])  # a day one resolution cannot judge stays unjudged
-        is_open = is_open.reindex(site.index).fillna(False) | p["open"].reindex(site.index).fillna(
-            False
-        )
-    return pd.DataFrame({"site_kw": site, "open": is_open.reindex(site.index).fillna(False)})
+        return _NO_DAYS
+    days = np.unique(np.concatenate([p[0] for p in parts]))
+    site_kw = np.zeros(days.size)
+    is_open = np.zeros(days.size, dtype=bool)
+    for part_days, kw, part_open in parts:  # one or two resolutions
+        at = np.searchsorted(part_days, days)
+        found = part_days[np.minimum(at, part_days.size - 1)] == days
+        site_kw += np.where(found, kw[np.minimum(at, part_days.size - 1)], np.nan)
+        is_open |= found & part_open[np.minimum(at, part_days.size - 1)]
+    return days, site_kw, is_open
 
 
 def infer_closed_days(
@@ -143,32 +154,37 @@ def infer_closed_days(
     share = thresholds.closed_day_share
     if share <= 0:
         return ()
-    base = _combine(baseline, main_ids)
-    if base.empty:
+    base_days, base_kw, base_open = _combine(baseline, main_ids)
+    known = np.isfinite(base_kw)
+    open_ref = base_kw[known & base_open]
+    closed_ref = base_kw[known & ~base_open]
+    if open_ref.size < _MIN_REFERENCE_DAYS or closed_ref.size < _MIN_REFERENCE_DAYS:
         return ()
-    report_days = _combine(report, main_ids)
-    known = base["site_kw"].notna()
-    open_ref = base.loc[known & base["open"], "site_kw"]
-    closed_ref = base.loc[known & ~base["open"], "site_kw"]
-    if len(open_ref) < _MIN_REFERENCE_DAYS or len(closed_ref) < _MIN_REFERENCE_DAYS:
-        return ()
-    open_kw, closed_kw = float(open_ref.median()), float(closed_ref.median())
+    open_kw, closed_kw = float(np.median(open_ref)), float(np.median(closed_ref))
     # the baseline's own closures (Christmas Eve among the open days) are not open days: the
     # open level and its spread come from the days above halfway
     open_ref = open_ref[open_ref > closed_kw + 0.5 * (open_kw - closed_kw)]
-    if len(open_ref) < _MIN_REFERENCE_DAYS:
+    if open_ref.size < _MIN_REFERENCE_DAYS:
         return ()
-    open_kw = float(open_ref.median())
+    open_kw = float(np.median(open_ref))
     # the open days' own day-to-day spread (robust standard deviation)
-    spread = _MAD_TO_SIGMA * float((open_ref - open_kw).abs().median())
+    spread = _MAD_TO_SIGMA * float(np.median(np.abs(open_ref - open_kw)))
     gap = open_kw - closed_kw
     if not (gap >= thresholds.closed_day_min_contrast * open_kw and gap >= _SEPARATION * spread):
         return ()
-    limit = closed_kw + share * (open_kw - closed_kw)
-    days = pd.concat([base, report_days])
-    days = days[~days.index.duplicated(keep="last")]
-    found = days.index[days["open"].astype(bool) & (days["site_kw"] <= limit)]
-    return tuple(sorted(_EPOCH + dt.timedelta(days=int(d)) for d in found))
+    limit = closed_kw + share * gap
+    report_days, report_kw, report_open = _combine(report, main_ids)
+    # a day in both (a report week inside the baseline's span) is judged on the report's data
+    only_base = ~np.isin(base_days, report_days)
+    days = np.concatenate([base_days[only_base], report_days])
+    with np.errstate(invalid="ignore"):
+        closed = np.concatenate(
+            [
+                (base_open & (base_kw <= limit))[only_base],
+                report_open & (report_kw <= limit),
+            ]
+        )
+    return tuple(sorted(_EPOCH + dt.timedelta(days=int(d)) for d in days[closed]))
 
 
 def with_holidays(g: Grid, holidays: Iterable[dt.date], *, tz: Any, opening_hours: Any) -> Grid:
