@@ -494,3 +494,24 @@ def test_each_channel_is_searched_on_its_own_observed_hours():
     assert together.heating_balance_c[1] == alone.heating_balance_c[j]
     np.testing.assert_allclose(together.coef[1], alone.coef[j], atol=COEF_ATOL)
     assert together.n_parameters[1] == alone.n_parameters[j]
+
+
+def test_a_thin_residual_group_takes_its_parents_spread():
+    # three of the four baseline Saturdays of the plug loads are missing (screened outages):
+    # their day-type-hour groups hold one value each, too few to say how the channel scatters;
+    # the band of the report Saturday must rest on at least min_samples residuals (the parent
+    # group's), and be about as wide as on the channel's other days
+    readings, temp = _data(3600, seed=11)
+    local = readings["timestamp"].dt.tz_convert(TZ)
+    saturdays = (local.dt.day_of_week == 5) & (readings["timestamp"] < WEEK.start)
+    first = local[saturdays].dt.normalize().min()
+    drop = saturdays & (readings["channel_id"] == 2) & (local.dt.normalize() > first)
+    analysis = analyse_site_week(readings[~drop], site=SITE, period=WEEK, temperature=temp)
+    expected = analysis.expected[3600]
+    assert (expected.level[:, 1] == towt.MODEL_LEVEL).all()
+    min_samples = BaselineThresholds().min_samples
+    assert expected.n[:, 1].min() >= min_samples
+    week_local = analysis.grids[3600].index.tz_convert(TZ)
+    saturday = week_local.day_of_week == 5
+    band = expected.q3[:, 1] - expected.q1[:, 1]
+    assert np.median(band[saturday]) > 0.5 * np.median(band[~saturday])
