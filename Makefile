@@ -71,6 +71,7 @@ bench: $(STAMP)  ## run every benchmark and write their tables into README.md
 	$(BIN)/python benchmarks/detection_quality.py --update-readme
 	$(BIN)/python benchmarks/brief.py --update-readme
 	$(BIN)/python benchmarks/simulate.py
+	$(BIN)/python benchmarks/faults.py --quick --backend both --update-readme
 
 goldens: $(STAMP)  ## regenerate the nbval golden notebooks (review the diff before committing)
 	$(BIN)/python tests/make_goldens.py

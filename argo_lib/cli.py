@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     import pandas as pd
     from sqlalchemy.engine import Engine
 
+    from argo_lib.ingest import IngestResult
+
 __all__ = ["main"]
 
 logger = logging.getLogger("argo_lib")
@@ -217,7 +219,21 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     )
     result = run_ingest(run, progress=args.progress)
     print(result.summary())
-    return result.exit_code
+    return _exit_status(args, result)
+
+
+def _exit_status(args: argparse.Namespace, result: IngestResult) -> int:
+    """An ingestion's exit status; with ``--strict`` rejected values make it 1 (said on stderr)."""
+    from argo_lib.render.format import plural
+
+    code = result.exit_status(strict=args.strict)
+    if code and not result.exit_code:
+        print(
+            f"argo {args.command}: --strict: {plural(result.rows_rejected, 'value')} rejected, "
+            "exit status 1 (everything valid was written; see the warning above)",
+            file=sys.stderr,
+        )
+    return code
 
 
 def _cmd_import_csv(args: argparse.Namespace) -> int:
@@ -238,7 +254,7 @@ def _cmd_import_csv(args: argparse.Namespace) -> int:
         shown = result.rejected.head(10)
         print(f"\nrejected values (first {len(shown)} of {len(result.rejected)}):")
         print(_format_table(shown))
-    return result.exit_code
+    return _exit_status(args, result)
 
 
 def _cmd_import_weather(args: argparse.Namespace) -> int:
@@ -395,6 +411,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_strict_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 when any value was rejected (everything valid is written all the same)",
+    )
+
+
 def _add_ingest_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``ingest``, ``import-csv`` and ``fake-eniscope`` to the command parsers."""
     ingest = commands.add_parser(
@@ -404,7 +428,8 @@ def _add_ingest_commands(commands: argparse._SubParsersAction[argparse.ArgumentP
             "Sync a site from the Eniscope API (credentials from ENISCOPE_* in the environment or "
             ".env): metadata first, then each energy channel from its last stored reading minus "
             "an overlap, validated, logged as an ingestion run. Exit status 1 when any channel "
-            "failed; re-run the same command to retry."
+            "failed (re-run the same command to retry) or another ingest of the site is running; "
+            "rejected values are reported on a 'warning:' line (exit 0 unless --strict)."
         ),
     )
     _add_database_option(ingest)
@@ -451,6 +476,7 @@ def _add_ingest_commands(commands: argparse._SubParsersAction[argparse.ArgumentP
         default=None,
         help="progress bar on stderr (default: when stderr is a terminal)",
     )
+    _add_strict_option(ingest)
     ingest.set_defaults(handler=_cmd_ingest)
 
     import_csv = commands.add_parser(
@@ -476,6 +502,7 @@ def _add_ingest_commands(commands: argparse._SubParsersAction[argparse.ArgumentP
         default="start",
         help="timestamps label interval starts (default) or ends",
     )
+    _add_strict_option(import_csv)
     import_csv.set_defaults(handler=_cmd_import_csv)
 
     weather = commands.add_parser(

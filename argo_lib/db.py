@@ -422,7 +422,10 @@ def get_engine(
         parsed = sa.make_url(url) if isinstance(url, str) else url
         _ = parsed.port  # a port that is not a number fails here
     except (sa.exc.ArgumentError, ValueError) as exc:
-        raise _bad_url(url, str(exc).splitlines()[0]) from None
+        reason = str(exc).splitlines()[0]
+        if "invalid literal for int()" in reason:
+            reason = "the port is not a number"
+        raise _bad_url(url, reason) from None
     if settings is None:
         from argo_lib.config import get_settings
 
@@ -925,7 +928,7 @@ def _check_resolution_change(conn: Connection, frame: pd.DataFrame) -> None:
             sa.select(sa.literal(1)).where(readings.c.channel_id == channel_id).limit(1)
         ).first()
         if has_rows:
-            raise ValueError(
+            raise UsageError(
                 f"channel {channel_id} has readings at {int(stored_res[channel_id])} s and cannot "
                 "switch "
                 f"to {int(wanted[channel_id])} s: mixing resolutions double-counts energy. Keep "
@@ -1417,16 +1420,32 @@ def _reap(conn: Connection) -> list[int]:
             continue
         last = heartbeat if heartbeat is not None else started
         who = f"process {holder}" if holder else "its process"
+        # what the dead run did, as far as it logged it: its windows and its ledger rows
+        w = ingestion_windows.c
+        logged = conn.execute(
+            sa.select(
+                sa.func.coalesce(sa.func.sum(w.fetched), 0),
+                sa.func.coalesce(sa.func.sum(w.inserted), 0),
+                sa.func.count(sa.distinct(w.channel_id)),
+            ).where(w.run_id == run_id)
+        ).one()
+        ledger = conn.execute(
+            sa.select(sa.func.count()).where(rejected_readings.c.run_id == run_id)
+        ).scalar_one()
         conn.execute(
             ingestion_runs.update()
             .where((c.run_id == run_id) & (c.status == "running"))
             .values(
                 status="failed",
                 finished_at=last,
+                rows_received=int(logged[0]),
+                rows_written=int(logged[1]),
+                rows_rejected=int(ledger),
                 error=(
                     f"abandoned: {who} stopped without finishing (last progress "
-                    f"{pd.Timestamp(last).isoformat()}); the windows it logged are stored, "
-                    "re-run the ingestion to fetch the rest"
+                    f"{pd.Timestamp(last).isoformat()}); its counts are those of the windows it "
+                    f"logged ({int(logged[2])} channels) and of its {int(ledger)} rejected values "
+                    "recorded; re-run the ingestion to fetch the rest"
                 ),
             )
         )
@@ -1439,7 +1458,8 @@ def reap_abandoned_runs(engine: Engine) -> list[int]:
 
     A run's process on this host is gone when its process id no longer exists; a run of
     another host when it has made no progress for :data:`STALE_RUN_AFTER`. Their end time is
-    their last progress and their ``error`` says what happened.
+    their last progress, their counts those of the windows they logged and of the rejected
+    values they recorded, and their ``error`` says what happened.
 
     Returns
     -------

@@ -65,6 +65,89 @@ def test_import_csv_reports_rejected_values_and_errors_with_their_line(database_
     assert "Mars/Olympus" in capsys.readouterr().err
 
 
+WARNING = (
+    "values rejected (see rejected_readings: each with its raw value and reason; {new} new, "
+    "{known} already recorded by an earlier run); everything valid was written"
+)
+STRICT = (
+    "argo {command}: --strict: {n} values rejected, exit status 1 (everything valid was "
+    "written; see the warning above)\n"
+)
+
+
+@pytest.fixture
+def negative_energy(monkeypatch):
+    """``--fake`` serves negative energy in about a fifth of the records."""
+    from argo_lib.sim import demo
+    from argo_lib.sim.fake_eniscope import Faults
+
+    real = demo.fake_server
+    faults = Faults(malformed=frozenset({"negative"}), malformed_rate=0.2)
+    monkeypatch.setattr(demo, "fake_server", lambda **kw: real(faults=faults, **kw))
+
+
+def test_ingest_warns_about_rejected_values_and_strict_exits_1(
+    database_url, capsys, negative_energy
+):
+    base = ["ingest", "--site", "23271", "--database-url", database_url, *FAKE]
+    base += ["--days", "1", "--channels", "162285"]
+    assert cli.main(base) == 0
+    out = capsys.readouterr().out
+    engine = db.get_engine(database_url)
+    n = len(db.read_rejected(engine))
+    stored = len(db.read_readings(engine, site_id="23271"))
+    assert (n, stored) == (5, 30 - 5)  # 24 + 6 hours, negative energy kept out
+    assert f"\nwarning: {n} {WARNING.format(new=n, known=0)}\n" in out
+    assert f"rows: 30 received = {stored} written + {n} kept out + 0 duplicates collapsed" in out
+    # --strict: the same values again; everything valid is written all the same, then exit 1
+    assert cli.main([*base, "--full", "--strict"]) == 1
+    captured = capsys.readouterr()
+    assert f"\nwarning: {n} {WARNING.format(new=0, known=n)}\n" in captured.out
+    assert captured.err == STRICT.format(command="ingest", n=n)
+    runs = db.read_runs(engine)
+    assert runs["status"].tolist() == ["ok", "ok"]
+    assert runs["rows_written"].tolist() == [stored, stored]
+    assert runs["rows_rejected"].tolist() == [n, n]  # recorded once, met by both runs
+    assert len(db.read_rejected(engine)) == n
+
+
+def test_strict_without_rejected_values_exits_0(database_url, capsys):
+    base = ["ingest", "--site", "23271", "--database-url", database_url, *FAKE]
+    assert cli.main([*base, "--days", "1", "--channels", "162285", "--strict"]) == 0
+    captured = capsys.readouterr()
+    assert "warning:" not in captured.out and captured.err == ""
+
+
+def test_import_csv_strict_exits_1_after_importing_the_valid_rows(database_url, capsys):
+    args = ["import-csv", "--site", "23271", "--database-url", database_url, "--strict"]
+    assert cli.main([*args, str(DATA / "long.csv")]) == 1
+    captured = capsys.readouterr()
+    assert "\nwarning: long.csv: 2 values rejected; the rest were imported." in captured.out
+    assert captured.err == STRICT.format(command="import-csv", n=2)
+    engine = db.get_engine(database_url)
+    assert len(db.read_readings(engine, site_id="23271")) == 7
+    assert db.read_runs(engine)["status"].tolist() == ["ok"]
+
+
+def test_ingest_of_a_site_being_synced_exits_1(database_url, capsys):
+    import os
+    import socket
+
+    engine = db.get_engine(database_url)
+    db.upgrade(engine)
+    other = db.start_run(engine, source="eniscope", site_id="23271")
+    base = ["ingest", "--site", "23271", "--database-url", database_url, *FAKE, "--days", "1"]
+    assert cli.main(base) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith(
+        f"argo ingest: another ingest of site 23271 is running (run {other}, pid {os.getpid()} "
+        f"on {socket.gethostname()}), started at "
+    )
+    assert "; try later" in captured.err and captured.err.count("\n") == 1
+    assert db.read_runs(engine)["run_id"].tolist() == [other]
+
+
 def test_fake_eniscope_command_serves_until_interrupted(monkeypatch, capsys):
     answers = []
 

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from argo_lib import db
 from argo_lib.config import load_site
+from argo_lib.errors import UsageError
 from argo_lib.fields import READING_COLUMNS
 
 SITE = "23271"
@@ -224,8 +225,9 @@ def test_bad_readings_are_refused_and_nothing_is_written(seeded, frame, message)
 
 def test_channel_resolution_cannot_change_under_readings(seeded, rng):
     db.upsert_readings(seeded, _readings(rng, channels=[1], periods=4))
-    with pytest.raises(ValueError, match="mixing resolutions double-counts"):
+    with pytest.raises(ValueError, match="mixing resolutions double-counts") as info:
         db.upsert_channels(seeded, _channels([1], resolution_s=3600))
+    assert isinstance(info.value, UsageError)  # a setting to fix (exit 2), not a crash
     db.upsert_channels(seeded, _channels([2], resolution_s=3600))  # no readings yet: allowed
     channels = db.read_channels(seeded, site_id=SITE).set_index("channel_id")
     assert channels.loc[1, "resolution_s"] == 900
@@ -415,6 +417,17 @@ def _dead_pid() -> int:
     return int(child.stdout)
 
 
+def _log_window(engine, run_id: int, *, channel_id: int, **counts: int) -> None:
+    window = {
+        "channel_id": channel_id,
+        "window_start": pd.Timestamp("2026-11-01", tz="UTC"),
+        "window_end": pd.Timestamp("2026-11-02", tz="UTC"),
+        "status": "success",
+        "error": None,
+    }
+    db.write_windows(engine, run_id, pd.DataFrame([window | counts]))
+
+
 def test_a_killed_run_is_marked_failed_by_the_next_run(engine):
     import socket
 
@@ -427,18 +440,32 @@ def test_a_killed_run_is_marked_failed_by_the_next_run(engine):
             .where(db.ingestion_runs.c.run_id == first)
             .values(holder=f"{socket.gethostname()}:{pid}")
         )
-    db.write_windows(
+    _log_window(engine, live, channel_id=1, fetched=1, inserted=1, rejected=0)
+    # what the killed run had logged before it died: a window, and two rejected values
+    _log_window(engine, first, channel_id=2, fetched=24, inserted=22, rejected=2)
+    db.write_rejected(
         engine,
-        live,
         pd.DataFrame(
-            [{"channel_id": 1, "window_start": pd.Timestamp("2026-11-01", tz="UTC"),
-              "window_end": pd.Timestamp("2026-11-02", tz="UTC"), "status": "success",
-              "fetched": 1, "inserted": 1, "rejected": 0, "error": None}]
+            {"channel_id": 2, "timestamp": [pd.Timestamp("2026-11-01T03:00Z")] * 2,
+             "field": ["energy_kwh", "power_kw"], "raw_value": ["-1", "-4"], "reason": "r"}
         ),
+        run_id=first,
     )  # fmt: skip
+    with engine.begin() as conn:  # the window log's heartbeat was its last sign of life
+        conn.execute(
+            db.ingestion_runs.update()
+            .where(db.ingestion_runs.c.run_id == first)
+            .values(holder=f"{socket.gethostname()}:{pid}")
+        )
     third = db.start_run(engine, source="eniscope", site_id=None)  # reaps before it starts
     runs = db.read_runs(engine).set_index("run_id")
     assert runs.loc[first, "status"] == "failed"
+    # its counts are what it logged: the log and the ledger agree
+    assert runs.loc[first, ["rows_received", "rows_written", "rows_rejected"]].tolist() == [
+        24,
+        22,
+        2,
+    ]
     assert f":{pid} stopped without finishing" in runs.loc[first, "error"]
     assert runs.loc[first, "finished_at"] == runs.loc[first, "heartbeat_at"]
     # this process's own runs are alive, whatever their age
@@ -496,7 +523,7 @@ def test_concurrent_first_upgrades_all_succeed(database_url, tmp_path):
 @pytest.mark.parametrize(
     ("url", "message"),
     [
-        ("postgresql://argo:s3cret@db:notaport/energy", "is not valid (invalid literal for int()"),
+        ("postgresql://argo:s3cret@db:notaport/energy", "is not valid (the port is not a number)"),
         ("::::", "is not valid (Could not parse SQLAlchemy URL"),
         ("postgresql+nodriver://argo:s3cret@db/energy", "unknown database driver"),
         ("mysql://argo:s3cret@db/energy", "unsupported database 'mysql'"),

@@ -33,7 +33,7 @@ from argo_lib.ingest.plan import (
     plan_windows,
 )
 from argo_lib.ingest.runs import IngestResult
-from argo_lib.ingest.sync import MissingCredentialsError, make_client, sync_site
+from argo_lib.ingest.sync import MissingCredentialsError, SiteBusyError, make_client, sync_site
 from argo_lib.ingest.validate import validate_readings
 
 __all__ = [
@@ -44,6 +44,7 @@ __all__ = [
     "CsvReadings",
     "IngestResult",
     "MissingCredentialsError",
+    "SiteBusyError",
     "SyncProfile",
     "classify_channels",
     "daily_coverage",

@@ -138,25 +138,13 @@ class CsvReadings:
 class CsvImportResult(IngestResult):
     """An :class:`~argo_lib.ingest.runs.IngestResult` of a CSV import, with its notes.
 
-    Attributes
-    ----------
-    notes : tuple of str
-        Lines the summary shows below its counts: how numbers were read, rows off the interval
-        grid, duplicates and the rule applied, and a ``warning:`` line with the count of rejected
-        values when some were rejected.
+    Its ``notes`` (shown below the counts) say how numbers were read, which rows were off the
+    interval grid, the duplicates and the rule applied, and give a ``warning:`` line with the
+    count of rejected values when some were rejected. Its counts follow
+    :mod:`argo_lib.ingest.runs`: ``received`` is one per channel and line of the file,
+    ``duplicates`` the lines that lost to a later line (repeats and conflicts), ``kept_out`` the
+    rows off the grid or with an impossible value (every row when the import failed).
     """
-
-    notes: tuple[str, ...] = ()
-
-    def summary(self) -> str:
-        """Plain-text report: the headline and counts, the notes, then the per-channel table.
-
-        Returns
-        -------
-        str
-        """
-        head, blank, table = super().summary().partition("\n\n")
-        return "\n".join([head, *self.notes]) + blank + table
 
 
 _TIMESTAMP_NAMES = ("timestamp", "time", "datetime", "date_time", "ts")
@@ -985,6 +973,7 @@ def import_csv(
             frame["role"] = ids.map({c.channel_id: c.role for c in site.channels}).fillna("sub")
             db.upsert_channels(engine, frame)
         ledger = RejectedLedger(db.read_rejected(engine, site_id=site.site_id))
+        rejected_new = len(ledger.new(rejected))  # each value of a file is distinct (its line)
         write_new_rejected(engine, ledger, rejected, run_id)
         if not failed and len(kept):
             written = db.upsert_readings(engine, kept)
@@ -995,6 +984,10 @@ def import_csv(
     received = rows.groupby("channel_id").size()
     written_by = kept.groupby("channel_id").size() if not failed else pd.Series(dtype="int64")
     rejected_by = rejected.groupby("channel_id").size()
+    repeated = rows["status"].isin(["conflict", "repeat"])
+    duplicates_by = rows.loc[repeated].groupby("channel_id").size().reindex(ids, fill_value=0)
+    received_n = received.reindex(ids, fill_value=0).to_numpy()
+    written_n = written_by.reindex(ids, fill_value=0).to_numpy()
     channels = pd.DataFrame(
         {
             "channel_id": ids.to_numpy(),
@@ -1006,8 +999,10 @@ def import_csv(
             .reindex(ids)
             .to_numpy(),
             "windows": 0,
-            "received": received.reindex(ids, fill_value=0).to_numpy(),
-            "written": written_by.reindex(ids, fill_value=0).to_numpy(),
+            "received": received_n,
+            "written": written_n,
+            "kept_out": received_n - written_n - duplicates_by.to_numpy(),
+            "duplicates": duplicates_by.to_numpy(),
             "rejected": rejected_by.reindex(ids, fill_value=0).to_numpy(),
             "error": "every value rejected" if failed else None,
         }
@@ -1034,6 +1029,7 @@ def import_csv(
         rejected=rejected,
         error=error,
         elapsed_s=time.perf_counter() - started,
+        rejected_new=rejected_new,
         notes=tuple(notes),
     )
 

@@ -19,13 +19,23 @@
    exactly what is missing: upserts are idempotent, rejected values are only recorded once.
 5. **Logged.** Every run writes an ingestion-run row (``ok``/``partial``/``failed``, counts and
    an error summary without secrets) and one row per channel-window. One failing channel does
-   not stop the others.
+   not stop the others. The counts follow :mod:`argo_lib.ingest.runs`: a record that two
+   windows both return (a record at a window's end that is also the next window's first) is
+   received twice but written once and counted as a duplicate; ``received = written +
+   kept_out + duplicates`` per channel and per run; a rejected value is counted once per run,
+   whether it is new to the ledger or was recorded by an earlier run. The run log, the
+   per-channel summary and the window log agree, also for a run that was interrupted (the
+   window being written is logged as a ``failure``).
 6. **Rate limits** (spec section 7). A 429 whose ``Retry-After`` is at most 300 s is waited out
    (on the client's clock, pausing all its requests) and retried while the window's 429 budget
    lasts (the client's ``retry.rate_limit_retries`` and ``retry.rate_limit_budget_s``). A
    window that spends it is logged as a ``failure`` and its channel stops there, like any failed
    window; the other channels go on and the run ends ``partial``. Only a ``Retry-After`` over
    300 s (:class:`~argo_lib.eniscope.errors.RetryAfterTooLong`) stops the whole run.
+7. **One sync of a site at a time.** A sync does not start while another sync of the same site
+   is running (an ``ingestion_runs`` row ``running`` whose process is alive; runs whose process
+   died are marked failed first, :func:`argo_lib.db.reap_abandoned_runs`): it raises
+   :class:`SiteBusyError` (exit status 1) before any request. File imports do not count.
 
 The client comes from :func:`make_client` (credentials from the settings, pacing from a
 :class:`~argo_lib.ingest.plan.SyncProfile`); which server it talks to is the caller's choice
@@ -58,8 +68,9 @@ from argo_lib.eniscope import (
     EniscopeError,
     InvalidParameterError,
     ReadingsResult,
+    empty_rejected,
 )
-from argo_lib.errors import UsageError
+from argo_lib.errors import RunError, UsageError
 from argo_lib.ingest.plan import (
     DEFAULT_OVERLAP_H,
     SyncProfile,
@@ -77,17 +88,26 @@ from argo_lib.ingest.runs import (
 )
 from argo_lib.ingest.validate import (
     RejectedLedger,
+    _rejected_keys,
     concat_rejected,
     power_ceilings,
     validate_readings,
-    write_new_rejected,
 )
+from argo_lib.render.format import plural
 
-__all__ = ["MissingCredentialsError", "check_credentials", "make_client", "sync_site"]
+__all__ = [
+    "MissingCredentialsError",
+    "SiteBusyError",
+    "check_credentials",
+    "make_client",
+    "sync_site",
+]
 
 logger = logging.getLogger(__name__)
 
-_LOG_FLUSH_WINDOWS = 64
+# each window is logged (with the run's heartbeat) as soon as it is stored: a run killed at any
+# moment leaves a window log, and counts, that say what it did
+_LOG_FLUSH_WINDOWS = 1
 _CREDENTIALS = (
     ("eniscope_api_key", "ENISCOPE_API_KEY"),
     ("eniscope_email", "ENISCOPE_EMAIL"),
@@ -97,6 +117,49 @@ _CREDENTIALS = (
 
 class MissingCredentialsError(UsageError):
     """Eniscope credentials are not configured; the message names every missing variable."""
+
+
+class SiteBusyError(RunError):
+    """Another sync of the same site is running (exit 1): run it again when that one has ended."""
+
+
+_LOCK_SCAN_RUNS = 500
+"""How many of a site's latest runs are looked at for one still running (a live run is recent)."""
+
+
+def _check_site_free(engine: Engine, site_id: str, *, own_run_id: int | None = None) -> None:
+    """Raise :class:`SiteBusyError` if another sync of the site is running (process alive).
+
+    Runs whose process died are marked failed first (``db.reap_abandoned_runs``), so only a
+    live run holds the site. File imports (sources ``csv:...``, ``weather-csv:...``) do not.
+    """
+    db.reap_abandoned_runs(engine)
+    runs = db.read_runs(engine, site_id=site_id, limit=_LOCK_SCAN_RUNS)
+    source = runs["source"].astype("str")
+    busy = runs[
+        (runs["status"] == "running")
+        & ~source.str.startswith("csv:")
+        & ~source.str.startswith("weather-csv:")
+        & (runs["run_id"] != (own_run_id or -1))
+    ]
+    if busy.empty:
+        return
+    other = busy.iloc[-1]  # the oldest
+    holder = other["holder"] if isinstance(other["holder"], str) else ":?"
+    host, _, pid = holder.rpartition(":")
+    started = pd.Timestamp(other["started_at"]).tz_convert("UTC")
+    beat = other["heartbeat_at"]
+    progress = (
+        f", last progress {pd.Timestamp(beat).tz_convert('UTC'):%Y-%m-%d %H:%M:%S} UTC"
+        if pd.notna(beat)
+        else ""
+    )
+    raise SiteBusyError(
+        f"another ingest of site {site_id} is running (run {int(other['run_id'])}, pid {pid} "
+        f"on {host or 'an unknown host'}), started at {started:%Y-%m-%d %H:%M:%S} UTC"
+        f"{progress}; try later (a run whose process has died is released by the next run or "
+        "`argo db check`)"
+    )
 
 
 def check_credentials(settings: Settings) -> None:
@@ -254,15 +317,35 @@ class _ChannelState:
     next_index: int = 0
     status: str = "ok"
     received: int = 0
-    written: int = 0
+    duplicates: int = 0
+    no_timestamp: int = 0
     rejected: int = 0
+    rejected_new: int = 0
     done_windows: int = 0
     any_data: bool = False
     error: str | None = None
+    seen: set[int] = field(default_factory=set)  # epoch seconds received this run
+    stored: set[int] = field(default_factory=set)  # epoch seconds written this run
 
     @property
     def stopped(self) -> bool:
         return self.status in ("failed", "skipped")
+
+    @property
+    def written(self) -> int:
+        """Distinct readings the run stored."""
+        return len(self.stored)
+
+    @property
+    def kept_out(self) -> int:
+        """Distinct readings received but not stored, plus records without a timestamp."""
+        return len(self.seen - self.stored) + self.no_timestamp
+
+
+def _epoch_seconds(stamps: pd.Series) -> list[int]:
+    """Whole UTC epoch seconds of tz-aware timestamps (the readings' key with the channel)."""
+    us = pd.to_datetime(stamps, utc=True).astype("datetime64[us, UTC]")
+    return (us.array.asi8 // 1_000_000).tolist()  # type: ignore[attr-defined]
 
 
 def _fetch(
@@ -306,6 +389,9 @@ class _Sync:
         self.unflushed: list[dict[str, Any]] = []
         self.rejected: list[pd.DataFrame] = []
         self.ledger = RejectedLedger(db.read_rejected(engine, site_id=site.site_id))
+        self.met = RejectedLedger(empty_rejected())  # values met so far in this run
+        # the window being stored, with its counts so far: logged as a failure if interrupted
+        self.current: tuple[_ChannelState, tuple, dict[str, int]] | None = None
 
     def hook(self, stage: str, state: _ChannelState, window: tuple) -> None:
         if self.on_window is not None:
@@ -328,7 +414,12 @@ class _Sync:
     def store(
         self, state: _ChannelState, window: tuple, outcome: ReadingsResult | EniscopeError
     ) -> None:
-        """Validate and write one fetched window (rejected values first, then readings)."""
+        """Validate and write one fetched window (rejected values first, then readings).
+
+        Counts (:mod:`argo_lib.ingest.runs`) are taken as each write is done: the window's
+        ``fetched`` records, ``inserted`` readings new to the run's stored ones, and
+        ``rejected`` values new to the run's met ones.
+        """
         if isinstance(outcome, ChannelSkippedError):
             state.status, state.error = "skipped", summarise_error(outcome)
             return
@@ -352,24 +443,53 @@ class _Sync:
         )
         rejected = concat_rejected([parse_rejected, range_rejected])
         self.hook("fetched", state, window)
-        write_new_rejected(self.engine, self.ledger, rejected, self.run_id)
-        self.hook("rejected", state, window)
-        inserted = db.upsert_readings(self.engine, kept) if len(kept) else 0
-        self.hook("written", state, window)
-        fetched = len(readings) + dropped
-        state.received += fetched
-        state.written += inserted
-        state.rejected += len(rejected)
+        counts = {"fetched": len(readings) + dropped, "inserted": 0, "rejected": 0}
+        self.current = (state, window, counts)
+        keys = _epoch_seconds(readings["timestamp"])
+        fresh = set(keys) - state.seen
+        state.received += counts["fetched"]
+        state.duplicates += len(keys) - len(fresh)  # received before in this run
+        state.no_timestamp += dropped
+        state.seen |= fresh
         state.any_data |= len(readings) > 0
-        self.rejected.append(rejected)
-        self.record(
-            state,
-            window,
-            status="success" if fetched else "empty",
-            fetched=fetched,
-            inserted=inserted,
-            rejected=len(rejected),
-        )
+        met = self._write_rejected(state, rejected)
+        counts["rejected"] = len(met)
+        self.hook("rejected", state, window)
+        if len(kept):
+            db.upsert_readings(self.engine, kept)
+            new = set(_epoch_seconds(kept["timestamp"])) - state.stored
+            state.stored |= new
+            counts["inserted"] = len(new)
+        self.current = None
+        self.record(state, window, status="success" if counts["fetched"] else "empty", **counts)
+        self.hook("written", state, window)
+
+    def _write_rejected(self, state: _ChannelState, rejected: pd.DataFrame) -> pd.DataFrame:
+        """Record the values of a window new to the ledger; return those new to this run."""
+        if rejected.empty:
+            return rejected
+        rejected = rejected.loc[~_rejected_keys(rejected).duplicated().to_numpy()]
+        met = self.met.new(rejected)  # a value met again in this run counts once
+        fresh = self.ledger.new(met)
+        if len(fresh):
+            db.write_rejected(self.engine, fresh, run_id=self.run_id)
+            self.ledger.add(fresh)
+        self.met.add(met)
+        state.rejected += len(met)
+        state.rejected_new += len(fresh)
+        self.rejected.append(met)
+        return met
+
+    def stop_all(self, message: str) -> None:
+        """The run stops: channels not finished fail, the window being stored is logged."""
+        if self.current is not None:
+            state, window, counts = self.current
+            self.current = None
+            self.record(state, window, status="failure", error=message, **counts)
+        for state in self.states.values():
+            if not state.stopped and state.next_index < len(state.windows):
+                state.status = "failed"
+                state.error = f"not finished, the run stopped: {message}"
 
     def run_windows(self, progress: bool) -> str | None:
         """Fetch every planned window; write each channel's windows in time order.
@@ -445,10 +565,7 @@ class _Sync:
             if isinstance(outcome, FATAL_ERRORS):
                 message = summarise_error(outcome)
                 self.record(state, window, status="failure", error=message)
-                for other in self.states.values():  # the run stops: nothing else is finished
-                    if not other.stopped and other.next_index < len(other.windows):
-                        other.status = "failed"
-                        other.error = f"not finished, the run stopped: {message}"
+                self.stop_all(message)  # the run stops: nothing else is finished
                 state.error = message
                 return message
             self.store(state, window, outcome)
@@ -485,6 +602,8 @@ class _Sync:
                     "windows": s.done_windows,
                     "received": s.received,
                     "written": s.written,
+                    "kept_out": s.kept_out,
+                    "duplicates": s.duplicates,
                     "rejected": s.rejected,
                     "error": s.error,
                 }
@@ -499,6 +618,8 @@ class _Sync:
                 "windows": "int64",
                 "received": "int64",
                 "written": "int64",
+                "kept_out": "int64",
+                "duplicates": "int64",
                 "rejected": "int64",
             }
         )
@@ -626,15 +747,20 @@ def sync_site(
     Returns
     -------
     IngestResult
-        Status ``ok``, ``partial`` (some channels failed, e.g. a window that spent its 429
-        budget) or ``failed`` (all failed, or refused credentials, an expired subscription or a
-        ``Retry-After`` over 300 s stopped the run).
+        Status ``ok`` (no channel failed), ``partial`` (some channels failed, e.g. a window
+        that spent its 429 budget, and readings were written) or ``failed`` (all failed, or
+        channels failed and nothing was written, or refused credentials, an expired
+        subscription or a ``Retry-After`` over 300 s stopped the run). Counts as in
+        :mod:`argo_lib.ingest.runs`; when values were rejected its ``notes`` hold a
+        ``warning:`` line with their number.
 
     Raises
     ------
     UsageError
         For a bad period, or requested channels that the site does not have (the run is
         logged as failed first).
+    SiteBusyError
+        If another sync of the site is running (nothing is requested; see item 7 above).
     """
     site = resolve_site(site)
     started = time.perf_counter()
@@ -648,6 +774,7 @@ def sync_site(
     if overlap_h < 0:
         raise UsageError(f"overlap_h must be >= 0, got {overlap_h}")
     show = sys.stderr.isatty() if progress is None else bool(progress)
+    _check_site_free(engine, site.site_id)
     requests_before = client.request_count
     parameters = {
         "days": days,
@@ -669,6 +796,11 @@ def sync_site(
         period_end=period.end,
         parameters=parameters,
     )
+    try:  # another sync that started at the same moment: both back off, neither fetches
+        _check_site_free(engine, site.site_id, own_run_id=run_id)
+    except SiteBusyError as exc:
+        db.finish_run(engine, run_id, status="failed", error=str(exc)[:2000])
+        raise
     sync = _Sync(
         engine, client, site, run_id=run_id, now=now_ts, fields=fields, on_window=on_window
     )
@@ -693,17 +825,19 @@ def sync_site(
             )
             error = sync.run_windows(show)
     except BaseException as exc:
+        reason = "interrupted" if isinstance(exc, KeyboardInterrupt) else summarise_error(exc)
+        sync.stop_all(reason)
         with contextlib.suppress(Exception):
             sync.flush()
-        reason = "interrupted" if isinstance(exc, KeyboardInterrupt) else summarise_error(exc)
         _finish(sync, "failed", error=reason)
         raise
     sync.flush()
     result_channels = sync.channel_frame()
     attempted = result_channels[result_channels["status"] != "skipped"]
     failed = attempted[attempted["status"] == "failed"]
+    written = int(attempted["written"].sum())
     status: Literal["ok", "partial", "failed"]
-    if error is not None or (len(attempted) and len(failed) == len(attempted)):
+    if error is not None or (len(failed) and (len(failed) == len(attempted) or not written)):
         status = "failed"
     elif len(failed):
         status = "partial"
@@ -716,6 +850,9 @@ def sync_site(
     ]
     summary = "; ".join(messages)[:2000] or None
     _finish(sync, status, error=summary)
+    rejected = concat_rejected(sync.rejected)
+    rejected_new = sum(s.rejected_new for s in sync.states.values())
+    notes = (_rejected_warning(len(rejected), rejected_new),) if len(rejected) else ()
     return IngestResult(
         run_id=run_id,
         site_id=site.site_id,
@@ -724,14 +861,26 @@ def sync_site(
         period=period,
         channels=result_channels,
         windows=pd.DataFrame(sync.log, columns=list(db.WINDOW_COLUMNS)),
-        rejected=concat_rejected(sync.rejected),
+        rejected=rejected,
         error=summary,
         elapsed_s=time.perf_counter() - started,
         requests=client.request_count - requests_before,
+        rejected_new=rejected_new,
+        notes=notes,
+    )
+
+
+def _rejected_warning(rejected: int, new: int) -> str:
+    """The summary's ``warning:`` line for ``rejected`` values, ``new`` of them new to the ledger."""
+    return (
+        f"warning: {plural(rejected, 'value')} rejected (see rejected_readings: each with its "
+        f"raw value and reason; {new:,} new, {rejected - new:,} already recorded by an earlier "
+        "run); everything valid was written"
     )
 
 
 def _finish(sync: _Sync, status: str, *, error: str | None) -> None:
+    """Log the end of the run with its counts (:mod:`argo_lib.ingest.runs`)."""
     states = [s for s in sync.states.values() if s.status != "skipped"]
     db.finish_run(
         sync.engine,

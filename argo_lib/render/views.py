@@ -532,7 +532,7 @@ def parameters_table(doc: Mapping[str, Any]) -> Html:
         *_closed_days_rows(meta),
         # Local folders are of no use to the reader (and differ between machines).
         *(
-            (f"Parameter {k}", v)
+            (f"Parameter {k}", "none" if v in ({}, [], None, "") else v)
             for k, v in sorted(meta.get("parameters", {}).items())
             if k != "output_dir"
         ),

@@ -6,6 +6,13 @@ place, replacing the previous run's folder. A reader or a mailer therefore sees 
 previous run or the whole new one; a run that fails or is killed leaves the published folder
 untouched (a failed run is kept beside it as ``<week>.failed`` for diagnosis).
 
+The replacement is one atomic exchange of the two folders where the system offers it (Linux
+``renameat2(RENAME_EXCHANGE)``), else two renames. A run killed at any moment therefore leaves
+the previous folder or the new one published; what a killed run leaves beside it (its hidden
+staging folder, or with two renames the previous folder moved aside) is put right by the next run
+of the same folder: a previous folder with nothing published is moved back, staging folders of
+processes that no longer run are removed.
+
 A folder is only ever replaced when it holds nothing but a run's own files: pointing a run at
 ``outputs/`` or at a folder of other work is refused, so a typo cannot delete anything.
 """
@@ -13,9 +20,11 @@ A folder is only ever replaced when it holds nothing but a run's own files: poin
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import secrets
 import shutil
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -25,6 +34,7 @@ __all__ = [
     "OutputFolderError",
     "check_replaceable",
     "failed_folder",
+    "recover",
     "replace_folder",
     "staged_folder",
 ]
@@ -92,6 +102,58 @@ def _check_creatable(target: Path) -> None:
         )
 
 
+_RENAME_EXCHANGE = 2  # linux/fs.h
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders in one step (Linux ``renameat2``); False where that is not offered."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd = -100
+    done = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE)
+    return done == 0
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process
+        return True
+    return True
+
+
+def _staging_name(target: Path) -> Path:
+    return target.with_name(f".{target.name}.partial-{os.getpid()}-{secrets.token_hex(4)}")
+
+
+def recover(target: Path) -> None:
+    """Put right what a killed run left beside ``target``.
+
+    A previous folder moved aside (``.<name>.old-*``) goes back when nothing is published (the
+    run was killed between its two renames) and is removed otherwise; staging folders
+    (``.<name>.partial-<pid>-*``) of processes that no longer run are removed.
+    """
+    parent = target.parent
+    if not parent.is_dir():
+        return
+    olds = sorted(parent.glob(f".{target.name}.old-*"), key=lambda p: p.stat().st_mtime)
+    if olds and not target.exists():
+        os.rename(olds.pop(), target)
+    for old in olds:
+        shutil.rmtree(old, ignore_errors=True)
+    for partial in parent.glob(f".{target.name}.partial-*"):
+        owner = partial.name.rsplit(".partial-", 1)[1].split("-", 1)[0]
+        if not owner.isdigit() or not _pid_alive(int(owner)):
+            shutil.rmtree(partial, ignore_errors=True)
+
+
 def replace_folder(staged: Path, target: Path, *, allowed: Allowed) -> Path:
     """Publish a fully written folder at ``target``, replacing the previous run's folder.
 
@@ -119,6 +181,9 @@ def replace_folder(staged: Path, target: Path, *, allowed: Allowed) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     if not target.exists():
         os.rename(staged, target)
+        return target
+    if _exchange(staged, target):  # one step: the new folder in place, the old one in staged
+        shutil.rmtree(staged, ignore_errors=True)
         return target
     old = target.with_name(f".{target.name}.old-{secrets.token_hex(4)}")
     os.rename(target, old)
@@ -166,9 +231,10 @@ def staged_folder(target: Path, *, allowed: Allowed) -> Iterator[Path]:
     (['2026-W47'], ['brief.json'])
     >>> shutil.rmtree(root)
     """
+    recover(target)
     check_replaceable(target, allowed=allowed)
     target.parent.mkdir(parents=True, exist_ok=True)
-    work = target.with_name(f".{target.name}.partial-{secrets.token_hex(4)}")
+    work = _staging_name(target)
     work.mkdir()
     try:
         yield work

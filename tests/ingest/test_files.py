@@ -59,14 +59,34 @@ def test_long_table_round_trip(engine):
     assert channels.loc[[162285, 162320], "resolution_s"].tolist() == [3600, 3600]
     run = db.read_runs(engine).iloc[0]
     assert (run["source"], run["rows_written"], run["rows_rejected"]) == ("csv:long.csv", 7, 2)
+    # received = written + kept out + duplicates: the 03:00 row kept out, line 10 repeated
+    assert counts(result) == {162285: [4, 3, 1, 0, 2], 162320: [5, 4, 0, 1, 0]}
+    assert run["rows_received"] == 9 and result.rejected_new == 2
+    assert "rows: 9 received = 7 written + 1 kept out + 1 duplicates collapsed" in (
+        result.summary()
+    )
+
+
+def counts(result):
+    """``received, written, kept_out, duplicates, rejected`` per channel (they must add up)."""
+    columns = ["received", "written", "kept_out", "duplicates", "rejected"]
+    table = result.channels.set_index("channel_id")[columns]
+    assert (table["received"] == table[columns[1:4]].sum(axis=1)).all()
+    return {int(c): row.tolist() for c, row in table.iterrows()}
 
 
 def test_reimporting_a_file_changes_nothing(engine):
     ingest.import_csv(engine, DATA / "long.csv", site="23271", now=NOW)
     before = db.read_readings(engine, site_id="23271", columns="all")
-    ingest.import_csv(engine, DATA / "long.csv", site="23271", now=NOW)
+    again = ingest.import_csv(engine, DATA / "long.csv", site="23271", now=NOW)
     pd.testing.assert_frame_equal(db.read_readings(engine, site_id="23271", columns="all"), before)
     assert len(db.read_rejected(engine, site_id="23271")) == 2  # recorded once
+    # the second import met both values again: counted, 0 new to the ledger
+    assert (again.rows_rejected, again.rejected_new) == (2, 0)
+    assert db.read_runs(engine).loc[0, "rows_rejected"] == 2
+    assert "values rejected: 0 new to the ledger, 2 already recorded by an earlier run" in (
+        again.summary()
+    )
 
 
 def test_wide_table_with_units_in_headers_and_a_time_zone(engine):
@@ -460,6 +480,7 @@ def test_timestamps_off_the_interval_grid_are_rejected_not_moved(engine, tmp_pat
     stored = db.read_readings(engine, site_id="23271")
     assert stored["timestamp"].tolist() == list(on_grid)
     assert (result.rows_received, result.rows_written, result.rows_rejected) == (11, 8, 3)
+    assert counts(result) == {162285: [11, 8, 3, 0, 3]}
     grid = "intervals start at :00, :15, :30 and :45 (America/New_York)"
     assert result.rejected[["field", "raw_value", "reason"]].to_numpy().tolist() == [
         [
@@ -489,6 +510,7 @@ def test_conflicting_duplicates_are_counted_and_the_last_line_wins(engine, tmp_p
     result = ingest.import_csv(engine, path, site="23271", now=NOW)
     summary = result.summary()
     assert "202 rows received, 192 written, 10 values rejected" in summary
+    assert counts(result) == {162285: [202, 192, 0, 10, 10]}
     assert (
         "d.csv: 10 conflicting duplicate rows (same channel and timestamp as a later line, other "
         "values): the last line wins; the earlier lines' 10 differing values rejected"
@@ -560,6 +582,7 @@ def test_a_file_whose_every_value_is_rejected_is_a_failed_import(database_url, t
         "name line and column) and import it again"
     )
     assert f"error: {error}" in out and "3 rows received, 0 written, 3 values rejected" in out
+    assert "rows: 3 received = 0 written + 3 kept out + 0 duplicates collapsed" in out
     engine = db.get_engine(database_url)
     assert db.read_readings(engine).empty
     assert db.read_channels(engine).empty  # nothing half-written: not even the channel

@@ -12,6 +12,7 @@ from argo_lib import db, ingest
 from argo_lib.dates import Period, expected_index
 from argo_lib.eniscope import EniscopeClient, EniscopeConfig
 from argo_lib.fields import READING_COLUMNS
+from argo_lib.ingest.validate import _rejected_keys
 from argo_lib.sim import CHANNEL_METADATA
 from argo_lib.sim.fake_eniscope import (
     DEFAULT_API_KEY,
@@ -65,6 +66,7 @@ def make_client(fake, clock, **options):
 
 
 def sync(engine, client, **options):
+    """One sync of the test site; the run log is checked against the result afterwards."""
     kwargs = {
         "channels": CHANNELS,
         "start": START,
@@ -73,7 +75,83 @@ def sync(engine, client, **options):
         "now": NOW,
         "progress": False,
     } | options
-    return ingest.sync_site(engine, client, "23271", **kwargs)
+    try:
+        result = ingest.sync_site(engine, client, "23271", **kwargs)
+    except BaseException:
+        assert_status_agrees(engine)
+        raise
+    assert_status_agrees(engine, result)
+    assert_counts_agree(engine, result)
+    return result
+
+
+def assert_status_agrees(engine, result=None):
+    """``status`` and ``channels_failed`` of the latest finished run say the same thing.
+
+    ``ok``: no channel failed and nothing stopped the run; ``partial``: some, not all, channels
+    failed and readings were written; ``failed``: a fatal error (an error that is not only
+    channel failures), or every channel failed, or channels failed and nothing was written.
+    """
+    runs = db.read_runs(engine, limit=50)
+    runs = runs[runs["status"] != "running"]
+    if runs.empty:  # refused before it started (another sync of the site was running)
+        return
+    run = runs.iloc[0]
+    failed, requested = int(run["channels_failed"]), int(run["channels_requested"])
+    assert 0 <= failed <= requested
+    error = run["error"] if isinstance(run["error"], str) else None
+    fatal = error is not None and not error.startswith("channel ")
+    if run["status"] == "ok":
+        assert failed == 0 and error is None
+    elif run["status"] == "partial":
+        assert 0 < failed < requested and run["rows_written"] > 0 and not fatal
+    else:
+        assert run["status"] == "failed"
+        assert fatal or (failed > 0 and (failed == requested or run["rows_written"] == 0))
+    if result is not None:
+        assert result.run_id == run["run_id"] and result.status == run["status"]
+        attempted = result.channels[result.channels["status"] != "skipped"]
+        assert (len(attempted), int((attempted["status"] == "failed").sum())) == (
+            requested,
+            failed,
+        )
+
+
+def assert_counts_agree(engine, result):
+    """Run log, per-channel summary, window log and ledger agree (argo_lib.ingest.runs)."""
+    run = db.read_runs(engine, limit=1).iloc[0]
+    ch = result.channels.set_index("channel_id")
+    assert (ch["received"] == ch["written"] + ch["kept_out"] + ch["duplicates"]).all()
+    assert (run["rows_received"], run["rows_written"], run["rows_rejected"]) == (
+        result.rows_received,
+        result.rows_written,
+        result.rows_rejected,
+    )
+    assert result.rows_rejected == int(ch["rejected"].sum())
+    query = sa.text(
+        "SELECT channel_id, sum(fetched), sum(inserted), sum(rejected) FROM ingestion_windows "
+        "WHERE run_id = :run_id GROUP BY channel_id"
+    )
+    with engine.connect() as conn:
+        logged = {
+            int(r[0]): tuple(map(int, r[1:]))
+            for r in conn.execute(query, {"run_id": int(run["run_id"])})
+        }
+    for channel_id, row in ch.iterrows():
+        assert logged.get(channel_id, (0, 0, 0)) == (
+            row["received"],
+            row["written"],
+            row["rejected"],
+        )
+    # rows_rejected = ledger rows this run wrote + values already recorded by an earlier run
+    ledger = db.read_rejected(engine)
+    assert not _rejected_keys(ledger).duplicated().any()
+    mine = ledger[ledger["run_id"] == run["run_id"]]
+    assert len(mine) == result.rejected_new
+    met = _rejected_keys(result.rejected)
+    assert not met.duplicated().any()
+    assert len(met.merge(_rejected_keys(ledger))) == result.rows_rejected  # all in the ledger
+    assert len(_rejected_keys(mine).merge(met)) == result.rejected_new  # all met in this run
 
 
 def source_readings(fake, clock, *, channels=CHANNELS, start=START, end=END, res=3600):
@@ -185,7 +263,23 @@ def test_an_interrupted_sync_repeated_until_complete_equals_the_source(engine, f
     assert (stored_rejected["reason"].str.startswith("not a number")).sum() > 0
     statuses = db.read_runs(engine, limit=50)["status"].tolist()
     assert statuses == ["ok"] + ["failed"] * (runs - 1)
-    assert db.read_runs(engine, limit=50)["error"].iloc[1].startswith("Interrupted: killed")
+    log = db.read_runs(engine, limit=50)
+    assert log["error"].iloc[1].startswith("Interrupted: killed")
+    # an interrupted run failed the channels it had not finished, and logged what it wrote
+    interrupted = log.iloc[1:]
+    assert (interrupted["channels_failed"] >= 1).all()
+    for _, run in interrupted.iterrows():
+        windows = pd.read_sql(
+            sa.text("SELECT * FROM ingestion_windows WHERE run_id = :r"),
+            engine,
+            params={"r": int(run["run_id"])},
+        )
+        assert windows["inserted"].sum() == run["rows_written"]
+        assert windows["rejected"].sum() == run["rows_rejected"]
+        ledger = db.read_rejected(engine)
+        assert (ledger["run_id"] == run["run_id"]).sum() <= run["rows_rejected"]
+        if stage == "rejected":  # killed between the values and the readings of a window
+            assert windows["error"].fillna("").str.startswith("Interrupted: killed").sum() == 1
 
 
 def test_a_429_storm_slows_the_sync_down_but_loses_nothing(engine, fake, clock):
@@ -420,13 +514,108 @@ def test_null_negative_and_non_numeric_values(engine, fake, clock):
     assert result.status == "ok"
 
 
+def count_readings(engine):
+    with engine.connect() as conn:
+        return conn.execute(sa.text("SELECT count(*) FROM readings")).scalar_one()
+
+
 def test_duplicate_out_of_order_and_boundary_records_collapse(engine, fake, clock):
+    # each one-day window also returns the record at its end, which is the next window's first
+    # (2025-12-02 00:00) or after the period (2025-12-03 00:00): 25 records per window
     fake.configure(duplicates=True, out_of_order=True, end_inclusive=True)
     with make_client(fake, clock) as client:
         result = sync(engine, client)
     fake.configure(duplicates=False, out_of_order=False, end_inclusive=False)
     assert_same_readings(stored_readings(engine), source_readings(fake, clock))
-    assert result.status == "ok" and result.rows_written == 2 * (48 + 2)  # + boundary records
+    assert result.status == "ok"
+    assert count_readings(engine) == 2 * 49  # 48 in the period + the record at its end
+    run = db.read_runs(engine).iloc[0]
+    assert (run["rows_received"], run["rows_written"], run["rows_rejected"]) == (100, 98, 0)
+    channels = result.channels.set_index("channel_id")
+    assert channels[["received", "written", "kept_out", "duplicates"]].to_numpy().tolist() == [
+        [50, 49, 0, 1],
+        [50, 49, 0, 1],
+    ]
+    assert [r[2:4] for r in window_rows(engine, result.run_id)] == [(25, 25), (25, 24)] * 2
+    assert "100 received = 98 written + 0 kept out + 2 duplicates collapsed" in result.summary()
+    assert "warning:" not in result.summary()
+
+
+def test_a_resumed_sync_counts_each_re_fetched_reading_once(engine, fake, clock):
+    # the second sync re-fetches the last 30 h (rows stored by the first run: updated, written)
+    # in windows that share their boundary records
+    fake.configure(end_inclusive=True)
+    with make_client(fake, clock) as client:
+        sync(engine, client, start="2025-12-07", end="2025-12-09")
+        second = sync(engine, client, start="2025-12-07", end="2025-12-10", overlap_h=30)
+    channels = second.channels.set_index("channel_id")
+    since = channels["fetch_start"].min()
+    assert since == pd.Timestamp("2025-12-07", tz=TZ)  # 30 h before 12-09 00:00, local midnight
+    stored = count_readings(engine)  # every stored reading is in the re-fetched range
+    assert stored == 2 * (3 * 24 + 1)
+    run = db.read_runs(engine).iloc[0]
+    assert run["rows_written"] == second.rows_written == stored
+    assert (run["rows_received"], second.rows_duplicate) == (2 * 3 * 25, 2 * 2)
+    assert channels["windows"].tolist() == [3, 3]
+
+
+def reference_with_boundary(fake, clock, start, end):
+    """Readings and parse-time rejected values of the records of [start, end] (end included)."""
+    lo, hi = pd.Timestamp(start, tz=TZ), pd.Timestamp(end, tz=TZ)
+    with make_client(fake, clock, max_concurrency=1, max_window_s=40 * 86400) as client:
+        fetched = [client.get_readings(c, start=lo, end=hi, resolution_s=3600) for c in CHANNELS]
+    readings = pd.concat([f.readings for f in fetched], ignore_index=True)
+    parsed_out = pd.concat([f.rejected for f in fetched], ignore_index=True)
+    assert readings["timestamp"].max() == hi.tz_convert("UTC")
+    return readings, parsed_out
+
+
+def test_received_is_written_plus_kept_out_plus_duplicates_and_the_ledger_agrees(
+    engine, fake, clock
+):
+    # negative energy keeps a row out; "NaN" power is a rejected value stored as NULL in a row
+    # that is written; each window's end record comes again as the next window's first
+    fake.configure(
+        malformed=frozenset({"negative", "nan_string"}), malformed_rate=0.25, end_inclusive=True
+    )
+    readings, parsed_out = reference_with_boundary(fake, clock, START, "2025-12-04")
+    kept, out_of_range = ingest.validate_readings(readings, now=NOW, resolution_s=3600)
+    with make_client(fake, clock) as client:
+        first = sync(engine, client, end="2025-12-04")
+    expected = {}
+    for c in CHANNELS:
+        kept_out = int((out_of_range["channel_id"] == c).sum())
+        rejected = kept_out + int((parsed_out["channel_id"] == c).sum())
+        assert 0 < kept_out and kept_out < rejected  # the test means something
+        # 3 windows of 24 + 1 records: 73 readings, 2 of them received twice
+        expected[c] = [75, 73 - kept_out, kept_out, 2, rejected]
+    channels = first.channels.set_index("channel_id")
+    columns = ["received", "written", "kept_out", "duplicates", "rejected"]
+    assert channels[columns].to_numpy().tolist() == [expected[c] for c in CHANNELS]
+    assert count_readings(engine) == first.rows_written == len(kept)
+    total = sum(e[4] for e in expected.values())
+    assert len(db.read_rejected(engine)) == first.rows_rejected == first.rejected_new == total
+    run = db.read_runs(engine).iloc[0]
+    assert (run["rows_received"], run["rows_written"], run["rows_rejected"]) == (
+        150,
+        len(kept),
+        total,
+    )
+    # a second run meets the same values again: counted, not recorded twice
+    with make_client(fake, clock) as client:
+        second = sync(engine, client, end="2025-12-04", full=True)
+    assert len(db.read_rejected(engine)) == total
+    assert (second.rows_rejected, second.rejected_new) == (total, 0)
+    assert db.read_runs(engine).iloc[0]["rows_rejected"] == total
+    assert (
+        f"values rejected: 0 new to the ledger, {total} already recorded by an earlier run"
+    ) in second.summary()
+    assert (
+        f"\nwarning: {total} values rejected (see rejected_readings: each with its raw value and "
+        f"reason; 0 new, {total} already recorded by an earlier run); everything valid was "
+        "written\n"
+    ) in second.summary()
+    assert second.exit_code == 0 and second.exit_status(strict=True) == 1
 
 
 def test_a_dst_week_has_169_hours(engine, fake, clock):
@@ -439,6 +628,18 @@ def test_a_dst_week_has_169_hours(engine, fake, clock):
     assert result.windows["fetched"].tolist() == [24] * 6 + [25]
     coverage = ingest.read_daily_coverage(engine, site_id="23271", period=week)
     assert coverage.loc[162121].to_numpy().tolist() == [[1.0] * 7]
+
+
+def test_failed_channels_and_nothing_written_is_a_failed_run(engine, fake, clock):
+    # 162285 has hourly readings and cannot switch to 15 min; 162320 has no data in April
+    # (before the site was installed): a channel failed and nothing was written
+    with make_client(fake, clock) as client:
+        sync(engine, client, channels=[162285])
+        result = sync(engine, client, start="2025-04-01", end="2025-04-03", resolution_s=900)
+    assert result.channels["status"].tolist() == ["failed", "no_data"]
+    assert (result.status, result.exit_code, result.rows_written) == ("failed", 1, 0)
+    run = db.read_runs(engine).iloc[0]
+    assert (run["status"], run["channels_requested"], run["channels_failed"]) == ("failed", 2, 1)
 
 
 def test_a_resolution_change_fails_only_that_channel(engine, fake, clock):
@@ -533,3 +734,87 @@ def test_energy_above_what_a_channel_can_draw_is_rejected_on_the_api_path(engine
     assert result.status == "ok"
     # the other channel, without a max_kw, keeps all its readings
     assert (stored["channel_id"] == 162320).sum() == (source["channel_id"] == 162320).sum()
+
+
+# --------------------------------------------------------------------------------------------
+# One sync of a site at a time
+# --------------------------------------------------------------------------------------------
+
+
+def set_holder(engine, run_id, holder, heartbeat):
+    with engine.begin() as conn:
+        conn.execute(
+            db.ingestion_runs.update()
+            .where(db.ingestion_runs.c.run_id == run_id)
+            .values(holder=holder, heartbeat_at=heartbeat.to_pydatetime())
+        )
+
+
+def test_a_sync_of_a_site_that_another_live_run_is_syncing_is_refused(engine, fake, clock):
+    import os
+    import socket
+
+    from argo_lib.ingest.sync import SiteBusyError
+
+    other = db.start_run(engine, source="eniscope", site_id="23271")  # this process: alive
+    started = db.read_runs(engine).loc[0, "started_at"]
+    with make_client(fake, clock) as client, pytest.raises(SiteBusyError) as info:
+        sync(engine, client)
+    message = str(info.value)
+    assert message.startswith(
+        f"another ingest of site 23271 is running (run {other}, pid {os.getpid()} on "
+        f"{socket.gethostname()}), started at {started:%Y-%m-%d %H:%M:%S} UTC, last progress "
+    )
+    assert message.endswith("; try later (a run whose process has died is released by the next "
+                            "run or `argo db check`)")  # fmt: skip
+    assert info.value.exit_code == 1
+    assert fake.request_log == []  # nothing was fetched
+    assert db.read_runs(engine)["run_id"].tolist() == [other]  # and nothing was logged
+    # a run of another host that made progress 30 min ago is alive too
+    recent = pd.Timestamp.now(tz="UTC") - pd.Timedelta(minutes=30)
+    set_holder(engine, other, "cron.example:4242", recent)
+    with (
+        make_client(fake, clock) as client,
+        pytest.raises(SiteBusyError, match=r"pid 4242 on cron.example\)"),
+    ):
+        sync(engine, client)
+    # once the other run's process is gone (silent for a day), it is released
+    set_holder(engine, other, "cron.example:4242", recent - pd.Timedelta(days=1))
+    with make_client(fake, clock) as client:
+        assert sync(engine, client).status == "ok"
+    runs = db.read_runs(engine)
+    assert runs["status"].tolist() == ["ok", "failed"]
+    assert runs.loc[1, "error"].startswith("abandoned: process cron.example:4242")
+
+
+def test_two_syncs_starting_at_once_both_back_off(engine, fake, clock, monkeypatch):
+    from argo_lib.ingest.sync import SiteBusyError
+
+    real_start_run = db.start_run
+    others = []
+
+    def start_run_while_another_starts(engine, **kwargs):  # the other one starts in between
+        others.append(real_start_run(engine, source="eniscope", site_id="23271"))
+        return real_start_run(engine, **kwargs)
+
+    monkeypatch.setattr(db, "start_run", start_run_while_another_starts)
+    with make_client(fake, clock) as client, pytest.raises(SiteBusyError, match="another ingest"):
+        sync(engine, client)
+    assert fake.request_log == []
+    runs = db.read_runs(engine).set_index("run_id")
+    mine = runs.drop(index=others)
+    assert runs.loc[others[0], "status"] == "running"
+    assert mine["status"].tolist() == ["failed"]
+    assert (
+        mine["error"]
+        .iloc[0]
+        .startswith(f"another ingest of site 23271 is running (run {others[0]}")
+    )
+    assert (mine["channels_failed"].iloc[0], mine["rows_received"].iloc[0]) == (0, 0)
+
+
+def test_a_csv_import_does_not_hold_the_site(engine, fake, clock):
+    db.start_run(engine, source="csv:readings.csv", site_id="23271")
+    db.start_run(engine, source="eniscope", site_id="99999")  # another site
+    with make_client(fake, clock) as client:
+        assert sync(engine, client).status == "ok"

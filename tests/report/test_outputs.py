@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 import pytest
 
 from argo_lib.report.outputs import (
     OutputFolderError,
     check_replaceable,
     failed_folder,
+    recover,
     replace_folder,
     staged_folder,
 )
@@ -83,3 +87,61 @@ def test_replace_folder_publishes_into_a_new_place(tmp_path):
     target = tmp_path / "a" / "b"
     assert replace_folder(staged, target, allowed=_ours) == target
     assert (target / "brief.json").is_file() and not staged.exists()
+
+
+def _dead_pid() -> int:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    return int(done.stdout)
+
+
+def test_a_run_killed_between_two_renames_gets_its_previous_folder_back(tmp_path):
+    # a kill after the published folder was moved aside and before the new one took its
+    # place (where the folders cannot be exchanged in one step): the next run puts it back
+    target = tmp_path / "2026-W47"
+    aside = tmp_path / ".2026-W47.old-1a2b3c4d"
+    aside.mkdir()
+    (aside / "brief.json").write_text("previous")
+    killed = tmp_path / f".2026-W47.partial-{_dead_pid()}-5e6f7a8b"
+    killed.mkdir()
+    (killed / "brief.json").write_text("half")
+    recover(target)
+    assert (target / "brief.json").read_text() == "previous"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["2026-W47"]
+
+
+def test_staging_folders_of_live_runs_are_left_alone(tmp_path):
+    target = tmp_path / "2026-W47"
+    mine = tmp_path / f".2026-W47.partial-{os.getpid()}-00000000"
+    mine.mkdir()
+    leftover = tmp_path / ".2026-W47.old-00000001"  # the published folder exists: obsolete
+    target.mkdir()
+    leftover.mkdir()
+    recover(target)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["2026-W47", mine.name])
+
+
+def test_the_replacement_is_one_exchange_where_the_system_offers_it(tmp_path, monkeypatch):
+    import argo_lib.report.outputs as outputs
+
+    target = tmp_path / "2026-W47"
+    target.mkdir()
+    (target / "brief.json").write_text("old")
+    renames = []
+    real = os.rename
+
+    def counting(a, b):
+        renames.append((a, b))
+        real(a, b)
+
+    monkeypatch.setattr(outputs.os, "rename", counting)
+    with staged_folder(target, allowed=_ours) as work:
+        (work / "brief.json").write_text("new")
+    assert (target / "brief.json").read_text() == "new"
+    if sys.platform.startswith("linux"):  # renameat2: no moment without a published folder
+        assert renames == []
+    assert [p.name for p in tmp_path.iterdir()] == ["2026-W47"]
