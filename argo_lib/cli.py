@@ -152,6 +152,10 @@ def _cmd_brief(args: argparse.Namespace) -> int:
     if args.send:
         recipients = weekly_brief.recipients_for(load_site(site_id), to=to, settings=settings)
         mail.check_mail_settings(settings, recipients=recipients)
+    if args.pdf:  # a browser to print with is checked before any work too
+        from argo_lib.report.pdf import find_chromium
+
+        find_chromium()
     if parameters.get("output_dir"):  # a folder that cannot be written is a setting to fix
         from pathlib import Path
 
@@ -172,6 +176,8 @@ def _cmd_brief(args: argparse.Namespace) -> int:
         output_dir=parameters.get("output_dir") or None,
         send=args.send,
         to=to,
+        pdf=args.pdf,
+        paper=args.paper,
         settings=settings,
     )
     summary = outputs.brief["summary"]
@@ -184,14 +190,127 @@ def _cmd_brief(args: argparse.Namespace) -> int:
         print(f"  - {line}")
     print(f"folder:   {outputs.folder}")
     print(f"HTML:     {outputs.html.name}, e-mail: {outputs.eml.name}, JSON: {outputs.json.name}")
+    if outputs.pdf is not None:
+        from argo_lib.report.pdf import paper_for_country
+
+        paper = args.paper or paper_for_country(request.site.country)
+        print(f"PDF:      {outputs.pdf.name} ({paper})")
     if outputs.sent_to:
         print(f"sent to:  {', '.join(outputs.sent_to)}")
     seconds = outputs.seconds
     print(
         f"took {seconds['total']:.1f} s (notebook {seconds['notebook']:.1f} s, "
-        f"HTML {seconds['html']:.1f} s, e-mail {seconds['email']:.1f} s)"
+        f"HTML {seconds['html']:.1f} s, "
+        + (f"PDF {seconds['pdf']:.1f} s, " if "pdf" in seconds else "")
+        + f"e-mail {seconds['email']:.1f} s)"
     )
     return EXIT_OK
+
+
+# --------------------------------------------------------------------------------------------
+# explore
+# --------------------------------------------------------------------------------------------
+
+
+def _cmd_explore(args: argparse.Namespace) -> int:
+    from argo_lib import db
+    from argo_lib.config import get_settings
+    from argo_lib.jobs import explore
+    from argo_lib.report.notebook import check_parameters, load_parameter_set
+
+    settings = get_settings()
+    parameters: dict = {}
+    if args.params:
+        parameters = check_parameters(explore.NOTEBOOK, load_parameter_set(args.params))
+    if args.days is not None and (args.start or args.end):
+        raise UsageError("give --days or --start/--end, not both")
+    if args.days is not None:
+        parameters.update(start="", end="", days=args.days)
+    for option, name in (("site", "site_id"), ("start", "start"), ("end", "end")):
+        if getattr(args, option) is not None:
+            parameters[name] = getattr(args, option)
+    if args.channels is not None:
+        parameters["channels"] = _channel_list(" ".join(args.channels))
+    if args.output_dir:  # a folder that cannot be written is a setting to fix
+        from pathlib import Path
+
+        from argo_lib.report.outputs import check_replaceable
+
+        check_replaceable(Path(args.output_dir), allowed=explore.is_explore_file)
+    engine = db.get_engine(args.database_url, settings=settings, must_exist=True)
+    request = explore.ExploreRequest.resolve(
+        site_id=parameters.get("site_id", "23271"),
+        start=parameters.get("start", ""),
+        end=parameters.get("end", ""),
+        days=parameters.get("days", 28),
+        channels=parameters.get("channels", ()),
+        engine=engine,
+    )
+    outputs = explore.run_explore(
+        request,
+        database_url=db.url_for_another_process(engine),
+        output_dir=args.output_dir or None,
+        settings=settings,
+    )
+    print(f"{request.site.name}, {request.label.replace('_', ' to ')}:")
+    for line in outputs.summary["next_steps"]:
+        print(f"  - {line}")
+    print(f"folder:   {outputs.folder}")
+    print(f"HTML:     {outputs.html.name}, notebook: {outputs.notebook.name}")
+    seconds = outputs.seconds
+    print(
+        f"took {seconds['total']:.1f} s (notebook {seconds['notebook']:.1f} s, "
+        f"HTML {seconds['html']:.1f} s)"
+    )
+    return EXIT_OK
+
+
+def _channel_list(text: str) -> list[int]:
+    try:
+        return [int(item) for item in text.replace(",", " ").split()]
+    except ValueError:
+        raise UsageError(
+            f"--channels takes channel ids, e.g. --channels 162119 162120; got {text!r}"
+        ) from None
+
+
+def _add_explore_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    explore = commands.add_parser(
+        "explore",
+        help="a first look at a site's channels: notebook and HTML",
+        description=(
+            "Run notebooks/explore.ipynb for a site and period with papermill and render its "
+            "HTML: channel inventory, coverage per day, daily energy, weekday and weekend "
+            "profiles, gaps and sensor issues, correlations and what to look at next. The folder "
+            "outputs/<site>/explore/<first day>_<last day>/ is replaced whole when every file "
+            "is written. The database is --database-url, else DATABASE_URL, else the embedded "
+            "SQLite file."
+        ),
+    )
+    _add_database_option(explore)
+    explore.add_argument(
+        "--params",
+        metavar="FILE",
+        help="parameter set (params/explore/<site>.yaml); the options below override it",
+    )
+    explore.add_argument("--site", help="site id or params file name (default 23271)")
+    explore.add_argument(
+        "--days", type=int, help="the whole site-local days before today (default 28)"
+    )
+    explore.add_argument("--start", metavar="DATE", help="first site-local day, e.g. 2026-10-26")
+    explore.add_argument("--end", metavar="DATE", help="last site-local day (inclusive)")
+    explore.add_argument(
+        "--channels",
+        nargs="+",
+        metavar="ID",
+        help="only these channel ids (default every channel)",
+    )
+    explore.add_argument(
+        "--output-dir",
+        help="folder to publish the run in, replaced whole "
+        "(default outputs/<site>/explore/<first day>_<last day>/)",
+    )
+    explore.set_defaults(handler=_cmd_explore)
 
 
 # --------------------------------------------------------------------------------------------
@@ -368,7 +487,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     brief = commands.add_parser(
         "brief",
-        help="run the weekly exceptions brief: notebook, HTML, e-mail file (and send it)",
+        help="run the weekly exceptions brief: notebook, HTML, e-mail file, PDF (and send it)",
         description=(
             "Run notebooks/weekly_brief.ipynb for a site and week with papermill, render its HTML "
             "and write the e-mail; the folder outputs/<site>/<ISO week>/ is replaced whole when "
@@ -400,6 +519,16 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME=VALUE",
         help="override an analytics threshold, e.g. after_hours.min_weekly_kwh=20 (repeatable)",
     )
+    brief.add_argument(
+        "--pdf",
+        action="store_true",
+        help="also print the HTML report to weekly_brief.pdf with headless Chromium",
+    )
+    brief.add_argument(
+        "--paper",
+        choices=("A4", "Letter"),
+        help="the PDF's paper (default Letter for a site in North America, else A4)",
+    )
     brief.add_argument("--send", action="store_true", help="send the e-mail through SMTP")
     brief.add_argument(
         "--to", action="append", metavar="ADDRESS", help="recipient (repeatable; default MAIL_TO)"
@@ -407,6 +536,7 @@ def build_parser() -> argparse.ArgumentParser:
     brief.set_defaults(handler=_cmd_brief)
 
     _add_ingest_commands(commands)
+    _add_explore_command(commands)
 
     return parser
 

@@ -318,6 +318,9 @@ class AfterHoursThresholds:
     new_iqr_k : float
         An interval is new operation when its load exceeds its base by more than the larger of
         the allowance and its slot's ``Q3 - median + new_iqr_k * IQR`` [-].
+    new_min_hours : float
+        New operation lasts at least this long (runs of intervals above the margin, gaps of
+        one interval bridged); shorter excursions are the meter's noise [h].
     edge_shift_hours : float
         An after-hours interval is new operation only above the highest base of the
         after-hours intervals this close to it: the edges of a load that follows the sun move
@@ -347,6 +350,9 @@ class AfterHoursThresholds:
     # varies from week to week (lights at dusk, which comes earlier each autumn week) needs
     # more than its usual spread before its energy counts as new operation
     new_iqr_k: float = 1.0
+    # equipment left on runs for hours; single noisy hours above the margin on ordinary nights
+    # added up to 4-7 kWh a week of false "new operation" on the realistic benchmark's channels
+    new_min_hours: float = 2.0
     # dusk and dawn move by 1-2 min a day: 10-60 min between the baseline weeks (their median
     # lies ~2.5 weeks back) and the report week; one hour covers them, at hourly resolution the
     # neighbouring slot
@@ -589,6 +595,10 @@ class QuickWinThresholds:
         needs an investigation before anything can be switched off) [kWh/week].
     anomaly_high_kwh : float
         Anomaly wins above this are high priority [kWh/week].
+    data_issue_high_hours : float
+        The data-communication win is high priority when a high-severity issue lasts this
+        long, or touches a main meter or more than one meter; a shorter one on one sub-meter
+        is medium, after the wins with money [h].
     annualisation_weeks : float
         Weeks per year of an annual estimate that assumes the week persists [-].
     """
@@ -599,6 +609,8 @@ class QuickWinThresholds:
     # the same size as high-priority new operation: ~$12/week at $0.12/kWh, $600 a year
     night_base_medium_kwh: float = 100.0
     anomaly_high_kwh: float = 50.0
+    # a day without a sub-meter's readings hides a day of its findings; six hours do not
+    data_issue_high_hours: float = 24.0
     annualisation_weeks: float = 52.0
 
     def __post_init__(self) -> None:

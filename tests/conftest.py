@@ -280,7 +280,10 @@ def smtp_server():
 GOLDEN_DIR = Path(__file__).resolve().parent / "golden"
 GOLDEN_DEMO = {"weeks": 5, "end_week": "2026-W47", "resolution_s": 900, "seed": 7}
 """The demo database every golden notebook runs on (fixed seed and week)."""
-GOLDEN_PARAMETERS = {"weekly_brief": {"week": "2026-W47"}}
+GOLDEN_PARAMETERS = {
+    "weekly_brief": {"week": "2026-W47"},
+    "explore": {"start": "2026-10-26", "end": "2026-11-22"},  # 4 weeks, the fall-back day in it
+}
 """Notebook → the parameters its golden was executed with."""
 
 

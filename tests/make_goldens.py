@@ -1,6 +1,6 @@
 """Regenerate the golden notebooks under tests/golden from the one run path.
 
-    .venv/bin/python tests/make_goldens.py
+    .venv/bin/python tests/make_goldens.py [NAME ...]   # e.g. explore; default every golden
 
 Each golden is the notebook executed by ``argo_lib.report.notebook.run_notebook`` with the parameters in
 ``conftest.GOLDEN_PARAMETERS`` on the golden demo database (``conftest.GOLDEN_DEMO``), with
@@ -27,7 +27,9 @@ def main() -> int:
         os.environ.update(prepare_golden_environment(Path(tmp)))
         from argo_lib.report import notebook as report
 
-        for name, parameters in GOLDEN_PARAMETERS.items():
+        names = sys.argv[1:] or list(GOLDEN_PARAMETERS)
+        for name in names:
+            parameters = GOLDEN_PARAMETERS[name]
             target = GOLDEN_DIR / f"{name}.ipynb"
             report.run_notebook(name, Path(tmp) / f"{name}.ipynb", parameters=parameters)
             nb = nbformat.read(Path(tmp) / f"{name}.ipynb", as_version=4)

@@ -51,7 +51,7 @@ import pandas as pd
 
 from argo_lib.analytics.baseline import MODEL_LEVEL, Profile, SlotStats
 from argo_lib.analytics.grid import Grid
-from argo_lib.stats import group_sum, grouped_quantiles, robust_sigma
+from argo_lib.stats import group_sum, grouped_quantiles, robust_sigma, runs_2d
 from argo_lib.thresholds import AfterHoursThresholds
 
 __all__ = [
@@ -342,6 +342,27 @@ def _chronic_weeks(
     return has_data.sum(axis=0).astype(np.int64), shows.sum(axis=0).astype(np.int64)
 
 
+def _sustained(mask: np.ndarray, *, rows: int) -> np.ndarray:
+    """The flags of ``mask`` in runs of at least ``rows`` rows (gaps of one row bridged).
+
+    Examples
+    --------
+    >>> m = np.array([1, 0, 1, 1, 0, 0, 1, 1, 1], dtype=bool)[:, None]
+    >>> _sustained(m, rows=3)[:, 0].astype(int).tolist()
+    [1, 0, 1, 1, 0, 0, 1, 1, 1]
+    >>> _sustained(np.array([1, 0, 0, 1, 1], dtype=bool)[:, None], rows=2)[:, 0].tolist()
+    [False, False, False, True, True]
+    """
+    if rows <= 1 or not mask.any():
+        return mask
+    runs = runs_2d(mask, max_gap=1)
+    long = (runs.stop - runs.start) >= rows
+    edges = np.zeros((mask.shape[0] + 1, mask.shape[1]), dtype=np.int64)
+    np.add.at(edges, (runs.start[long], runs.col[long]), 1)
+    np.add.at(edges, (runs.stop[long], runs.col[long]), -1)
+    return mask & (np.cumsum(edges[:-1], axis=0) > 0)
+
+
 def after_hours_waste(
     grid: Grid,
     *,
@@ -434,6 +455,9 @@ def after_hours_waste(
         # a standing load's edge that moved with the sun is not new operation
         moved = moved_edge(grid, load, base, margin, hours=t.edge_shift_hours)
         is_new = judged & (over > margin) & ~moved
+    # equipment left on runs for hours: a single interval above the margin on a night like the
+    # others is the meter's noise, and summed over a week's nights it became "new operation"
+    is_new = _sustained(is_new, rows=int(np.ceil(t.new_min_hours / dt_h - 1e-9)))
     new = np.where(is_new, over * dt_h, 0.0)
     ledger_new = new  # the ledger counts a main meter's excess once itself (attribute_ledger)
     if is_main is not None:  # a sub-meter's new operation is not the main meter's again

@@ -557,11 +557,23 @@ def build_quick_wins(
     high = [r for r in issues if r.severity == "high"]
     if high:
         ids = sorted({int(r.channel_id) for r in high})
+        roles = by_id["role"].to_dict() if "role" in by_id else {}
+        lost_hours = max(
+            (float((r.end - r.start) / pd.Timedelta(hours=1)) for r in high if pd.notna(r.end)),
+            default=0.0,
+        )
+        # a main meter's data, several meters, or a day and more missing come before money; a
+        # few hours on one sub-meter do not outrank waste that costs the site every week
+        urgent = (
+            any(roles.get(c) == "main" for c in ids)
+            or len(ids) > 1
+            or lost_hours >= t.data_issue_high_hours
+        )
         wins.append(
             {
                 "title": f"Fix data communication on {fmt.plural(len(ids), 'meter')}",
                 "type": "data_communication",
-                "priority": "high",
+                "priority": "high" if urgent else "medium",
                 "channel_id": None,
                 "weekly_kwh": np.nan,
                 "weekly_cost": np.nan,

@@ -12,8 +12,8 @@ One run computes everything once, in one direction:
    folder, or nowhere when it has none (an interactive run or a plain papermill run without
    ``output_dir`` writes nothing official).
 4. :func:`run_weekly_brief` is the operators' run path (``argo brief``): it runs
-   ``notebooks/weekly_brief.ipynb`` with the resolved parameters, renders its HTML and writes the
-   e-mail from the files that run published, all into a staging folder that replaces
+   ``notebooks/weekly_brief.ipynb`` with the resolved parameters, renders its HTML (and, when
+   asked, prints it to PDF) and writes the e-mail from the files that run published, all into a staging folder that replaces
    ``outputs/<site>/<ISO week>/`` only when every file is written; then it sends the e-mail if
    asked.
 
@@ -26,9 +26,8 @@ import datetime as dt
 import html
 import json
 import logging
-import os
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,6 +44,7 @@ from argo_lib.config import (
     load_site,
 )
 from argo_lib.errors import UsageError
+from argo_lib.jobs._common import ChartSet, notebook_report, output_folder, publish_files
 from argo_lib.report import outputs
 
 __all__ = [
@@ -52,6 +52,7 @@ __all__ = [
     "CHARTS",
     "EMAIL_CHARTS",
     "NOTEBOOK",
+    "PDF",
     "BriefCharts",
     "BriefOutputs",
     "BriefRequest",
@@ -82,11 +83,13 @@ ARTEFACTS = (
     *(f"{name}.png" for name in CHARTS),
 )
 """Every file of a complete run of ``argo brief``."""
+PDF = "weekly_brief.pdf"
+"""The HTML report printed on paper, written when asked (``argo brief --pdf``)."""
 
 
 def is_brief_file(name: str) -> bool:
     """Whether a file name is one a brief run writes (a published folder may hold only these)."""
-    return name in ARTEFACTS or name == "weekly_brief.failed.ipynb"
+    return name in ARTEFACTS or name in (PDF, "weekly_brief.failed.ipynb")
 
 
 def default_output_dir(site: SiteSettings, period: dates.Period, *, settings: Settings) -> Path:
@@ -275,7 +278,7 @@ def _check_site_has_data(engine: Any, site: SiteSettings, period: dates.Period) 
 
 
 @dataclass(frozen=True, eq=False)
-class BriefCharts:
+class BriefCharts(ChartSet):
     """The brief's charts, drawn from its analysis (:mod:`argo_lib.render.plots`).
 
     Each is a :class:`~argo_lib.render.plots.ChartFigure`: in a notebook, a cell ending with
@@ -286,14 +289,6 @@ class BriefCharts:
     after_hours: Any
     week_heatmap: Any
     channels: Any
-
-    def items(self) -> Iterator[tuple[str, Any]]:
-        """``(name, figure)`` in :data:`CHARTS` order."""
-        return ((name, getattr(self, name)) for name in CHARTS)
-
-    def png(self, name: str) -> bytes:
-        """The chart ``name`` as PNG (the image the notebook shows, drawn once)."""
-        return bytes(getattr(self, name).to_png())
 
 
 @dataclass(frozen=True, eq=False)
@@ -471,15 +466,15 @@ def publish_brief(brief: WeeklyBrief) -> Path | None:
         The folder written, or None when the request has no output folder (nothing is
         written: an interactive run, or papermill without ``output_dir``).
     """
-    target = brief.request.output_dir
-    if target is None:
-        return None
-    with outputs.staged_folder(target, allowed=is_brief_file) as work:
-        text = json.dumps(brief.doc, indent=2, ensure_ascii=False) + "\n"
-        (work / "weekly_brief.json").write_text(text, encoding="utf-8")
-        for name in CHARTS:
-            (work / f"{name}.png").write_bytes(brief.charts.png(name))
-    logger.info("brief %s published in %s", brief.request.period.label, target)
+    target = publish_files(
+        brief.request.output_dir,
+        allowed=is_brief_file,
+        json_name="weekly_brief.json",
+        doc=brief.doc,
+        charts=brief.charts,
+    )
+    if target is not None:
+        logger.info("brief %s published in %s", brief.request.period.label, target)
     return target
 
 
@@ -498,7 +493,8 @@ class BriefOutputs:
     brief : dict
         The brief JSON document.
     seconds : dict
-        Wall time of each step [s]: ``notebook``, ``html``, ``email``, ``send``, ``total``.
+        Wall time of each step [s]: ``notebook``, ``html``, ``pdf``, ``email``, ``send``,
+        ``total``.
     sent_to : tuple of str
         Recipients, when the e-mail was sent.
     """
@@ -528,6 +524,12 @@ class BriefOutputs:
         """The e-mail message."""
         return self.folder / "weekly_brief.eml"
 
+    @property
+    def pdf(self) -> Path | None:
+        """The PDF report, or None when the run did not print one."""
+        path = self.folder / PDF
+        return path if path.is_file() else None
+
 
 def recipients_for(
     site: SiteSettings, *, to: tuple[str, ...] = (), settings: Settings
@@ -543,9 +545,11 @@ def run_weekly_brief(
     output_dir: str | Path | None = None,
     send: bool = False,
     to: tuple[str, ...] = (),
+    pdf: bool = False,
+    paper: str | None = None,
     settings: Settings | None = None,
 ) -> BriefOutputs:
-    """Run the whole weekly brief of a resolved request: notebook, HTML, e-mail; send it.
+    """Run the whole weekly brief of a resolved request: notebook, HTML, PDF, e-mail; send it.
 
     The notebook runs with the request's canonical parameters (``week`` as an ISO week, so a
     run that starts on Sunday night and ends on Monday still reports the same week) and writes
@@ -567,6 +571,12 @@ def run_weekly_brief(
         :func:`argo_lib.report.email.check_mail_settings`).
     to : tuple of str
         Recipients; default ``MAIL_TO``, else the site file's ``recipients``.
+    pdf : bool
+        Also print the HTML report to ``weekly_brief.pdf`` with headless Chromium
+        (:func:`argo_lib.report.pdf.html_to_pdf`); Chromium is checked before any work.
+    paper : {"A4", "Letter"}, optional
+        The PDF's paper; default Letter for a site in North America, else A4
+        (:func:`argo_lib.report.pdf.paper_for_country`).
     settings : Settings, optional
         Default :func:`argo_lib.config.get_settings`.
 
@@ -578,60 +588,57 @@ def run_weekly_brief(
     ------
     argo_lib.report.outputs.OutputFolderError
         Before any work, when the output folder holds files no run wrote.
+    argo_lib.report.pdf.ChromiumMissingError
+        Before any work, when ``pdf`` is asked and Chromium is not installed.
+    argo_lib.report.pdf.PdfError
+        If Chromium fails to print; the published folder is unchanged.
     argo_lib.report.notebook.NotebookRunError
         If the notebook fails; the run's files are kept in ``<folder>.failed``.
     argo_lib.report.email.EmailError
         If sending fails (every file is published before).
     """
     from argo_lib.report import email as mail
-    from argo_lib.report import notebook
+    from argo_lib.report import pdf as printer
 
     settings = settings or get_settings()
-    target = (
-        Path(output_dir)
-        if output_dir
-        else default_output_dir(request.site, request.period, settings=settings)
-    )
-    outputs.check_replaceable(target, allowed=is_brief_file)  # before any work
+    default = default_output_dir(request.site, request.period, settings=settings)
+    target = output_folder(output_dir, default, allowed=is_brief_file)  # before any work
     recipients = recipients_for(request.site, to=to, settings=settings)
     if send:
         mail.check_mail_settings(settings, recipients=recipients)
+    paper = paper or printer.paper_for_country(request.site.country)
+    if pdf:
+        if paper not in printer.PAPERS:
+            raise UsageError(f"paper must be one of {', '.join(printer.PAPERS)}, got {paper!r}")
+        printer.find_chromium()
     seconds: dict[str, float] = {}
     began = time.perf_counter()
-    try:
-        with outputs.staged_folder(target, allowed=is_brief_file) as work:
+    title = f"Weekly energy brief: {request.site.name}, {request.period.label}"
+    with notebook_report(
+        target,
+        allowed=is_brief_file,
+        name=NOTEBOOK,
+        publisher="publish_brief",
+        parameters=request.parameters,
+        database_url=database_url,
+        title=title,
+        seconds=seconds,
+    ) as (work, report_html):
+        if pdf:
             t0 = time.perf_counter()
-            executed = notebook.run_notebook(
-                NOTEBOOK,
-                work / "weekly_brief.ipynb",
-                parameters={**request.parameters, "output_dir": str(work / "published")},
-                env={"DATABASE_URL": database_url},
-            )
-            _adopt(work / "published", work)
-            seconds["notebook"] = time.perf_counter() - t0
-            t0 = time.perf_counter()
-            title = f"Weekly energy brief: {request.site.name}, {request.period.label}"
-            report_html = notebook.render_html(executed, work / "weekly_brief.html", title=title)
-            seconds["html"] = time.perf_counter() - t0
-            t0 = time.perf_counter()
-            doc = json.loads((work / "weekly_brief.json").read_text(encoding="utf-8"))
-            message = mail.build_email(
-                doc,
-                sender=settings.mail_from or "Argo Energy Solutions <brief@localhost>",
-                recipients=recipients,
-                charts={name: (work / f"{name}.png").read_bytes() for name in EMAIL_CHARTS},
-                attachments={"weekly_brief.html": report_html.read_bytes()},
-            )
-            mail.write_eml(message, work / "weekly_brief.eml")
-            seconds["email"] = time.perf_counter() - t0
-    except notebook.NotebookRunError as exc:
-        failed = outputs.failed_folder(target) / "weekly_brief.failed.ipynb"
-        first = str(exc).split(" The executed notebook is saved as ")[0]
-        raise notebook.NotebookRunError(
-            f"{first} The published folder {target} is unchanged; the failed run is saved as "
-            f"{failed}.",
-            kernel_error=exc.kernel_error,
-        ) from None
+            printer.html_to_pdf(report_html, work / PDF, paper=paper, footer=title)
+            seconds["pdf"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        doc = json.loads((work / "weekly_brief.json").read_text(encoding="utf-8"))
+        message = mail.build_email(
+            doc,
+            sender=settings.mail_from or "Argo Energy Solutions <brief@localhost>",
+            recipients=recipients,
+            charts={name: (work / f"{name}.png").read_bytes() for name in EMAIL_CHARTS},
+            attachments={"weekly_brief.html": report_html.read_bytes()},
+        )
+        mail.write_eml(message, work / "weekly_brief.eml")
+        seconds["email"] = time.perf_counter() - t0
     sent: tuple[str, ...] = ()
     if send:
         t0 = time.perf_counter()
@@ -640,15 +647,3 @@ def run_weekly_brief(
         sent = recipients
     seconds["total"] = time.perf_counter() - began
     return BriefOutputs(folder=target, brief=doc, seconds=seconds, sent_to=sent)
-
-
-def _adopt(published: Path, work: Path) -> None:
-    """Move the files the notebook published into the staging folder itself."""
-    if not published.is_dir():
-        raise UsageError(
-            f"the notebook did not publish its files into {published}; is "
-            "notebooks/weekly_brief.ipynb the workbook's own (its last cell calls publish_brief)?"
-        )
-    for path in published.iterdir():
-        os.replace(path, work / path.name)
-    published.rmdir()

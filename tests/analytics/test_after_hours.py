@@ -198,7 +198,9 @@ def test_a_dusk_to_dawn_load_whose_edges_moved_is_not_new_operation(resolution_s
     assert not row["significant"]
     # the yardstick: against the same slots alone, the moved edges were new operation
     shifted_kwh = CHRONIC_KW * (minutes_early + minutes_late) / 60 * 7  # 7 nights [kWh]
-    thresholds = apply_overrides(SITE.thresholds, {"after_hours.edge_shift_hours": 0.0})
+    thresholds = apply_overrides(
+        SITE.thresholds, {"after_hours.edge_shift_hours": 0.0, "after_hours.new_min_hours": 0.0}
+    )
     same_slots = analyse_site_week(
         readings, site=SITE, period=WEEK, baseline=BASE, thresholds=thresholds
     )

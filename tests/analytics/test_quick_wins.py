@@ -468,3 +468,47 @@ def test_each_anomaly_kind_of_a_channel_counts_its_own_events_energy():
             ah = _ledger_sum(analysis, KITCHEN, spans, "after_hours_attributed_kwh")
             assert win["weekly_kwh"] == pytest.approx(own + ah, rel=ENERGY_RTOL)
             assert win["weekly_kwh"] == pytest.approx(40.0, rel=0.2)
+
+
+@pytest.mark.parametrize(
+    ("hours", "channels", "main", "priority"),
+    [(6, [KITCHEN], False, "medium"), (30, [KITCHEN], False, "high"),
+     (6, [KITCHEN, 162285], False, "high"), (6, [KITCHEN], True, "high")],
+    ids=["short-sub-meter", "a-day", "two-meters", "main-meter"],
+)  # fmt: skip
+def test_a_short_gap_on_one_sub_meter_does_not_outrank_money(hours, channels, main, priority):
+    analysis = _analysis()
+    start = WEEK.start + pd.Timedelta(days=2)
+    health = pd.DataFrame(
+        {
+            "type": "missing_data",
+            "severity": "high",
+            "channel_id": channels,
+            "channel_name": "x",
+            "start": start,
+            "end": start + pd.Timedelta(hours=hours),
+            "intervals": hours * 4,
+            "value": float(hours),
+            "unit": "h",
+            "description": "gap",
+        }
+    )
+    table = analysis.channels.copy()
+    table["role"] = np.where(table["channel_id"].isin(channels) & main, "main", "sub")
+    wins = quick_wins.build_quick_wins(
+        after_hours=analysis.after_hours,
+        anomalies=analysis.anomalies,
+        level_shifts=analysis.level_shifts,
+        spikes=analysis.spikes,
+        health=health,
+        ledger=analysis.ledger,
+        channels=table,
+        tz=TZ,
+        currency="USD",
+        demand_rate_per_kw=None,
+        thresholds=QuickWinThresholds(),
+    )
+    data = wins[wins["type"] == "data_communication"].iloc[0]
+    assert data["priority"] == priority
+    if priority == "medium":  # the money comes first
+        assert wins["type"].iloc[0] == "after_hours_operation"

@@ -165,7 +165,7 @@ def test_after_hours_bars_are_the_analysis_numbers_largest_first(demo_week, figu
         else:
             assert colour == theme.ATTENTION
     assert set(colours.values()) == {theme.ACTION, theme.ATTENTION, theme.PALETTE["below"]}
-    assert "103.5 kWh · $12.42" in _texts(figures["after_hours"])
+    assert "101.5 kWh · $12.18" in _texts(figures["after_hours"])
 
 
 def test_a_standing_night_load_is_drawn_apart_from_new_operation():
@@ -199,8 +199,8 @@ def test_after_hours_top_n_says_how_many_are_left_out(demo_week):
     shown = (
         table["excess_kwh"] + table["chronic_kwh"].where(table["chronic_significant"], 0.0)
     ) >= 0.05
-    assert int(shown.sum()) == 7  # 0.0 kWh is not drawn
-    assert "4 more meters with less after-hours energy not shown." in _texts(fig)
+    assert int(shown.sum()) == 5  # 0.0 kWh is not drawn
+    assert "2 more meters with less after-hours energy not shown." in _texts(fig)
 
 
 # --------------------------------------------------------------------------------------------
