@@ -16,7 +16,7 @@ import os
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from argo_lib.errors import UsageError
 from argo_lib.report import outputs
@@ -36,6 +36,27 @@ class ChartSet:
     def png(self, name: str) -> bytes:
         """The chart ``name`` as PNG (the image the notebook shows, drawn once)."""
         return bytes(getattr(self, name).to_png())
+
+
+class ReportFiles:
+    """Mixin of a run's outputs: the executed notebook and the HTML report in ``folder``.
+
+    Subclasses are dataclasses with a ``folder`` field and the report's ``stem`` (the
+    notebook's name, e.g. ``"explore"``).
+    """
+
+    stem: ClassVar[str]
+    folder: Path
+
+    @property
+    def notebook(self) -> Path:
+        """The executed notebook (the audit trail)."""
+        return self.folder / f"{self.stem}.ipynb"
+
+    @property
+    def html(self) -> Path:
+        """The HTML report."""
+        return self.folder / f"{self.stem}.html"
 
 
 def publish_files(

@@ -25,7 +25,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -33,7 +33,13 @@ import pandas as pd
 from argo_lib import dates, db
 from argo_lib.config import PROJECT_ROOT, Settings, SiteSettings, get_settings, load_site
 from argo_lib.errors import UsageError
-from argo_lib.jobs._common import ChartSet, notebook_report, output_folder, publish_files
+from argo_lib.jobs._common import (
+    ChartSet,
+    ReportFiles,
+    notebook_report,
+    output_folder,
+    publish_files,
+)
 from argo_lib.report import outputs
 
 __all__ = [
@@ -471,7 +477,7 @@ def publish_explore(result: ExploreResult) -> Path | None:
 
 
 @dataclass(frozen=True)
-class ExploreOutputs:
+class ExploreOutputs(ReportFiles):
     """Files of one ``argo explore`` run and how long it took.
 
     Attributes
@@ -487,16 +493,7 @@ class ExploreOutputs:
     folder: Path
     summary: dict[str, Any]
     seconds: dict[str, float]
-
-    @property
-    def notebook(self) -> Path:
-        """The executed notebook (the audit trail)."""
-        return self.folder / "explore.ipynb"
-
-    @property
-    def html(self) -> Path:
-        """The HTML report."""
-        return self.folder / "explore.html"
+    stem: ClassVar[str] = "explore"
 
 
 def run_explore(

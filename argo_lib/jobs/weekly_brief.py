@@ -30,7 +30,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pandas as pd
 
@@ -44,7 +44,13 @@ from argo_lib.config import (
     load_site,
 )
 from argo_lib.errors import UsageError
-from argo_lib.jobs._common import ChartSet, notebook_report, output_folder, publish_files
+from argo_lib.jobs._common import (
+    ChartSet,
+    ReportFiles,
+    notebook_report,
+    output_folder,
+    publish_files,
+)
 from argo_lib.report import outputs
 
 __all__ = [
@@ -483,7 +489,7 @@ def publish_brief(brief: WeeklyBrief) -> Path | None:
 
 
 @dataclass(frozen=True)
-class BriefOutputs:
+class BriefOutputs(ReportFiles):
     """Files of one ``argo brief`` run and how long it took.
 
     Attributes
@@ -502,22 +508,13 @@ class BriefOutputs:
     folder: Path
     brief: dict[str, Any]
     seconds: dict[str, float]
+    stem: ClassVar[str] = "weekly_brief"
     sent_to: tuple[str, ...] = ()
 
     @property
     def json(self) -> Path:
         """The brief JSON."""
         return self.folder / "weekly_brief.json"
-
-    @property
-    def notebook(self) -> Path:
-        """The executed notebook (the audit trail)."""
-        return self.folder / "weekly_brief.ipynb"
-
-    @property
-    def html(self) -> Path:
-        """The HTML report."""
-        return self.folder / "weekly_brief.html"
 
     @property
     def eml(self) -> Path:
