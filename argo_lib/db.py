@@ -31,6 +31,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from argo_lib.errors import RunError, UsageError
 from argo_lib.fields import READING_COLUMNS
+from argo_lib.system import process_alive
 
 if TYPE_CHECKING:
     from sqlalchemy.dialects import postgresql, sqlite
@@ -357,7 +358,6 @@ def _sqlite_on_connect(busy_ms: int) -> Any:
     return on_connect
 
 
-_LOCK_TIMEOUT_S: dict[int, float] = {}  # id(engine) -> its lock wait [s], for messages
 _TIMEOUTS: dict[int, tuple[float, float]] = {}  # id(engine) -> (lock, statement) waits [s]
 
 
@@ -473,7 +473,6 @@ def get_engine(
                 f"{parsed.render_as_string(hide_password=True)} ({str(exc).splitlines()[0]}); "
                 "use postgresql://... (psycopg2) or sqlite:///..."
             ) from None
-        _LOCK_TIMEOUT_S[id(engine)] = lock_s
         _TIMEOUTS[id(engine)] = (lock_s, statement_s)
         _ENGINES[key] = engine
     return engine
@@ -570,7 +569,7 @@ def translate_error(error: BaseException, engine: Engine) -> DatabaseError | Non
     where = describe_database(engine)
     text = _scrub(_first_line(orig), engine)
     code = getattr(orig, "pgcode", None)
-    wait = _LOCK_TIMEOUT_S.get(id(engine))
+    wait = _TIMEOUTS[id(engine)][0] if id(engine) in _TIMEOUTS else None
     waited = f" (waited {wait:g} s)" if wait is not None else ""
     if "database is locked" in text or "database table is locked" in text:
         return DatabaseBusy(
@@ -1386,22 +1385,10 @@ STALE_RUN_AFTER = pd.Timedelta(hours=6)
 """A running run of another host without progress for this long is taken as dead."""
 
 
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process: alive
-        return True
-    except OSError:
-        return False
-    return True
-
-
 def _holder_alive(holder: str | None, heartbeat: Any, now: datetime) -> bool:
     host, _, pid = (holder or "").rpartition(":")
     if host == socket.gethostname() and pid.isdigit():
-        return int(pid) == os.getpid() or _process_alive(int(pid))
+        return int(pid) == os.getpid() or process_alive(int(pid))
     # another host (or no holder: a run of an older workbook): alive while it makes progress
     if heartbeat is None:
         return False

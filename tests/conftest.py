@@ -314,3 +314,16 @@ def pytest_collection_modifyitems(session, config, items) -> None:
     folder = Path(tempfile.mkdtemp(prefix="argo-golden-"))
     os.environ.update(prepare_golden_environment(folder))
     config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
+
+
+def dead_pid() -> int:
+    """The id of a process of this host that has just exited."""
+    import sys
+
+    child = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return int(child.stdout)

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from conftest import dead_pid
 
 from argo_lib import db
 from argo_lib.config import load_site
@@ -408,15 +409,6 @@ def test_upgrade_from_version_2_adds_the_run_holder_and_reaps_old_runs(database_
     engine.dispose()
 
 
-def _dead_pid() -> int:
-    import subprocess
-    import sys
-
-    child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                           capture_output=True, text=True, check=True)  # fmt: skip
-    return int(child.stdout)
-
-
 def _log_window(engine, run_id: int, *, channel_id: int, **counts: int) -> None:
     window = {
         "channel_id": channel_id,
@@ -433,7 +425,7 @@ def test_a_killed_run_is_marked_failed_by_the_next_run(engine):
 
     first = db.start_run(engine, source="eniscope", site_id=None)
     live = db.start_run(engine, source="eniscope", site_id=None)
-    pid = _dead_pid()  # a process of this host that has exited
+    pid = dead_pid()  # a process of this host that has exited
     with engine.begin() as conn:
         conn.execute(
             db.ingestion_runs.update()

@@ -88,9 +88,9 @@ from argo_lib.ingest.runs import (
 )
 from argo_lib.ingest.validate import (
     RejectedLedger,
-    _rejected_keys,
     concat_rejected,
     power_ceilings,
+    rejected_keys,
     validate_readings,
 )
 from argo_lib.render.format import plural
@@ -468,7 +468,7 @@ class _Sync:
         """Record the values of a window new to the ledger; return those new to this run."""
         if rejected.empty:
             return rejected
-        rejected = rejected.loc[~_rejected_keys(rejected).duplicated().to_numpy()]
+        rejected = rejected.loc[~rejected_keys(rejected).duplicated().to_numpy()]
         met = self.met.new(rejected)  # a value met again in this run counts once
         fresh = self.ledger.new(met)
         if len(fresh):

@@ -20,12 +20,13 @@ from sqlalchemy.engine import Engine
 
 from argo_lib import db
 from argo_lib.eniscope import REJECTED_COLUMNS, empty_rejected
-from argo_lib.fields import READING_FIELDS
+from argo_lib.fields import FIELDS_BY_COLUMN, READING_FIELDS
 
 __all__ = [
     "RejectedLedger",
     "concat_rejected",
     "power_ceilings",
+    "rejected_keys",
     "validate_readings",
     "write_new_rejected",
 ]
@@ -80,12 +81,17 @@ def _energy_limits(
     gap = np.r_[0, np.diff(s)].astype(float)
     since[order[same]] = np.maximum(gap[same], step)
     limits = dict(max_kw or {})
-    kw = np.array([float(limits.get(int(x)) or _POWER_HIGH_KW) for x in channel], dtype=float)
+    kw = (
+        pd.Series(channel)
+        .map({int(c): float(v) for c, v in limits.items() if v})
+        .fillna(_POWER_HIGH_KW)
+        .to_numpy(dtype=float)
+    )
     hours = since / 3600.0
     return kw * hours, kw, hours
 
 
-_POWER_HIGH_KW = 5000.0  # the spec's power bound
+_POWER_HIGH_KW = float(FIELDS_BY_COLUMN["power_kw"].high or 5000.0)  # the spec's power bound
 
 
 def power_ceilings(site: Any, channel_ids: Iterable[int]) -> dict[int, float]:
@@ -214,7 +220,12 @@ def validate_readings(
     return readings.loc[~bad_row], concat_rejected(parts)
 
 
-def _rejected_keys(frame: pd.DataFrame) -> pd.DataFrame:
+def rejected_keys(frame: pd.DataFrame) -> pd.DataFrame:
+    """What identifies a rejected value, one row per row of ``frame``.
+
+    Channel, time (-1 without one), field, raw value, reason and where it was; two rows with
+    the same key are the same value met twice.
+    """
     ts = pd.to_datetime(frame["timestamp"], utc=True)
     # pandas-stubs lack DatetimeArray.asi8 (the int64 view that DatetimeIndex.asi8 also gives)
     us = ts.astype("datetime64[us, UTC]").array.asi8  # type: ignore[attr-defined]
@@ -249,16 +260,16 @@ class RejectedLedger:
 
     def __init__(self, stored: pd.DataFrame) -> None:
         self._known = (
-            _rejected_keys(stored).drop_duplicates()
+            rejected_keys(stored).drop_duplicates()
             if len(stored)
-            else _rejected_keys(empty_rejected())
+            else rejected_keys(empty_rejected())
         )
 
     def new(self, batch: pd.DataFrame) -> pd.DataFrame:
         """The rows of ``batch`` not recorded yet (same channel, time, field, value, reason)."""
         if batch.empty:
             return batch
-        keys = _rejected_keys(batch)
+        keys = rejected_keys(batch)
         merged = keys.merge(self._known, how="left", indicator=True)
         fresh = batch.loc[(merged["_merge"] == "left_only").to_numpy()]
         return fresh
@@ -266,7 +277,7 @@ class RejectedLedger:
     def add(self, batch: pd.DataFrame) -> None:
         """Remember ``batch`` as recorded."""
         if len(batch):
-            self._known = pd.concat([self._known, _rejected_keys(batch)]).drop_duplicates()
+            self._known = pd.concat([self._known, rejected_keys(batch)]).drop_duplicates()
 
 
 def write_new_rejected(

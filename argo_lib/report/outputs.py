@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from argo_lib.errors import UsageError
+from argo_lib.system import process_alive
 
 __all__ = [
     "OutputFolderError",
@@ -119,16 +120,6 @@ def _exchange(a: Path, b: Path) -> bool:
     return done == 0
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # another user's process
-        return True
-    return True
-
-
 def _staging_name(target: Path) -> Path:
     return target.with_name(f".{target.name}.partial-{os.getpid()}-{secrets.token_hex(4)}")
 
@@ -150,7 +141,7 @@ def recover(target: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
     for partial in parent.glob(f".{target.name}.partial-*"):
         owner = partial.name.rsplit(".partial-", 1)[1].split("-", 1)[0]
-        if not owner.isdigit() or not _pid_alive(int(owner)):
+        if not owner.isdigit() or not process_alive(int(owner)):
             shutil.rmtree(partial, ignore_errors=True)
 
 

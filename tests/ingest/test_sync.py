@@ -12,7 +12,7 @@ from argo_lib import db, ingest
 from argo_lib.dates import Period, expected_index
 from argo_lib.eniscope import EniscopeClient, EniscopeConfig
 from argo_lib.fields import READING_COLUMNS
-from argo_lib.ingest.validate import _rejected_keys
+from argo_lib.ingest.validate import rejected_keys
 from argo_lib.sim import CHANNEL_METADATA
 from argo_lib.sim.fake_eniscope import (
     DEFAULT_API_KEY,
@@ -145,13 +145,13 @@ def assert_counts_agree(engine, result):
         )
     # rows_rejected = ledger rows this run wrote + values already recorded by an earlier run
     ledger = db.read_rejected(engine)
-    assert not _rejected_keys(ledger).duplicated().any()
+    assert not rejected_keys(ledger).duplicated().any()
     mine = ledger[ledger["run_id"] == run["run_id"]]
     assert len(mine) == result.rejected_new
-    met = _rejected_keys(result.rejected)
+    met = rejected_keys(result.rejected)
     assert not met.duplicated().any()
-    assert len(met.merge(_rejected_keys(ledger))) == result.rows_rejected  # all in the ledger
-    assert len(_rejected_keys(mine).merge(met)) == result.rejected_new  # all met in this run
+    assert len(met.merge(rejected_keys(ledger))) == result.rows_rejected  # all in the ledger
+    assert len(rejected_keys(mine).merge(met)) == result.rejected_new  # all met in this run
 
 
 def source_readings(fake, clock, *, channels=CHANNELS, start=START, end=END, res=3600):

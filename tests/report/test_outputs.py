@@ -6,6 +6,7 @@ import os
 import sys
 
 import pytest
+from conftest import dead_pid
 
 from argo_lib.report.outputs import (
     OutputFolderError,
@@ -89,16 +90,6 @@ def test_replace_folder_publishes_into_a_new_place(tmp_path):
     assert (target / "brief.json").is_file() and not staged.exists()
 
 
-def _dead_pid() -> int:
-    import subprocess
-    import sys
-
-    done = subprocess.run(
-        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
-    )
-    return int(done.stdout)
-
-
 def test_a_run_killed_between_two_renames_gets_its_previous_folder_back(tmp_path):
     # a kill after the published folder was moved aside and before the new one took its
     # place (where the folders cannot be exchanged in one step): the next run puts it back
@@ -106,7 +97,7 @@ def test_a_run_killed_between_two_renames_gets_its_previous_folder_back(tmp_path
     aside = tmp_path / ".2026-W47.old-1a2b3c4d"
     aside.mkdir()
     (aside / "brief.json").write_text("previous")
-    killed = tmp_path / f".2026-W47.partial-{_dead_pid()}-5e6f7a8b"
+    killed = tmp_path / f".2026-W47.partial-{dead_pid()}-5e6f7a8b"
     killed.mkdir()
     (killed / "brief.json").write_text("half")
     recover(target)
