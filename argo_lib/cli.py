@@ -11,7 +11,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from argo_lib import __version__
 from argo_lib.errors import EXIT_OK, EXIT_USAGE, UsageError, exit_code
@@ -208,6 +208,95 @@ def _cmd_brief(args: argparse.Namespace) -> int:
 
 
 # --------------------------------------------------------------------------------------------
+# period reports (explore, analysis): shared options, checks and printout
+# --------------------------------------------------------------------------------------------
+
+
+def _period_parameters(
+    args: argparse.Namespace, notebook: str, options: Sequence[str], allowed: Any
+) -> dict:
+    """The notebook parameters of a period report: ``--params``, then the options over it.
+
+    Every check that needs no database runs here, before any work: the parameter set, days
+    against dates, Chromium for ``--pdf`` and the output folder.
+    """
+    from argo_lib.report.notebook import check_parameters, load_parameter_set
+
+    parameters: dict = {}
+    if args.params:
+        parameters = check_parameters(notebook, load_parameter_set(args.params))
+    if args.days is not None and (args.start or args.end):
+        raise UsageError("give --days or --start/--end, not both")
+    if args.days is not None:
+        parameters.update(start="", end="", days=args.days)
+    for option in ("site", "start", "end", *options):
+        if getattr(args, option) is not None:
+            parameters["site_id" if option == "site" else option] = getattr(args, option)
+    if args.pdf:  # a browser to print with is checked before any work too
+        from argo_lib.report.pdf import find_chromium
+
+        find_chromium()
+    if args.output_dir:  # a folder that cannot be written is a setting to fix
+        from pathlib import Path
+
+        from argo_lib.report.outputs import check_replaceable
+
+        check_replaceable(Path(args.output_dir), allowed=allowed)
+    return parameters
+
+
+def _print_report_files(outputs: Any, args: argparse.Namespace, country: str | None) -> None:
+    """The published folder, its files and the time of each step."""
+    print(f"folder:   {outputs.folder}")
+    print(f"HTML:     {outputs.html.name}, notebook: {outputs.notebook.name}")
+    if outputs.pdf is not None:
+        from argo_lib.report.pdf import paper_for_country
+
+        print(f"PDF:      {outputs.pdf.name} ({args.paper or paper_for_country(country)})")
+    seconds = outputs.seconds
+    print(
+        f"took {seconds['total']:.1f} s (notebook {seconds['notebook']:.1f} s, "
+        f"HTML {seconds['html']:.1f} s"
+        + (f", PDF {seconds['pdf']:.1f} s" if "pdf" in seconds else "")
+        + ")"
+    )
+
+
+def _add_period_options(parser: argparse.ArgumentParser, name: str, example: str) -> None:
+    """``--params``, ``--site``, ``--days``, ``--start``, ``--end`` of a period report."""
+    _add_database_option(parser)
+    parser.add_argument(
+        "--params",
+        metavar="FILE",
+        help=f"parameter set (params/{name}/<site>.yaml); the options below override it",
+    )
+    parser.add_argument("--site", help="site id or params file name (default 23271)")
+    parser.add_argument(
+        "--days", type=int, help="the whole site-local days before today (default 28)"
+    )
+    parser.add_argument("--start", metavar="DATE", help=f"first site-local day, e.g. {example}")
+    parser.add_argument("--end", metavar="DATE", help="last site-local day (inclusive)")
+
+
+def _add_output_options(parser: argparse.ArgumentParser, folder: str, pdf: str) -> None:
+    """``--output-dir``, ``--pdf`` and ``--paper`` of a report."""
+    parser.add_argument(
+        "--output-dir",
+        help=f"folder to publish the run in, replaced whole (default {folder})",
+    )
+    parser.add_argument(
+        "--pdf",
+        action="store_true",
+        help=f"also print the HTML report to {pdf} with headless Chromium",
+    )
+    parser.add_argument(
+        "--paper",
+        choices=("A4", "Letter"),
+        help="the PDF's paper (default Letter for a site in North America, else A4)",
+    )
+
+
+# --------------------------------------------------------------------------------------------
 # explore
 # --------------------------------------------------------------------------------------------
 
@@ -216,27 +305,11 @@ def _cmd_explore(args: argparse.Namespace) -> int:
     from argo_lib import db
     from argo_lib.config import get_settings
     from argo_lib.jobs import explore
-    from argo_lib.report.notebook import check_parameters, load_parameter_set
 
     settings = get_settings()
-    parameters: dict = {}
-    if args.params:
-        parameters = check_parameters(explore.NOTEBOOK, load_parameter_set(args.params))
-    if args.days is not None and (args.start or args.end):
-        raise UsageError("give --days or --start/--end, not both")
-    if args.days is not None:
-        parameters.update(start="", end="", days=args.days)
-    for option, name in (("site", "site_id"), ("start", "start"), ("end", "end")):
-        if getattr(args, option) is not None:
-            parameters[name] = getattr(args, option)
+    parameters = _period_parameters(args, explore.NOTEBOOK, (), explore.is_explore_file)
     if args.channels is not None:
         parameters["channels"] = _channel_list(" ".join(args.channels))
-    if args.output_dir:  # a folder that cannot be written is a setting to fix
-        from pathlib import Path
-
-        from argo_lib.report.outputs import check_replaceable
-
-        check_replaceable(Path(args.output_dir), allowed=explore.is_explore_file)
     engine = db.get_engine(args.database_url, settings=settings, must_exist=True)
     request = explore.ExploreRequest.resolve(
         site_id=parameters.get("site_id", "23271"),
@@ -250,18 +323,14 @@ def _cmd_explore(args: argparse.Namespace) -> int:
         request,
         database_url=db.url_for_another_process(engine),
         output_dir=args.output_dir or None,
+        pdf=args.pdf,
+        paper=args.paper,
         settings=settings,
     )
     print(f"{request.site.name}, {request.label.replace('_', ' to ')}:")
     for line in outputs.summary["next_steps"]:
         print(f"  - {line}")
-    print(f"folder:   {outputs.folder}")
-    print(f"HTML:     {outputs.html.name}, notebook: {outputs.notebook.name}")
-    seconds = outputs.seconds
-    print(
-        f"took {seconds['total']:.1f} s (notebook {seconds['notebook']:.1f} s, "
-        f"HTML {seconds['html']:.1f} s)"
-    )
+    _print_report_files(outputs, args, request.site.country)
     return EXIT_OK
 
 
@@ -277,40 +346,109 @@ def _channel_list(text: str) -> list[int]:
 def _add_explore_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     explore = commands.add_parser(
         "explore",
-        help="a first look at a site's channels: notebook and HTML",
+        help="a first look at a site's channels: notebook, HTML (and PDF)",
         description=(
             "Run notebooks/explore.ipynb for a site and period with papermill and render its "
             "HTML: channel inventory, coverage per day, daily energy, weekday and weekend "
             "profiles, gaps and sensor issues, correlations and what to look at next. The folder "
             "outputs/<site>/explore/<first day>_<last day>/ is replaced whole when every file "
-            "is written. The database is --database-url, else DATABASE_URL, else the embedded "
-            "SQLite file."
+            "is written; --pdf also prints the HTML to explore.pdf. The database is "
+            "--database-url, else DATABASE_URL, else the embedded SQLite file."
         ),
     )
-    _add_database_option(explore)
-    explore.add_argument(
-        "--params",
-        metavar="FILE",
-        help="parameter set (params/explore/<site>.yaml); the options below override it",
-    )
-    explore.add_argument("--site", help="site id or params file name (default 23271)")
-    explore.add_argument(
-        "--days", type=int, help="the whole site-local days before today (default 28)"
-    )
-    explore.add_argument("--start", metavar="DATE", help="first site-local day, e.g. 2026-10-26")
-    explore.add_argument("--end", metavar="DATE", help="last site-local day (inclusive)")
+    _add_period_options(explore, "explore", "2026-10-26")
     explore.add_argument(
         "--channels",
         nargs="+",
         metavar="ID",
         help="only these channel ids (default every channel)",
     )
-    explore.add_argument(
-        "--output-dir",
-        help="folder to publish the run in, replaced whole "
-        "(default outputs/<site>/explore/<first day>_<last day>/)",
-    )
+    _add_output_options(explore, "outputs/<site>/explore/<first day>_<last day>/", "explore.pdf")
     explore.set_defaults(handler=_cmd_explore)
+
+
+# --------------------------------------------------------------------------------------------
+# analysis
+# --------------------------------------------------------------------------------------------
+
+
+def _cmd_analysis(args: argparse.Namespace) -> int:
+    from argo_lib import db
+    from argo_lib.config import get_settings
+    from argo_lib.jobs import analysis
+    from argo_lib.render import format as fmt
+
+    settings = get_settings()
+    options = ("baseline_start", "baseline_end", "change_date")
+    parameters = _period_parameters(args, analysis.NOTEBOOK, options, analysis.is_analysis_file)
+    engine = db.get_engine(args.database_url, settings=settings, must_exist=True)
+    request = analysis.AnalysisRequest.resolve(
+        site_id=parameters.get("site_id", "23271"),
+        start=parameters.get("start", ""),
+        end=parameters.get("end", ""),
+        days=parameters.get("days", 28),
+        baseline_start=parameters.get("baseline_start", ""),
+        baseline_end=parameters.get("baseline_end", ""),
+        change_date=parameters.get("change_date", ""),
+        engine=engine,
+    )
+    outputs = analysis.run_analysis(
+        request,
+        database_url=db.url_for_another_process(engine),
+        output_dir=args.output_dir or None,
+        pdf=args.pdf,
+        paper=args.paper,
+        settings=settings,
+    )
+    facility = outputs.summary["facility"]
+    print(
+        f"{request.site.name}, {request.label.replace('_', ' to ')}: "
+        f"{fmt.number(facility['energy_kwh'], 0)} kWh, "
+        f"{fmt.money(facility['total_cost'], facility['currency'], digits=0)}"
+    )
+    for item in outputs.summary["findings"][:5]:
+        print(f"  {item['rank']}. {item['text']}")
+    _print_report_files(outputs, args, request.site.country)
+    return EXIT_OK
+
+
+def _add_analysis_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "analysis",
+        help="the site deep-dive: notebook, HTML (and PDF)",
+        description=(
+            "Run notebooks/wilson_center_analysis.ipynb for a site and period with papermill and "
+            "render its HTML: facility summary (energy, cost, demand, carbon, load factor), "
+            "channels, daily load shape and its trend, date x hour heat map, weekday and weekend "
+            "profiles, day of week, month over month, the change against a weather-normalised "
+            "baseline (ASHRAE Guideline 14, with its uncertainty) and ranked findings. The folder "
+            "outputs/<site>/analysis/<first day>_<last day>/ is replaced whole when every file "
+            "is written; --pdf also prints the HTML. The database is --database-url, else "
+            "DATABASE_URL, else the embedded SQLite file."
+        ),
+    )
+    _add_period_options(parser, "wilson_center_analysis", "2026-10-01")
+    parser.add_argument(
+        "--baseline-start",
+        metavar="DATE",
+        help="first day of the comparison baseline, before the period (default automatic: "
+        "the same dates a year earlier, else the weeks before)",
+    )
+    parser.add_argument(
+        "--baseline-end", metavar="DATE", help="last day of that baseline (inclusive)"
+    )
+    parser.add_argument(
+        "--change-date",
+        metavar="DATE",
+        help="a day inside the period (e.g. a retrofit): compare the days from it with the "
+        "days before it",
+    )
+    _add_output_options(
+        parser,
+        "outputs/<site>/analysis/<first day>_<last day>/",
+        "wilson_center_analysis.pdf",
+    )
+    parser.set_defaults(handler=_cmd_analysis)
 
 
 # --------------------------------------------------------------------------------------------
@@ -537,6 +675,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_ingest_commands(commands)
     _add_explore_command(commands)
+    _add_analysis_command(commands)
 
     return parser
 

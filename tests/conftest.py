@@ -283,6 +283,12 @@ GOLDEN_DEMO = {"weeks": 5, "end_week": "2026-W47", "resolution_s": 900, "seed": 
 GOLDEN_PARAMETERS = {
     "weekly_brief": {"week": "2026-W47"},
     "explore": {"start": "2026-10-26", "end": "2026-11-22"},  # 4 weeks, the fall-back day in it
+    # the five demo weeks, the last two compared with the three before (the demo's faults)
+    "wilson_center_analysis": {
+        "start": "2026-10-19",
+        "end": "2026-11-22",
+        "change_date": "2026-11-09",
+    },
 }
 """Notebook → the parameters its golden was executed with."""
 
@@ -314,6 +320,14 @@ def pytest_collection_modifyitems(session, config, items) -> None:
     folder = Path(tempfile.mkdtemp(prefix="argo-golden-"))
     os.environ.update(prepare_golden_environment(folder))
     config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
+
+
+def require_chromium() -> None:
+    """Skip a test that prints with Chromium where it is not installed; fail in CI."""
+    if shutil.which("chromium") is None:
+        if IN_CI:
+            pytest.fail("Debian's chromium is not installed; .ci/run installs it")
+        pytest.skip("chromium is not installed (apt-get install chromium)")
 
 
 def dead_pid() -> int:

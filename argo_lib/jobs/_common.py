@@ -5,6 +5,14 @@ JSON and charts (:func:`publish_files`); the operators' run path runs the notebo
 folder, takes the files it published into that folder (:func:`adopt`), renders the HTML and lets
 :func:`argo_lib.report.outputs.staged_folder` put the whole folder in place. A failed notebook
 leaves the published folder as it was (:func:`notebook_failed`).
+
+A run asked for a PDF copy checks the paper and finds Chromium before any work
+(:func:`check_pdf`) and prints the rendered HTML into the staging folder (:func:`write_pdf`)::
+
+    paper = check_pdf(pdf, paper, site.country)  # before any work; None: no PDF asked
+    ...
+    with notebook_report(target, ..., title=title, seconds=seconds) as (work, report_html):
+        write_pdf(report_html, work, NOTEBOOK, paper=paper, title=title, seconds=seconds)
 """
 
 from __future__ import annotations
@@ -107,6 +115,95 @@ def notebook_failed(exc: Any, target: Path, failed_name: str) -> Exception:
     )
 
 
+def check_pdf(pdf: bool, paper: str | None, country: str | None) -> str | None:
+    """The paper a run prints its PDF on, checked with Chromium before any work; None: no PDF.
+
+    Parameters
+    ----------
+    pdf : bool
+        Whether the run prints a PDF copy of its HTML report (``--pdf``); False: nothing is
+        checked and the result is None.
+    paper : {"A4", "Letter"} or None
+        The paper asked for (``--paper``); None: the site's own
+        (:func:`argo_lib.report.pdf.paper_for_country`).
+    country : str or None
+        The site's ISO 3166 country (``SiteSettings.country``), for the default paper.
+
+    Returns
+    -------
+    str or None
+        The resolved paper (one of :data:`argo_lib.report.pdf.PAPERS`) to pass to
+        :func:`write_pdf`, or None when ``pdf`` is False.
+
+    Raises
+    ------
+    argo_lib.errors.UsageError
+        An unknown paper.
+    argo_lib.report.pdf.ChromiumMissingError
+        No Chromium or playwright to print with (the message says how to install it).
+    """
+    if not pdf:
+        return None
+    from argo_lib.report import pdf as printer
+
+    resolved = paper or printer.paper_for_country(country)
+    if resolved not in printer.PAPERS:
+        raise UsageError(f"paper must be one of {', '.join(printer.PAPERS)}, got {resolved!r}")
+    printer.find_chromium()
+    return resolved
+
+
+def write_pdf(
+    report_html: Path,
+    work: Path,
+    stem: str,
+    *,
+    paper: str | None,
+    title: str,
+    seconds: dict[str, float],
+) -> Path | None:
+    """Print a run's HTML report to ``<work>/<stem>.pdf``, if a PDF was asked; None if not.
+
+    Call it inside the :func:`notebook_report` block with the paper :func:`check_pdf`
+    returned, so the PDF is published with the run's other files (and a failure leaves the
+    published folder unchanged). Each page's footer shows ``title`` and "Page n of N";
+    ``seconds["pdf"]`` gets the wall time [s] when a PDF is printed.
+
+    Parameters
+    ----------
+    report_html : pathlib.Path
+        The rendered HTML report (the second value :func:`notebook_report` yields).
+    work : pathlib.Path
+        The staging folder (the first value :func:`notebook_report` yields).
+    stem : str
+        The report's name, e.g. ``"explore"``: the PDF is ``<stem>.pdf``.
+    paper : {"A4", "Letter"} or None
+        From :func:`check_pdf`; None: no PDF is printed.
+    title : str
+        The report's title, for the footer.
+    seconds : dict
+        The run's step times [s].
+
+    Returns
+    -------
+    pathlib.Path or None
+        The PDF in the staging folder, or None when ``paper`` is None.
+
+    Raises
+    ------
+    argo_lib.report.pdf.PdfError
+        If Chromium fails to print.
+    """
+    if paper is None:
+        return None
+    from argo_lib.report import pdf as printer
+
+    t0 = time.perf_counter()
+    path = printer.html_to_pdf(report_html, work / f"{stem}.pdf", paper=paper, footer=title)
+    seconds["pdf"] = time.perf_counter() - t0
+    return path
+
+
 def output_folder(
     output_dir: str | Path | None, default: Path, *, allowed: outputs.Allowed
 ) -> Path:
@@ -130,7 +227,8 @@ def notebook_report(
 ) -> Iterator[tuple[Path, Path]]:
     """Run ``notebooks/<name>.ipynb`` into a staging folder, render its HTML; publish on exit.
 
-    Yields the staging folder and the HTML file, for the run's further files (PDF, e-mail);
+    Yields the staging folder and the HTML file, for the run's further files (the PDF with
+    :func:`write_pdf`, the e-mail);
     when the block ends the whole folder replaces ``target``. ``seconds`` gets the wall time
     of the ``notebook`` and ``html`` steps [s]. A failed notebook leaves ``target`` as it was
     (:func:`notebook_failed`).
@@ -154,3 +252,63 @@ def notebook_report(
             yield work, report_html
     except notebook.NotebookRunError as exc:
         raise notebook_failed(exc, target, f"{name}.failed.ipynb") from None
+
+
+@dataclasses.dataclass(frozen=True)
+class SummaryOutputs(ReportFiles):
+    """Files of one run of a report that publishes a summary JSON (explore, analysis).
+
+    Attributes
+    ----------
+    folder : pathlib.Path
+        The published folder.
+    summary : dict
+        The contents of the run's JSON.
+    seconds : dict
+        Wall time of each step [s]: ``notebook``, ``html``, ``pdf`` (when printed), ``total``.
+    """
+
+    folder: Path
+    summary: dict[str, Any]
+    seconds: dict[str, float]
+
+    @property
+    def pdf(self) -> Path | None:
+        """The PDF report, or None when the run did not print one."""
+        path = self.folder / f"{self.stem}.pdf"
+        return path if path.is_file() else None
+
+
+def run_summary_report(
+    target: Path,
+    *,
+    allowed: outputs.Allowed,
+    name: str,
+    publisher: str,
+    json_name: str,
+    parameters: Mapping[str, Any],
+    database_url: str,
+    title: str,
+    pdf_paper: str | None,
+) -> tuple[dict[str, Any], dict[str, float]]:
+    """Run a report notebook into ``target``: notebook, HTML, the PDF when asked, its JSON.
+
+    ``target`` and ``pdf_paper`` come from :func:`output_folder` and :func:`check_pdf`, called
+    before any work. Returns the published JSON and the wall time of each step [s].
+    """
+    seconds: dict[str, float] = {}
+    began = time.perf_counter()
+    with notebook_report(
+        target,
+        allowed=allowed,
+        name=name,
+        publisher=publisher,
+        parameters=parameters,
+        database_url=database_url,
+        title=title,
+        seconds=seconds,
+    ) as (work, report_html):
+        write_pdf(report_html, work, name, paper=pdf_paper, title=title, seconds=seconds)
+        summary = json.loads((work / json_name).read_text(encoding="utf-8"))
+    seconds["total"] = time.perf_counter() - began
+    return summary, seconds

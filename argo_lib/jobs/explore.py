@@ -10,8 +10,8 @@ The same shape as :mod:`argo_lib.jobs.weekly_brief`:
 3. :func:`publish_explore` writes the summary JSON and the charts, together, into the request's
    output folder, or nowhere when it has none.
 4. :func:`run_explore` is the operators' run path (``argo explore``): it runs
-   ``notebooks/explore.ipynb`` with the resolved parameters and renders its HTML, all into a
-   staging folder that replaces ``outputs/<site>/explore/<period label>/`` only when every file
+   ``notebooks/explore.ipynb`` with the resolved parameters and renders its HTML (and, when
+   asked, prints it to ``explore.pdf``), all into a staging folder that replaces ``outputs/<site>/explore/<period label>/`` only when every file
    is written.
 """
 
@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import json
 import logging
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,10 +33,11 @@ from argo_lib.config import PROJECT_ROOT, Settings, SiteSettings, get_settings, 
 from argo_lib.errors import UsageError
 from argo_lib.jobs._common import (
     ChartSet,
-    ReportFiles,
-    notebook_report,
+    SummaryOutputs,
+    check_pdf,
     output_folder,
     publish_files,
+    run_summary_report,
 )
 from argo_lib.report import outputs
 
@@ -47,6 +46,7 @@ __all__ = [
     "CHARTS",
     "MAX_DAYS",
     "NOTEBOOK",
+    "PDF",
     "ExploreCharts",
     "ExploreOutputs",
     "ExploreRequest",
@@ -72,13 +72,15 @@ ARTEFACTS = (
     *(f"{name}.png" for name in CHARTS),
 )
 """Every file of a complete run of ``argo explore``."""
+PDF = "explore.pdf"
+"""The HTML report printed on paper, written when asked (``argo explore --pdf``)."""
 MAX_DAYS = 400
 """Longest period explored [days]."""
 
 
 def is_explore_file(name: str) -> bool:
     """Whether a file name is one an explore run writes (a published folder may hold only these)."""
-    return name in ARTEFACTS or name == "explore.failed.ipynb"
+    return name in ARTEFACTS or name in (PDF, "explore.failed.ipynb")
 
 
 def _last_day(period: dates.Period) -> dt.date:
@@ -477,22 +479,9 @@ def publish_explore(result: ExploreResult) -> Path | None:
 
 
 @dataclass(frozen=True)
-class ExploreOutputs(ReportFiles):
-    """Files of one ``argo explore`` run and how long it took.
+class ExploreOutputs(SummaryOutputs):
+    """Files of one ``argo explore`` run (``summary``: the contents of ``explore.json``) and its times."""
 
-    Attributes
-    ----------
-    folder : pathlib.Path
-        The published folder.
-    summary : dict
-        The contents of ``explore.json``.
-    seconds : dict
-        Wall time of each step [s]: ``notebook``, ``html``, ``total``.
-    """
-
-    folder: Path
-    summary: dict[str, Any]
-    seconds: dict[str, float]
     stem: ClassVar[str] = "explore"
 
 
@@ -501,9 +490,11 @@ def run_explore(
     *,
     database_url: str,
     output_dir: str | Path | None = None,
+    pdf: bool = False,
+    paper: str | None = None,
     settings: Settings | None = None,
 ) -> ExploreOutputs:
-    """Run ``notebooks/explore.ipynb`` for a resolved request, render its HTML, publish both.
+    """Run ``notebooks/explore.ipynb`` for a resolved request, render its HTML (and PDF), publish.
 
     Parameters
     ----------
@@ -513,6 +504,13 @@ def run_explore(
         The database the kernel reads (through its environment, never as a parameter).
     output_dir : str or pathlib.Path, optional
         The published folder; default ``outputs/<site>/explore/<first day>_<last day>/``.
+    pdf : bool
+        Also print the HTML report to ``explore.pdf`` with headless Chromium
+        (:func:`argo_lib.report.pdf.html_to_pdf`); the paper and Chromium are checked before
+        any work (:func:`argo_lib.jobs._common.check_pdf`).
+    paper : {"A4", "Letter"}, optional
+        The PDF's paper; default Letter for a site in North America, else A4
+        (:func:`argo_lib.report.pdf.paper_for_country`).
     settings : Settings, optional
         Default :func:`argo_lib.config.get_settings`.
 
@@ -524,25 +522,29 @@ def run_explore(
     ------
     argo_lib.report.outputs.OutputFolderError
         Before any work, when the output folder holds files no run wrote.
+    argo_lib.errors.UsageError
+        Before any work, when ``pdf`` is asked with an unknown ``paper``.
+    argo_lib.report.pdf.ChromiumMissingError
+        Before any work, when ``pdf`` is asked and Chromium is not installed.
+    argo_lib.report.pdf.PdfError
+        If Chromium fails to print; the published folder is unchanged.
     argo_lib.report.notebook.NotebookRunError
         If the notebook fails; the run's files are kept in ``<folder>.failed``.
     """
     settings = settings or get_settings()
     default = default_output_dir(request.site, request.period, settings=settings)
     target = output_folder(output_dir, default, allowed=is_explore_file)  # before any work
-    seconds: dict[str, float] = {}
-    began = time.perf_counter()
+    pdf_paper = check_pdf(pdf, paper, request.site.country)  # None: no PDF asked
     title = f"Channel exploration: {request.site.name}, {request.label.replace('_', ' to ')}"
-    with notebook_report(
+    summary, seconds = run_summary_report(
         target,
         allowed=is_explore_file,
         name=NOTEBOOK,
         publisher="publish_explore",
+        json_name="explore.json",
         parameters=request.parameters,
         database_url=database_url,
         title=title,
-        seconds=seconds,
-    ) as (work, _):
-        summary = json.loads((work / "explore.json").read_text(encoding="utf-8"))
-    seconds["total"] = time.perf_counter() - began
+        pdf_paper=pdf_paper,
+    )
     return ExploreOutputs(folder=target, summary=summary, seconds=seconds)

@@ -13,7 +13,8 @@ One run computes everything once, in one direction:
    ``output_dir`` writes nothing official).
 4. :func:`run_weekly_brief` is the operators' run path (``argo brief``): it runs
    ``notebooks/weekly_brief.ipynb`` with the resolved parameters, renders its HTML (and, when
-   asked, prints it to PDF) and writes the e-mail from the files that run published, all into a staging folder that replaces
+   asked, prints it to PDF) and writes the e-mail from the files that run published (the HTML
+   report attached, and the PDF when printed), all into a staging folder that replaces
    ``outputs/<site>/<ISO week>/`` only when every file is written; then it sends the e-mail if
    asked.
 
@@ -47,9 +48,11 @@ from argo_lib.errors import UsageError
 from argo_lib.jobs._common import (
     ChartSet,
     ReportFiles,
+    check_pdf,
     notebook_report,
     output_folder,
     publish_files,
+    write_pdf,
 )
 from argo_lib.report import outputs
 
@@ -90,7 +93,8 @@ ARTEFACTS = (
 )
 """Every file of a complete run of ``argo brief``."""
 PDF = "weekly_brief.pdf"
-"""The HTML report printed on paper, written when asked (``argo brief --pdf``)."""
+"""The HTML report printed on paper, written when asked (``argo brief --pdf``) and then also
+attached to the e-mail."""
 
 
 def is_brief_file(name: str) -> bool:
@@ -518,7 +522,7 @@ class BriefOutputs(ReportFiles):
 
     @property
     def eml(self) -> Path:
-        """The e-mail message."""
+        """The e-mail message (the HTML report attached, and the PDF when the run printed one)."""
         return self.folder / "weekly_brief.eml"
 
     @property
@@ -551,7 +555,8 @@ def run_weekly_brief(
     The notebook runs with the request's canonical parameters (``week`` as an ISO week, so a
     run that starts on Sunday night and ends on Monday still reports the same week) and writes
     its JSON and charts into a staging folder; the HTML is rendered from the executed notebook
-    and the e-mail from the JSON and charts that run wrote. Only when all are written does the
+    (and printed to PDF when asked) and the e-mail from the JSON and charts that run wrote, with
+    the HTML report and the PDF attached. Only when all are written does the
     folder replace the published one, so every file agrees with every other.
 
     Parameters
@@ -570,7 +575,9 @@ def run_weekly_brief(
         Recipients; default ``MAIL_TO``, else the site file's ``recipients``.
     pdf : bool
         Also print the HTML report to ``weekly_brief.pdf`` with headless Chromium
-        (:func:`argo_lib.report.pdf.html_to_pdf`); Chromium is checked before any work.
+        (:func:`argo_lib.report.pdf.html_to_pdf`) and attach it to the e-mail
+        (``application/pdf``, beside the HTML report); the paper and Chromium are checked
+        before any work (:func:`argo_lib.jobs._common.check_pdf`).
     paper : {"A4", "Letter"}, optional
         The PDF's paper; default Letter for a site in North America, else A4
         (:func:`argo_lib.report.pdf.paper_for_country`).
@@ -585,6 +592,8 @@ def run_weekly_brief(
     ------
     argo_lib.report.outputs.OutputFolderError
         Before any work, when the output folder holds files no run wrote.
+    argo_lib.errors.UsageError
+        Before any work, when ``pdf`` is asked with an unknown ``paper``.
     argo_lib.report.pdf.ChromiumMissingError
         Before any work, when ``pdf`` is asked and Chromium is not installed.
     argo_lib.report.pdf.PdfError
@@ -595,7 +604,6 @@ def run_weekly_brief(
         If sending fails (every file is published before).
     """
     from argo_lib.report import email as mail
-    from argo_lib.report import pdf as printer
 
     settings = settings or get_settings()
     default = default_output_dir(request.site, request.period, settings=settings)
@@ -603,11 +611,7 @@ def run_weekly_brief(
     recipients = recipients_for(request.site, to=to, settings=settings)
     if send:
         mail.check_mail_settings(settings, recipients=recipients)
-    paper = paper or printer.paper_for_country(request.site.country)
-    if pdf:
-        if paper not in printer.PAPERS:
-            raise UsageError(f"paper must be one of {', '.join(printer.PAPERS)}, got {paper!r}")
-        printer.find_chromium()
+    pdf_paper = check_pdf(pdf, paper, request.site.country)  # None: no PDF asked
     seconds: dict[str, float] = {}
     began = time.perf_counter()
     title = f"Weekly energy brief: {request.site.name}, {request.period.label}"
@@ -621,18 +625,20 @@ def run_weekly_brief(
         title=title,
         seconds=seconds,
     ) as (work, report_html):
-        if pdf:
-            t0 = time.perf_counter()
-            printer.html_to_pdf(report_html, work / PDF, paper=paper, footer=title)
-            seconds["pdf"] = time.perf_counter() - t0
+        printed = write_pdf(
+            report_html, work, NOTEBOOK, paper=pdf_paper, title=title, seconds=seconds
+        )
         t0 = time.perf_counter()
         doc = json.loads((work / "weekly_brief.json").read_text(encoding="utf-8"))
+        attachments = {"weekly_brief.html": report_html.read_bytes()}
+        if printed is not None:
+            attachments[PDF] = printed.read_bytes()
         message = mail.build_email(
             doc,
             sender=settings.mail_from or "Argo Energy Solutions <brief@localhost>",
             recipients=recipients,
             charts={name: (work / f"{name}.png").read_bytes() for name in EMAIL_CHARTS},
-            attachments={"weekly_brief.html": report_html.read_bytes()},
+            attachments=attachments,
         )
         mail.write_eml(message, work / "weekly_brief.eml")
         seconds["email"] = time.perf_counter() - t0

@@ -34,6 +34,7 @@ __all__ = [
     "quick_wins_table",
     "spikes_table",
     "status_banner",
+    "table",
     "win_impact",
     "consumption_text",
     "recurrence_text",
@@ -104,6 +105,16 @@ def _table(rows: Sequence[Mapping[str, Any]], columns: Sequence[Column], *, empt
             f"<tbody>{''.join(body)}</tbody></table>"
         )
     )
+
+
+def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[Column], *, empty: str) -> Html:
+    """A report table: one row per mapping, ``columns`` as (header, cell formatter, ``"l"``/``"r"``).
+
+    The cells are the formatters' HTML (escape text with :func:`html.escape`); ``empty`` is the
+    note shown instead of a table without rows. Styled inline, so it reads the same in the
+    HTML report, the e-mail and JupyterLab.
+    """
+    return _table(rows, columns, empty=empty)
 
 
 def _week_text(doc: Mapping[str, Any]) -> str:

@@ -1,7 +1,8 @@
 """The brief's e-mail as a message: MIME parts, the ``.eml`` file and SMTP delivery.
 
 :func:`build_email` wraps the bodies rendered by :mod:`argo_lib.render.email` into a message:
-HTML with inline CID charts, a plain-text alternative and the full HTML report attached.
+HTML with inline CID charts, a plain-text alternative and the full HTML report attached (and
+its PDF copy, ``application/pdf``, when the run printed one).
 :func:`check_mail_settings` tells, before any work, every setting that sending still needs;
 :func:`send_email` delivers through SMTP (STARTTLS by default). This is the only module that
 speaks SMTP; no message or error ever contains a password.
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from argo_lib.config import Settings
 
 __all__ = [
+    "ATTACHMENT_TYPES",
     "EMAIL_HTML_LIMIT_BYTES",
     "EmailError",
     "MailSettingsError",
@@ -34,6 +36,9 @@ __all__ = [
 
 EMAIL_HTML_LIMIT_BYTES = 102 * 1024
 """Gmail clips message bodies above about 102 KB; the brief's HTML body stays below."""
+
+ATTACHMENT_TYPES = {".html": ("text", "html"), ".pdf": ("application", "pdf")}
+"""MIME type of an attached file by its suffix; any other file is ``application/octet-stream``."""
 
 
 class EmailError(RunError):
@@ -105,7 +110,9 @@ def build_email(
         Chart name → PNG bytes; each becomes an inline ``image/png`` part referenced by
         ``cid:`` from the HTML body (no ``data:`` URLs, which many clients block).
     attachments : mapping, optional
-        File name → bytes attached as files (e.g. the full HTML report).
+        File name → bytes attached as files, in order: the full HTML report (``.html``,
+        ``text/html``), its PDF copy (``.pdf``, ``application/pdf``); any other file is
+        ``application/octet-stream`` (:data:`ATTACHMENT_TYPES`).
 
     Returns
     -------
@@ -148,8 +155,8 @@ def build_email(
             png, maintype="image", subtype="png", cid=f"<{cids[name]}>", filename=f"{name}.png"
         )
     for filename, data in (attachments or {}).items():
-        subtype = "html" if filename.endswith(".html") else "octet-stream"
-        maintype = "text" if subtype == "html" else "application"
+        suffix = Path(filename).suffix.lower()
+        maintype, subtype = ATTACHMENT_TYPES.get(suffix, ("application", "octet-stream"))
         if maintype == "text":
             message.add_attachment(data.decode("utf-8"), subtype=subtype, filename=filename)
         else:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
 import shutil
 import types
 
 import pytest
-from conftest import IN_CI, prepare_golden_environment
+from conftest import prepare_golden_environment, require_chromium
 from pdfcheck import read_pdf
 
 from argo_lib import cli
@@ -19,17 +21,10 @@ PAGES = range(5, 13)  # the demo week's brief fills 8 Letter pages; room for wor
 PX_PER_MM = 96 / 25.4  # CSS pixels per millimetre
 
 
-def _require_chromium() -> None:
-    if shutil.which("chromium") is None:
-        if IN_CI:
-            pytest.fail("Debian's chromium is not installed; .ci/run installs it")
-        pytest.skip("chromium is not installed (apt-get install chromium)")
-
-
 @pytest.fixture(scope="module")
 def printed(tmp_path_factory):
     """The operator's run of the demo week with a PDF: ``argo brief ... --pdf``."""
-    _require_chromium()
+    require_chromium()
     folder = tmp_path_factory.mktemp("brief_pdf")
     with pytest.MonkeyPatch.context() as patch:
         for name, value in prepare_golden_environment(folder).items():
@@ -40,6 +35,7 @@ def printed(tmp_path_factory):
         folder=published,
         html=published / "weekly_brief.html",
         pdf=published / PDF,
+        eml=published / "weekly_brief.eml",
         brief=json.loads((published / "weekly_brief.json").read_text()),
         doc=read_pdf(published / PDF),
     )
@@ -67,6 +63,20 @@ def test_pdf_shows_the_status_the_site_and_every_section(printed):
     for page in printed.doc.pages:  # footer: the brief's title and the page number
         assert f"Page {page.number} of {total}" in page.text
         assert "Weekly energy brief: Wilson Center, 2026-W47" in page.text
+
+
+def test_email_attaches_the_published_pdf_beside_the_html(printed):
+    with printed.eml.open("rb") as f:
+        message = email.message_from_binary_file(f, policy=email.policy.default)
+    attached = {a.get_filename(): a for a in message.iter_attachments()}
+    assert list(attached) == ["weekly_brief.html", PDF]
+    assert attached["weekly_brief.html"].get_content_type() == "text/html"
+    part = attached[PDF]
+    assert part.get_content_type() == "application/pdf"
+    assert part.get_content_disposition() == "attachment"
+    data = part.get_content()
+    assert data.startswith(b"%PDF-")
+    assert data == printed.pdf.read_bytes()
 
 
 def test_no_table_row_or_chart_is_split_across_pages(printed):

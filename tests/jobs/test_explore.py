@@ -2,26 +2,36 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import types
 
 import nbformat
 import pandas as pd
 import pytest
-from conftest import prepare_golden_environment
+from conftest import prepare_golden_environment, require_chromium
+from pdfcheck import read_pdf
 
 from argo_lib import cli, db
 from argo_lib.errors import UsageError
+from argo_lib.jobs import _common
 from argo_lib.jobs.explore import (
     ARTEFACTS,
+    PDF,
     ExploreRequest,
     compute_explore,
     publish_explore,
+    run_explore,
     summarize_explore,
 )
+from argo_lib.report import notebook, pdf
 from argo_lib.sim import demo
 
 JSON_ATOL_KWH = 1e-5  # explore.json rounds to 6 decimals; sums of many readings add float noise
 START, END = "2026-11-09", "2026-11-22"  # the last two weeks of the demo
+A4_PT = (0.0, 0.0, 595.92, 842.88)  # Chromium's A4 media box [pt]
+PDF_PAGES = range(4, 10)  # the golden 4 weeks fill 6 A4 pages; room for wording changes
 
 
 @pytest.fixture
@@ -175,3 +185,99 @@ def test_argo_explore_bad_input_exits_2_with_one_line(golden_env, capsys, argv, 
     assert cli.main(["explore", *argv]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("argo explore: ") and message in err and "\n" not in err
+
+
+# --------------------------------------------------------------------------------------------
+# argo explore --pdf
+
+
+@pytest.fixture(scope="module")
+def printed(golden_env):
+    """``argo explore ... --pdf --paper A4`` of the golden period (the US site's default is Letter)."""
+    require_chromium()
+    folder = golden_env / "printed"
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = cli.main(
+            ["explore", "--site", "23271", "--start", "2026-10-26", "--end", "2026-11-22",
+             "--pdf", "--paper", "A4", "--output-dir", str(folder)]
+        )  # fmt: skip
+    assert code == 0
+    return types.SimpleNamespace(folder=folder, stdout=out.getvalue(), doc=read_pdf(folder / PDF))
+
+
+def test_argo_explore_pdf_is_published_with_the_other_files(printed):
+    assert sorted(p.name for p in printed.folder.iterdir()) == sorted((*ARTEFACTS, PDF))
+    assert "PDF:      explore.pdf (A4)" in printed.stdout
+    assert ", PDF " in printed.stdout.splitlines()[-1]  # its time in the "took" line
+    doc = printed.doc
+    assert len(doc.pages) in PDF_PAGES
+    for page in doc.pages:
+        assert page.media_box == pytest.approx(A4_PT, abs=1.0)
+        assert f"Page {page.number} of {len(doc.pages)}" in page.text  # footer: title, page
+        assert "Channel exploration: Wilson Center, 2026-10-26 to 2026-11-22" in page.text
+    first = doc.pages[0].text
+    assert "Wilson Center (23271)" in first and "A first look at a site's channels" in first
+    for name in ("RTU-2", "AHU-1A", "Kitchen Main"):  # channel names
+        assert name in doc.text, name
+    for heading in ("Which channels are there?", "How much energy did each channel use per day?",
+                    "Which channels move together?", "What to look at next"):  # fmt: skip
+        assert heading in doc.text, heading
+    assert len(doc.figures) == 4 and all(len(pages) == 1 for pages in doc.figures), doc.figures
+
+
+def test_explore_bad_paper_is_usage_error_before_any_work(golden_env, tmp_path, monkeypatch):
+    def no_work(*args, **kwargs):
+        raise AssertionError("work started before the paper was checked")
+
+    monkeypatch.setattr(notebook, "run_notebook", no_work)
+    monkeypatch.setattr(pdf, "find_chromium", no_work)
+    request = ExploreRequest.resolve(site_id="23271", start=START, end=END)
+    with pytest.raises(UsageError, match=r"paper must be one of A4, Letter, got 'A3'"):
+        run_explore(
+            request, database_url="sqlite://", output_dir=tmp_path / "out", pdf=True, paper="A3"
+        )
+    assert not list(tmp_path.iterdir())
+
+
+def test_explore_without_chromium_says_how_to_install_it_before_any_work(
+    tmp_path, monkeypatch, capsys
+):
+    monkeypatch.setattr(pdf.shutil, "which", lambda name: None)
+    monkeypatch.setenv("ARGO_OUTPUTS_DIR", str(tmp_path / "outputs"))
+    monkeypatch.setenv("ARGO_SQLITE_PATH", str(tmp_path / "absent.sqlite"))
+    monkeypatch.setenv("DATABASE_URL", "")
+    assert cli.main(["explore", "--site", "23271", "--days", "7", "--pdf"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("argo explore: ") and "no Chromium" in err
+    assert "apt-get install chromium" in err
+    assert not list(tmp_path.iterdir())  # checked before the database, nothing written
+
+
+@pytest.mark.parametrize(
+    ("asked", "paper", "country", "want"),
+    [
+        (False, "A3", "US", None),  # no PDF: nothing checked
+        (True, None, "US", "Letter"),
+        (True, None, "FR", "A4"),
+        (True, None, None, "A4"),
+        (True, "A4", "US", "A4"),
+    ],
+    ids=["no-pdf", "us-default", "fr-default", "no-country", "asked"],
+)
+def test_check_pdf_resolves_the_paper_and_looks_for_chromium_only_when_asked(
+    monkeypatch, asked, paper, country, want
+):
+    looked = []
+    monkeypatch.setattr(pdf, "find_chromium", lambda: looked.append(1) or "/usr/bin/chromium")
+    assert _common.check_pdf(asked, paper, country) == want
+    assert looked == ([1] if asked else [])
+
+
+def test_write_pdf_prints_nothing_without_a_paper(tmp_path):
+    seconds: dict[str, float] = {}
+    html = tmp_path / "r.html"
+    html.write_text("<p>x</p>")
+    kwargs = {"paper": None, "title": "t", "seconds": seconds}
+    assert _common.write_pdf(html, tmp_path, "r", **kwargs) is None
+    assert seconds == {} and sorted(p.name for p in tmp_path.iterdir()) == ["r.html"]

@@ -52,6 +52,30 @@ def test_email_structure_cid_images_and_size(demo_doc):
     assert attachment.get_filename() == "weekly_brief.html"
 
 
+def test_attachments_carry_their_mime_type(demo_doc):
+    report_pdf = b"%PDF-1.7\n" + bytes(range(256)) + b"\n%%EOF\n"  # binary, as a PDF is
+    message = mail.build_email(
+        demo_doc,
+        sender="brief@argo.test",
+        recipients=["fm@site.test"],
+        attachments={
+            "weekly_brief.html": b"<html>report</html>",
+            "weekly_brief.pdf": report_pdf,
+            "data.bin": b"\x00\x01",
+        },
+    )
+    parsed = email.message_from_bytes(bytes(message), policy=email.policy.default)
+    got = [(a.get_filename(), a.get_content_type()) for a in parsed.iter_attachments()]
+    assert got == [
+        ("weekly_brief.html", "text/html"),
+        ("weekly_brief.pdf", "application/pdf"),
+        ("data.bin", "application/octet-stream"),
+    ]
+    attached = {a.get_filename(): a.get_content() for a in parsed.iter_attachments()}
+    assert attached["weekly_brief.pdf"] == report_pdf  # byte for byte through base64
+    assert attached["data.bin"] == b"\x00\x01"
+
+
 def test_send_to_local_smtp_and_parse_back(demo_doc, smtp_server, tmp_path):
     port, sink = smtp_server
     message = mail.build_email(demo_doc, sender="brief@argo.test", recipients=["fm@site.test", "cfo@site.test"],

@@ -7,7 +7,7 @@ import io
 import shutil
 
 import pytest
-from conftest import IN_CI
+from conftest import require_chromium
 from pdfcheck import read_pdf
 
 from argo_lib.errors import UsageError
@@ -17,13 +17,6 @@ from argo_lib.report.notebook import TEMPLATES_DIR
 A4_PT = (0.0, 0.0, 595.92, 842.88)  # Chromium's A4 media box [pt]
 LETTER_PT = (0.0, 0.0, 612.0, 792.0)
 ROWS = 120  # table rows: several pages of them
-
-
-def _require_chromium() -> None:
-    if shutil.which("chromium") is None:
-        if IN_CI:
-            pytest.fail("Debian's chromium is not installed; .ci/run installs it")
-        pytest.skip("chromium is not installed (apt-get install chromium)")
 
 
 def _png(width: int, height: int, shade: int) -> str:
@@ -65,7 +58,7 @@ def report(tmp_path_factory):
     ("paper", "box"), [("A4", A4_PT), ("Letter", LETTER_PT)], ids=["a4", "letter"]
 )
 def test_long_report_is_paged_without_cutting_rows_or_charts(report, tmp_path, paper, box):
-    _require_chromium()
+    require_chromium()
     out = pdf.html_to_pdf(report, tmp_path / "report.pdf", paper=paper, footer="Test report")
     doc = read_pdf(out)
     assert 3 <= len(doc.pages) <= 8
@@ -87,7 +80,7 @@ def test_long_report_is_paged_without_cutting_rows_or_charts(report, tmp_path, p
 
 
 def test_pdf_defaults_beside_the_html(report, tmp_path):
-    _require_chromium()
+    require_chromium()
     copy = tmp_path / "copy.html"
     shutil.copy(report, copy)
     assert pdf.html_to_pdf(copy) == tmp_path / "copy.pdf"
