@@ -240,3 +240,24 @@ def test_a_flat_day_has_no_operating_window(plain):
     assert len(weekend) == 4 and weekend["peak_to_base"].max() < 1.3  # 3 kW all day
     assert weekend["rise_hour"].isna().all() and weekend["fall_hour"].isna().all()
     assert (weekend["high_load_hours"] == 0.0).all()
+
+
+def test_a_main_meter_with_a_dusk_to_dawn_load():
+    """The issue-9 building: 12 kW open, 5 kW every night, 2.9 kW closed daylight, 3 % noise."""
+    import buildings
+
+    readings = buildings.night_building()
+    period = dates.Period(buildings.BASE.start, buildings.WEEK.end)  # five weeks
+    found = analyse_site(readings, site=buildings.SITE, period=period)
+    f = found.facility
+    assert f.source == "main meter" and f.energy_kwh == pytest.approx(
+        readings["energy_kwh"].sum(), rel=1e-12
+    )
+    # the always-on load is the closed daylight level, not the night's
+    assert f.base_kw == pytest.approx(2.9, rel=0.06)
+    heat = found.heatmap.mean()
+    assert heat[2] == pytest.approx(5.0, rel=0.01) and heat[12] > 9.0
+    working = found.daily[found.daily["day_type"] == "weekday"]
+    assert working["rise_hour"].median() == 7.0 and working["fall_hour"].median() == 18.0
+    weekend = found.day_of_week.set_index("name").loc["Sat", "mean_kwh"]
+    assert weekend == pytest.approx(11 * 5.0 + 13 * 2.9, rel=0.01)  # dusk-to-dawn 11 h
