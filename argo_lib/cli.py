@@ -53,22 +53,56 @@ def _cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 
 def _cmd_db_check(args: argparse.Namespace) -> int:
+    import json
+
     from argo_lib import db
+    from argo_lib.errors import EXIT_FAILED
 
     # a check only reads: a missing SQLite file is reported, never created
     engine = db.get_engine(args.database_url, must_exist=True)
-    info = db.check_connection(engine)
-    print(f"database:        {info['database']}")
-    print(f"server:          {info['server_version']}")
+    report = db.inspect_database(engine)
+    dead: list[int] = []
+    if report.schema_version == db.SCHEMA_VERSION and report.tables.get("ingestion_runs"):
+        # runs left "running" by a process that died (kill -9, a reboot) are marked as such
+        dead = db.reap_abandoned_runs(engine)
+    status = {"ok": EXIT_OK, "warning": EXIT_FAILED, "failure": EXIT_USAGE}[report.status]
+    if args.json:
+        doc = report.to_dict()
+        doc["abandoned_runs_marked_failed"] = dead
+        doc["exit_status"] = status
+        print(json.dumps(doc, indent=2, default=str))
+        return status
+    print(f"database:        {report.database}")
+    print(f"server:          {report.server_version}")
     print(
-        f"schema version:  {info['schema_version']} "
-        f"(this workbook: {info['expected_schema_version']})"
+        f"schema version:  {report.schema_version} "
+        f"(this workbook: {report.expected_schema_version})"
     )
-    if info["schema_version"] != info["expected_schema_version"]:
-        print("run `argo db upgrade` to create or update the schema", file=sys.stderr)
-        return EXIT_USAGE
-    # runs left "running" by a process that died (kill -9, a reboot) are marked as such
-    dead = db.reap_abandoned_runs(engine)
+    missing = [name for name, there in report.tables.items() if not there]
+    if report.schema_version is not None:
+        print(
+            f"tables:          {len(report.tables) - len(missing)} of {len(report.tables)}"
+            + (f" (missing: {', '.join(missing)})" if missing else "")
+        )
+    if report.row_counts:
+        counts = ", ".join(f"{name} {n}" for name, n in report.row_counts.items())
+        print(f"rows:            {counts}")
+    if report.channels:
+        print("channels:")
+        for ch in report.channels:
+            span = f"{ch['first']} .. {ch['last']}" if ch["readings"] else "no readings"
+            print(
+                f"  {ch['channel_id']:>10}  {ch['site_id']:<8} {ch['readings']:>9} readings  "
+                f"{span}  {ch['name']}"
+            )
+    if report.tables.get("readings") and report.duplicates is not None:
+        print(f"duplicates:      {report.duplicates} ({report.duplicates_note})")
+        print(
+            f"orphans:         {len(report.orphan_channels)} channels without their site, "
+            f"{report.orphan_readings} readings without their channel"
+        )
+        print(f"off the grid:    {report.off_grid} readings")
+        print(f"without data:    {len(report.channels_without_readings)} channels")
     if dead:
         from argo_lib.render.format import plural
 
@@ -76,7 +110,23 @@ def _cmd_db_check(args: argparse.Namespace) -> int:
             f"ingestion runs:  {plural(len(dead), 'abandoned run')} marked as failed "
             f"(run id {', '.join(map(str, dead))}): the process had stopped"
         )
-    return EXIT_OK
+    for line in report.failures:
+        print(f"failure: {line}", file=sys.stderr)
+    for line in report.warnings:
+        print(f"warning: {line}", file=sys.stderr)
+    print(f"status:          {report.status}")
+    return status
+
+
+def _cmd_db_test_connection(args: argparse.Namespace) -> int:
+    from argo_lib import db
+
+    result = db.diagnose_connection(args.database_url, timeout_s=args.timeout)
+    if result.ok:
+        print(f"ok: {result.message}")
+        return EXIT_OK
+    print(f"argo db test-connection: {result.problem}: {result.message}", file=sys.stderr)
+    return EXIT_USAGE
 
 
 # --------------------------------------------------------------------------------------------
@@ -589,11 +639,31 @@ def build_parser() -> argparse.ArgumentParser:
     upgrade.set_defaults(handler=_cmd_db_upgrade)
     check = db_commands.add_parser(
         "check",
-        help="check the connection and the schema version",
-        description="Connect to the database and report server and schema versions.",
+        help="check the connection, the schema and the data's consistency",
+        description="Connect to the database and report server and schema versions, tables, "
+        "row counts, each channel's readings and time range, duplicates, orphans, readings "
+        "off the resolution grid and channels without readings; exit 0 when all is well, 1 "
+        "on warnings, 2 on failures (schema missing or old, tables missing).",
     )
     _add_database_option(check)
+    check.add_argument("--json", action="store_true", help="print the report as JSON")
     check.set_defaults(handler=_cmd_db_check)
+    test_connection = db_commands.add_parser(
+        "test-connection",
+        help="try to connect and say what is wrong and how to fix it",
+        description="Connect to the database and diagnose a failure in one line (unknown "
+        "host, closed port, wrong password, missing database, SSL required, timeout, missing "
+        "or foreign SQLite file); exit 0 when connected, 2 otherwise. The password is masked.",
+    )
+    _add_database_option(test_connection)
+    test_connection.add_argument(
+        "--timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="longest wait for the server to answer (default 10; libpq waits at least 2)",
+    )
+    test_connection.set_defaults(handler=_cmd_db_test_connection)
 
     demo = commands.add_parser(
         "demo",

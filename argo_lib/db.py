@@ -20,6 +20,7 @@ import os
 import re
 import socket
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,18 +42,23 @@ if TYPE_CHECKING:
     from argo_lib.config import Settings
 
 __all__ = [
+    "ConnectionDiagnosis",
     "SCHEMA_VERSION",
     "DatabaseBusy",
     "DatabaseConfigError",
     "DatabaseError",
     "DatabaseMissing",
+    "DatabaseReport",
     "DatabaseUnavailable",
     "SchemaError",
     "check_connection",
+    "classify_connection_error",
+    "diagnose_connection",
     "describe_database",
     "finish_run",
     "get_engine",
     "heartbeat",
+    "inspect_database",
     "last_reading_times",
     "read_channels",
     "read_readings",
@@ -1753,3 +1759,427 @@ def read_weather(
             "temperature_c": np.array([r[1] for r in rows], dtype="float64"),
         }
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Inspection (`argo db check`) and connection diagnosis (`argo db test-connection`)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class DatabaseReport:
+    """What :func:`inspect_database` found; ``failures`` and ``warnings`` say what to fix.
+
+    Attributes
+    ----------
+    database, server_version : str
+        Masked description of the database and the server's name and version.
+    schema_version, expected_schema_version : int or None, int
+        The database's schema version (None: never created) and this workbook's.
+    tables : dict
+        Workbook table → whether it exists.
+    row_counts : dict
+        Existing workbook table → its number of rows.
+    channels : list of dict
+        Per channel: ``channel_id``, ``site_id``, ``name``, ``resolution_s``, ``readings``,
+        ``first`` and ``last`` (ISO UTC timestamps, None without readings), ``off_grid``.
+    duplicates : int or None
+        Readings sharing channel and timestamp (None: not checked); ``duplicates_note`` says
+        how they were counted, or why there cannot be any.
+    orphan_channels : list of int
+        Channels whose site is not in ``sites``.
+    orphan_readings : int
+        Readings whose channel is not in ``channels``; ``orphan_reading_channels`` their ids.
+    off_grid : int
+        Readings whose timestamp (Unix seconds) is not a multiple of the channel's resolution.
+    channels_without_readings : list of int
+    failures, warnings : list of str
+        One line each, saying what is wrong and how to fix it.
+    """
+
+    database: str
+    server_version: str
+    schema_version: int | None
+    expected_schema_version: int = SCHEMA_VERSION
+    tables: dict[str, bool] = field(default_factory=dict)
+    row_counts: dict[str, int] = field(default_factory=dict)
+    channels: list[dict[str, Any]] = field(default_factory=list)
+    duplicates: int | None = None
+    duplicates_note: str = ""
+    orphan_channels: list[int] = field(default_factory=list)
+    orphan_readings: int = 0
+    orphan_reading_channels: list[int] = field(default_factory=list)
+    off_grid: int = 0
+    channels_without_readings: list[int] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        """``"failure"``, ``"warning"`` or ``"ok"``."""
+        return "failure" if self.failures else "warning" if self.warnings else "ok"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as JSON-ready plain data (with ``status``)."""
+        out = asdict(self)
+        out["status"] = self.status
+        return out
+
+
+def _epoch_sql(dialect: str, column: str) -> str:
+    """SQL of a readings timestamp column as integer Unix seconds."""
+    if dialect == "postgresql":
+        return f"CAST(extract(epoch from {column}) AS bigint)"
+    return column  # SQLite stores Unix seconds
+
+
+def _iso_from_seconds(value: Any) -> str | None:
+    if value is None:
+        return None
+    return pd.Timestamp(int(value), unit="s", tz="UTC").isoformat()
+
+
+def inspect_database(engine: Engine) -> DatabaseReport:
+    """Inspect a workbook database: schema, row counts, time ranges and data consistency.
+
+    Reads only. Checks the schema version and that every workbook table exists (failures),
+    then counts rows per table and, per channel, readings and their time range; duplicate
+    readings (channel and timestamp more than once: impossible under the readings primary key,
+    reported as 0 with the reason), channels whose site is not in ``sites``, readings whose
+    channel is not in ``channels``, readings off the channel's resolution grid and channels
+    without readings (warnings).
+
+    Raises
+    ------
+    DatabaseUnavailable
+        If the database cannot be reached.
+    """
+    info = check_connection(engine)
+    report = DatabaseReport(
+        database=info["database"],
+        server_version=info["server_version"],
+        schema_version=info["schema_version"],
+    )
+    version = report.schema_version
+    if version is None:
+        report.failures.append("the workbook schema is missing; run `argo db upgrade` to create it")
+    elif version < SCHEMA_VERSION:
+        report.failures.append(
+            f"schema version {version} is older than this workbook's {SCHEMA_VERSION}; "
+            "run `argo db upgrade`"
+        )
+    elif version > SCHEMA_VERSION:
+        report.failures.append(
+            f"schema version {version} is newer than this workbook's {SCHEMA_VERSION}; update "
+            "the workbook (git pull, then make venv)"
+        )
+    dialect = engine.dialect.name
+    with _connect(engine, begin=False) as conn:
+        inspector = sa.inspect(conn)
+        present = set(inspector.get_table_names())
+        report.tables = {name: name in present for name in metadata.tables}
+        if version == SCHEMA_VERSION:  # an older schema lacks tables `argo db upgrade` adds
+            missing = [name for name, there in report.tables.items() if not there]
+            if missing:
+                report.failures.append(
+                    f"table{'s' if len(missing) > 1 else ''} {', '.join(missing)} missing "
+                    f"although the schema says version {version}: the database was changed by "
+                    "hand; restore it from a backup, or move it away and run `argo db upgrade`"
+                )
+        for name in metadata.tables:
+            if name in present:
+                report.row_counts[name] = int(
+                    conn.exec_driver_sql(f"SELECT count(*) FROM {name}").scalar_one()
+                )
+        if {"channels", "readings", "sites"} <= present:
+            _inspect_readings(conn, inspector, dialect, report)
+    return report
+
+
+def _inspect_readings(
+    conn: Connection, inspector: sa.Inspector, dialect: str, report: DatabaseReport
+) -> None:
+    epoch = _epoch_sql(dialect, 'r."timestamp"')
+    remainder = (  # psycopg2 reads a bare % as a parameter: PostgreSQL spells it mod()
+        f"mod({epoch}, c.resolution_s)"
+        if dialect == "postgresql"
+        else f"({epoch}) % c.resolution_s"
+    )
+    per_channel = {
+        int(row[0]): row[1:]
+        for row in conn.exec_driver_sql(
+            f"SELECT r.channel_id, count(*), min({epoch}), max({epoch}) FROM readings r "
+            "GROUP BY r.channel_id"
+        ).all()
+    }
+    off_grid = {
+        int(row[0]): int(row[1])
+        for row in conn.exec_driver_sql(
+            f"SELECT r.channel_id, count(*) FROM readings r JOIN channels c "
+            f"ON c.channel_id = r.channel_id WHERE c.resolution_s IS NOT NULL "
+            f"AND c.resolution_s > 0 AND {remainder} <> 0 GROUP BY r.channel_id"
+        ).all()
+    }
+    rows = conn.exec_driver_sql(
+        "SELECT channel_id, site_id, name, resolution_s FROM channels ORDER BY channel_id"
+    ).all()
+    known = set()
+    for channel_id, site_id, name, resolution in rows:
+        cid = int(channel_id)
+        known.add(cid)
+        count, first, last = per_channel.get(cid, (0, None, None))
+        report.channels.append(
+            {
+                "channel_id": cid,
+                "site_id": site_id,
+                "name": name,
+                "resolution_s": None if resolution is None else int(resolution),
+                "readings": int(count),
+                "first": _iso_from_seconds(first),
+                "last": _iso_from_seconds(last),
+                "off_grid": off_grid.get(cid, 0),
+            }
+        )
+        if not count:
+            report.channels_without_readings.append(cid)
+    report.off_grid = sum(off_grid.values())
+    orphans = sorted(cid for cid in per_channel if cid not in known)
+    report.orphan_reading_channels = orphans
+    report.orphan_readings = sum(int(per_channel[cid][0]) for cid in orphans)
+    report.orphan_channels = [
+        int(row[0])
+        for row in conn.exec_driver_sql(
+            "SELECT c.channel_id FROM channels c LEFT JOIN sites s ON s.site_id = c.site_id "
+            "WHERE s.site_id IS NULL ORDER BY c.channel_id"
+        ).all()
+    ]
+    keys: list[tuple[str | None, list[str]]] = []
+    primary = inspector.get_pk_constraint("readings")
+    keys.append((primary.get("name"), list(primary.get("constrained_columns") or [])))
+    for constraint in inspector.get_unique_constraints("readings"):
+        keys.append((constraint.get("name"), list(constraint.get("column_names") or [])))
+    for index in inspector.get_indexes("readings"):
+        if index.get("unique"):
+            keys.append((index.get("name"), [str(c) for c in index.get("column_names") or []]))
+    guard = next(
+        (k for k in keys if k[1] and set(k[1]) <= {"channel_id", "timestamp"}),
+        None,
+    )
+    if guard is not None:
+        name, columns = guard
+        report.duplicates = 0
+        report.duplicates_note = (
+            f"none possible: the key {name or 'of readings'} on "
+            f"({', '.join(columns)}) keeps one reading per channel and timestamp"
+        )
+    else:
+        report.duplicates = int(
+            conn.exec_driver_sql(
+                "SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM readings "
+                'GROUP BY channel_id, "timestamp" HAVING count(*) > 1) d'
+            ).scalar_one()
+        )
+        report.duplicates_note = "counted: no key on (channel_id, timestamp)"
+    # what is worth a warning
+    if report.duplicates:
+        report.warnings.append(
+            f"{_n(report.duplicates, 'duplicate reading')} (same channel and timestamp); re-create "
+            "the readings table with `argo db upgrade` on a new database and re-ingest"
+        )
+    if report.orphan_channels:
+        report.warnings.append(
+            f"{_n(len(report.orphan_channels), 'channel')} of sites not in sites (channel id "
+            f"{_ids(report.orphan_channels)}); re-run `argo ingest --site ...` for their site"
+        )
+    if report.orphan_readings:
+        report.warnings.append(
+            f"{_n(report.orphan_readings, 'reading')} of channels not in channels (channel id "
+            f"{_ids(orphans)}); re-run `argo ingest` for their site to fetch the channel list, "
+            "or delete them"
+        )
+    if report.off_grid:
+        which = sorted(off_grid)
+        report.warnings.append(
+            f"{_n(report.off_grid, 'reading')} off their channel's resolution grid (channel id "
+            f"{_ids(which)}): their timestamp is not a multiple of resolution_s; check the "
+            "source's timestamps (an import with the wrong time zone or resolution)"
+        )
+    if report.channels_without_readings:
+        report.warnings.append(
+            f"{_n(len(report.channels_without_readings), 'channel')} without readings (channel id "
+            f"{_ids(report.channels_without_readings)}); ingest them, or mark them inactive"
+        )
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _ids(values: Sequence[int], limit: int = 10) -> str:
+    shown = ", ".join(map(str, values[:limit]))
+    return shown + (f" and {len(values) - limit} more" if len(values) > limit else "")
+
+
+@dataclass
+class ConnectionDiagnosis:
+    """The outcome of :func:`diagnose_connection`.
+
+    Attributes
+    ----------
+    ok : bool
+    problem : str
+        ``"ok"``, ``"bad-url"``, ``"host-unknown"``, ``"port-closed"``, ``"authentication"``,
+        ``"database-missing"``, ``"ssl-required"``, ``"ssl-unsupported"``, ``"timeout"``,
+        ``"file-missing"``, ``"not-a-database"``, ``"permission"`` or ``"other"``.
+    message : str
+        One line: what happened and how to fix it; the password is never in it.
+    database : str
+        The database, described with its password masked.
+    server_version : str or None
+        When the connection succeeded.
+    """
+
+    ok: bool
+    problem: str
+    message: str
+    database: str
+    server_version: str | None = None
+
+
+def classify_connection_error(error: BaseException, engine: Engine) -> tuple[str, str]:
+    """Name a failed connection's cause and say how to fix it: ``(problem, message)``.
+
+    Recognises the messages of libpq (psycopg2) and sqlite3 for an unknown host, a closed
+    port, a refused password, a missing database, a server that demands SSL (pg_hba.conf
+    ``hostssl``: "no pg_hba.conf entry ... SSL off" or "... no encryption"), a server without
+    SSL, a timeout, a missing or foreign SQLite file and missing permissions.
+    """
+    orig: BaseException = error
+    if isinstance(error, sa.exc.DBAPIError) and error.orig is not None:
+        orig = error.orig
+    text = _scrub(_first_line(orig), engine)
+    low = str(orig).lower()
+    where = describe_database(engine)
+    url = engine.url
+    host = url.host or "localhost"
+    port = url.port or 5432
+    if engine.dialect.name == "sqlite":
+        if "file is not a database" in low or "file is encrypted" in low:
+            return "not-a-database", (
+                f"{where} is not an SQLite database ({text}); point --database-url or "
+                "DATABASE_URL at the workbook's database file, or move this file away"
+            )
+        if "unable to open database file" in low or "readonly" in low or "permission" in low:
+            return "permission", (
+                f"cannot open {where} ({text}); check that its folder exists and that this user "
+                "may read and write the file and its folder"
+            )
+        return "other", f"cannot use {where}: {text}"
+    if "could not translate host name" in low or "name or service not known" in low:
+        return "host-unknown", (
+            f"host {host!r} is unknown (DNS lookup failed) for {where}; check the host name in "
+            "DATABASE_URL or --database-url, and the network or VPN this machine is on"
+        )
+    if "connection refused" in low:
+        return "port-closed", (
+            f"connection refused by {host}:{port} for {where}: nothing listens on that port; "
+            "check that the server is running and the port in the URL is right (default 5432), "
+            "and that a firewall lets it through"
+        )
+    if ("no pg_hba.conf entry" in low or "pg_hba.conf rejects" in low) and (
+        "ssl off" in low or "no encryption" in low
+    ):
+        return "ssl-required", (
+            f"{where}: the server accepts only encrypted (SSL) connections from this host; add "
+            "?sslmode=require to the URL (postgresql://USER:PASSWORD@HOST:PORT/DB?sslmode=require)"
+        )
+    if "server does not support ssl" in low:
+        return "ssl-unsupported", (
+            f"{where}: the URL demands SSL but the server does not offer it; remove sslmode="
+            "require (or verify-*) from the URL, or enable ssl on the server"
+        )
+    if (
+        "password authentication failed" in low
+        or "no password supplied" in low
+        or "authentication failed" in low
+        or ("role" in low and "does not exist" in low)
+    ):
+        user = url.username or "the user"
+        return "authentication", (
+            f"authentication failed for user {user!r} on {where} ({text}); check the user and "
+            "password in DATABASE_URL or --database-url (the password is masked here), or ask "
+            "the database administrator to reset them"
+        )
+    if "database" in low and "does not exist" in low:
+        return "database-missing", (
+            f"{where} does not exist on the server; fix the database name in the URL, or create "
+            f"it (createdb -h {host} -p {port} {url.database}; then `argo db upgrade`)"
+        )
+    if "no pg_hba.conf entry" in low or "pg_hba.conf rejects" in low:
+        return "authentication", (
+            f"{where}: the server's pg_hba.conf refuses this host, user or database ({text}); "
+            "ask the database administrator to allow it"
+        )
+    if "timeout expired" in low or "timed out" in low:
+        return "timeout", (
+            f"no answer from {host}:{port} within the timeout for {where}; check that the "
+            "server is up and not overloaded, and that no firewall drops the packets (a VPN?), "
+            "or raise --timeout"
+        )
+    return "other", f"cannot connect to {where}: {text}"
+
+
+def diagnose_connection(
+    url: str | sa.URL | None = None,
+    *,
+    settings: Settings | None = None,
+    timeout_s: float = 10.0,
+) -> ConnectionDiagnosis:
+    """Try to connect to a database and say in one line what is wrong and how to fix it.
+
+    Never raises for a database problem and never creates an SQLite file: see
+    :func:`classify_connection_error` for the problems named.
+
+    Parameters
+    ----------
+    url : str or sqlalchemy.URL, optional
+        As for :func:`get_engine` (default: ``DATABASE_URL``, else the embedded SQLite file).
+    timeout_s : float
+        Longest wait for a PostgreSQL server to answer [s] (libpq counts whole seconds, at
+        least 2).
+    """
+    try:
+        engine = get_engine(url, settings=settings, must_exist=True)
+    except DatabaseMissing as exc:
+        shown = url if url is not None else "the default database"
+        name = _mask_url_text(shown if isinstance(shown, str) else shown.render_as_string())
+        return ConnectionDiagnosis(False, "file-missing", str(exc), name)
+    except DatabaseConfigError as exc:
+        return ConnectionDiagnosis(False, "bad-url", str(exc), "")
+    where = describe_database(engine)
+    probe = engine
+    if engine.dialect.name == "postgresql":
+        from sqlalchemy.pool import NullPool
+
+        probe = sa.create_engine(
+            engine.url,
+            poolclass=NullPool,
+            connect_args={
+                "connect_timeout": max(int(np.ceil(timeout_s)), 1),
+                "options": "-c TimeZone=UTC",
+            },
+        )
+    try:
+        with probe.connect() as conn:
+            if probe.dialect.name == "sqlite":
+                conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar_one()
+                server = "SQLite " + conn.exec_driver_sql("select sqlite_version()").scalar_one()
+            else:
+                server = "PostgreSQL " + conn.exec_driver_sql("show server_version").scalar_one()
+    except (sa.exc.DBAPIError, OSError) as exc:
+        problem, message = classify_connection_error(exc, engine)
+        return ConnectionDiagnosis(False, problem, message, where)
+    finally:
+        if probe is not engine:
+            probe.dispose()
+    return ConnectionDiagnosis(True, "ok", f"connected to {where} ({server})", where, server)
