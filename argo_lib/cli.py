@@ -746,6 +746,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_ingest_commands(commands)
     _add_explore_command(commands)
     _add_analysis_command(commands)
+    from argo_lib.cli_diagnose import add_diagnose_command
+
+    add_diagnose_command(commands)
 
     return parser
 
