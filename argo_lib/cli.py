@@ -749,6 +749,9 @@ def build_parser() -> argparse.ArgumentParser:
     from argo_lib.cli_diagnose import add_diagnose_command
 
     add_diagnose_command(commands)
+    from argo_lib.cli_export import add_export_commands
+
+    add_export_commands(commands)
 
     return parser
 
