@@ -8,8 +8,9 @@ from pathlib import Path
 import argo_lib
 
 LIBRARY = Path(argo_lib.__file__).resolve().parent
-CHOOSERS = {"cli.py", "jobs/ingest.py"}
-"""``argo demo``, ``argo fake-eniscope`` and ``argo ingest --fake`` (through the jobs layer)."""
+CHOOSERS = {"cli.py", "cli_diagnose.py", "jobs/ingest.py"}
+"""``argo demo``, ``argo fake-eniscope``, ``argo diagnose --fake`` and ``argo ingest --fake`` (through
+the jobs layer)."""
 
 
 def _sim_imports(tree: ast.AST) -> list[ast.stmt]:
