@@ -418,6 +418,65 @@ def _add_explore_command(commands: argparse._SubParsersAction[argparse.ArgumentP
 
 
 # --------------------------------------------------------------------------------------------
+# unit-health
+# --------------------------------------------------------------------------------------------
+
+
+def _cmd_unit_health(args: argparse.Namespace) -> int:
+    from argo_lib import db
+    from argo_lib.config import get_settings
+    from argo_lib.jobs import unit_health
+
+    settings = get_settings()
+    parameters = _period_parameters(args, unit_health.NOTEBOOK, (), unit_health.is_unit_health_file)
+    engine = db.get_engine(args.database_url, settings=settings, must_exist=True)
+    request = unit_health.UnitHealthRequest.resolve(
+        site_id=parameters.get("site_id", "23271"),
+        start=parameters.get("start", ""),
+        end=parameters.get("end", ""),
+        days=parameters.get("days", 28),
+        engine=engine,
+    )
+    outputs = unit_health.run_unit_health(
+        request,
+        database_url=db.url_for_another_process(engine),
+        output_dir=args.output_dir or None,
+        pdf=args.pdf,
+        paper=args.paper,
+        settings=settings,
+    )
+    summary = outputs.summary
+    counts = ", ".join(f"{n} {rating}" for rating, n in summary["ratings"].items())
+    print(f"{request.site.name}, {request.label.replace('_', ' to ')}: {counts}")
+    for channel in summary["channels"]:
+        if channel["rating"] != "green":
+            print(f"  {channel['rating']:5}  {channel['channel_name']}: {channel['reasons']}")
+    _print_report_files(outputs, args, request.site.country)
+    return EXIT_OK
+
+
+def _add_unit_health_command(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
+    parser = commands.add_parser(
+        "unit-health",
+        help="each meter's data health with a traffic-light rating: notebook, HTML (and PDF)",
+        description=(
+            "Run notebooks/unit_health.ipynb for a site and period: per channel coverage, gaps, "
+            "outages (zero-filled ones too), catch-up readings, stuck values, ranges, "
+            "energy/power consistency, staleness and a green/amber/red rating with its reasons. "
+            "The folder outputs/<site>/unit_health/<first day>_<last day>/ is replaced whole "
+            "when every file is written."
+        ),
+    )
+    _add_period_options(parser, "unit_health", "2026-10-26")
+    _add_output_options(
+        parser, "outputs/<site>/unit_health/<first day>_<last day>/", "unit_health.pdf"
+    )
+    parser.set_defaults(handler=_cmd_unit_health)
+
+
+# --------------------------------------------------------------------------------------------
 # analysis
 # --------------------------------------------------------------------------------------------
 
@@ -746,6 +805,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_ingest_commands(commands)
     _add_explore_command(commands)
     _add_analysis_command(commands)
+    _add_unit_health_command(commands)
     from argo_lib.cli_diagnose import add_diagnose_command
 
     add_diagnose_command(commands)

@@ -283,6 +283,7 @@ GOLDEN_DEMO = {"weeks": 5, "end_week": "2026-W47", "resolution_s": 900, "seed": 
 GOLDEN_PARAMETERS = {
     "weekly_brief": {"week": "2026-W47"},
     "explore": {"start": "2026-10-26", "end": "2026-11-22"},  # 4 weeks, the fall-back day in it
+    "unit_health": {"start": "2026-10-26", "end": "2026-11-22"},  # 4 weeks, the fall-back day
     # the five demo weeks, the last two compared with the three before (the demo's faults)
     "wilson_center_analysis": {
         "start": "2026-10-19",
