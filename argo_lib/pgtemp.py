@@ -50,7 +50,12 @@ class TemporaryPostgres:
         If ``initdb`` or ``pg_ctl`` fail (``stderr`` says why).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, hba_lines: tuple[str, ...] = ()) -> None:
+        """Initialise and start the cluster.
+
+        ``hba_lines`` are put first in ``pg_hba.conf`` before the server starts (e.g. a role
+        that must give a password), so no configuration reload is ever waited for.
+        """
         bindir = find_postgres_bin()
         if bindir is None:
             raise RuntimeError(
@@ -69,6 +74,9 @@ class TemporaryPostgres:
                 "initdb", "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
                 "--no-locale", "--no-sync",
             )  # fmt: skip
+            if hba_lines:
+                hba = data / "pg_hba.conf"
+                hba.write_text("".join(f"{line}\n" for line in hba_lines) + hba.read_text())
             options = (
                 f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
                 "-c synchronous_commit=off -c full_page_writes=off -c max_connections=60"

@@ -12,14 +12,15 @@ from __future__ import annotations
 import json
 import os
 import socket
-import time
+import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from conftest import IN_CI
 
 from argo_lib import cli, db
+from argo_lib.pgtemp import TemporaryPostgres
 from argo_lib.sim.demo import build_demo_database
 
 DEMO = {"weeks": 2, "end_week": "2026-W47", "resolution_s": 900, "seed": 7}
@@ -224,38 +225,27 @@ def test_test_connection_bad_url_is_masked(capsys):
 
 
 @pytest.fixture(scope="module")
-def pg_hba(postgres_admin_url: str) -> Iterator[str]:
-    """The session cluster with a role that needs a password and a database that needs SSL."""
+def pg_hba() -> Iterator[str]:
+    """A cluster of its own with a role that needs a password and a database that needs SSL.
+
+    The two ``pg_hba.conf`` lines are in place before the server starts: nothing waits for a
+    configuration reload.
+    """
     if os.environ.get("ARGO_TEST_DATABASE_URL"):
         pytest.skip("the external test server's pg_hba.conf is not this test's to change")
-    admin = sa.create_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        hba = Path(conn.exec_driver_sql("SHOW hba_file").scalar_one())
-        if not os.access(hba, os.W_OK):
-            pytest.skip(f"{hba} is not writable")
-        conn.exec_driver_sql(f"DROP ROLE IF EXISTS {PW_ROLE}")
-        conn.exec_driver_sql(f"CREATE ROLE {PW_ROLE} LOGIN PASSWORD '{PW_ROLE_PASSWORD}'")
-        original = hba.read_text()
-        hba.write_text(
-            f"hostnossl {SSL_ONLY_DB} all all reject\n"
-            f"host all {PW_ROLE} all scram-sha-256\n" + original
-        )
-        conn.exec_driver_sql("SELECT pg_reload_conf()")
-    wrong = pg_url(postgres_admin_url, username=PW_ROLE, password="wrong")
-    # the postmaster reads pg_hba.conf again when its SIGHUP arrives: wait for that event (no
-    # time budget; a bound only so that a server that never reloads fails instead of hanging)
-    deadline = time.monotonic() + 300
-    while db.diagnose_connection(wrong, timeout_s=30).ok:
-        assert time.monotonic() < deadline, "the test cluster never reloaded pg_hba.conf"
-        time.sleep(0.05)
+    lines = (f"hostnossl {SSL_ONLY_DB} all all reject", f"host all {PW_ROLE} all scram-sha-256")
     try:
-        yield postgres_admin_url
-    finally:
-        hba.write_text(original)
+        cluster = TemporaryPostgres(hba_lines=lines)
+    except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
+        if IN_CI:
+            pytest.fail(f"no PostgreSQL for tests: {exc}")
+        pytest.skip(f"no PostgreSQL for tests: {exc}")
+    with cluster:
+        admin = sa.create_engine(cluster.admin_url, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
-            conn.exec_driver_sql("SELECT pg_reload_conf()")
-            conn.exec_driver_sql(f"DROP ROLE IF EXISTS {PW_ROLE}")
+            conn.exec_driver_sql(f"CREATE ROLE {PW_ROLE} LOGIN PASSWORD '{PW_ROLE_PASSWORD}'")
         admin.dispose()
+        yield cluster.admin_url
 
 
 def _pg_failure_cases(admin_url: str) -> dict[str, tuple[str, str, str]]:
