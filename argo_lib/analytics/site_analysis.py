@@ -276,6 +276,8 @@ class SiteAnalysis:
         check_health`).
     holidays : tuple of datetime.date
         Public holidays in the period.
+    resolution_s : int
+        Interval of the site's load [s] (the finest among its meters).
     """
 
     site: Any
@@ -290,6 +292,7 @@ class SiteAnalysis:
     months: pd.DataFrame
     issues: pd.DataFrame
     holidays: tuple[dt.date, ...] = ()
+    resolution_s: int = 900
 
 
 # --------------------------------------------------------------------------------------------
@@ -769,6 +772,7 @@ def analyse_site(
         months=months,
         issues=issues,
         holidays=holidays,
+        resolution_s=int(sg.resolution_s),
     )
 
 
@@ -974,11 +978,14 @@ def _load_findings(analysis: SiteAnalysis, price: float) -> list[Finding]:
             close_h = window[1].hour + window[1].minute / 60.0
             text += f"; Monday opening hours are {window[0]:%H:%M}–{window[1]:%H:%M}"
             early, late = open_h - rise, fall - close_h
-            if early >= 1.0 or late >= 1.0:
+            # the rise is the start of the first high interval: one interval of slack, so an
+            # hourly meter whose load ramps up at 06:30 does not read as an hour early
+            slack = 1.0 + analysis.resolution_s / 3600.0
+            if early >= slack or late >= slack:
                 parts = []
-                if early >= 1.0:
+                if early >= slack:
                     parts.append(f"starts {fmt.number(early, 1)} h before opening")
-                if late >= 1.0:
+                if late >= slack:
                     parts.append(f"runs {fmt.number(late, 1)} h after closing")
                 text += ": the building " + " and ".join(parts) + ", check the start-up schedule"
         out.append(Finding("Operating hours", text + ".", 2))

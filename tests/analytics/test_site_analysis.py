@@ -34,7 +34,9 @@ def _business(index: pd.DatetimeIndex) -> np.ndarray:
     return np.asarray((local.day_of_week < 5) & (local.hour >= 7) & (local.hour < 18))
 
 
-def _readings(period: dates.Period, *, ramp_kw_per_day: float = 0.0) -> pd.DataFrame:
+def _readings(
+    period: dates.Period, *, ramp_kw_per_day: float = 0.0, start_hour: int = 7
+) -> pd.DataFrame:
     """Two channels at 15 min: A 10 kW open / 2 kW closed (+ a ramp), B 1 kW, with a wobble
     that keeps every value distinct (never a stuck sensor)."""
     index = pd.date_range(period.start, period.end, freq="15min", inclusive="left").tz_convert(
@@ -42,7 +44,9 @@ def _readings(period: dates.Period, *, ramp_kw_per_day: float = 0.0) -> pd.DataF
     )
     wobble = 0.05 * np.sin(np.arange(len(index)) * 0.7)
     days = (index - index[0]) / pd.Timedelta(days=1)
-    a = np.where(_business(index), 10.0, 2.0) + wobble + ramp_kw_per_day * np.asarray(days)
+    local = index.tz_convert(TZ)
+    running = (local.day_of_week < 5) & (local.hour >= start_hour) & (local.hour < 18)
+    a = np.where(running, 10.0, 2.0) + wobble + ramp_kw_per_day * np.asarray(days)
     b = 1.0 + wobble
     return pd.concat(
         [constant_readings(index, A, a), constant_readings(index, B, b)], ignore_index=True
@@ -261,3 +265,14 @@ def test_a_main_meter_with_a_dusk_to_dawn_load():
     assert working["rise_hour"].median() == 7.0 and working["fall_hour"].median() == 18.0
     weekend = found.day_of_week.set_index("name").loc["Sat", "mean_kwh"]
     assert weekend == pytest.approx(11 * 5.0 + 13 * 2.9, rel=0.01)  # dusk-to-dawn 11 h
+
+
+def test_a_start_up_hours_before_opening_is_a_finding(plain):
+    def hours_text(found):
+        return next(f.text for f in rank_findings(found) if f.topic == "Operating hours")
+
+    assert "before opening" not in hours_text(plain[2])  # rises at 07:00, opens at 07:00
+    period = plain[0]
+    early = analyse_site(_readings(period, start_hour=5), site=TWO, period=period)
+    text = hours_text(early)
+    assert "rises at 05:00" in text and "starts 2.0 h before opening" in text
