@@ -9,6 +9,9 @@ runs, each in a fresh process so its peak memory is its own:
   :func:`argo_lib.export.export_aggregated` of the whole year to CSV;
 - ``monthly-1``: a single month, to show that the peak memory does not grow with the period.
 
+``--channels 100 --resolution 3600`` measures the other case of issue 12: 100 channels for a
+year at hourly resolution (876,000 readings).
+
 It prints seconds, the peak RSS of the process (``VmHWM``) and its growth over the RSS
 after imports and the first database connection, and names the machine.
 
@@ -42,11 +45,11 @@ CHANNELS = 8
 PHASES = ("monthly", "monthly-1", "aggregate-15min", "aggregate-hourly", "aggregate-daily-wide")
 
 
-def build(url: str, days: int) -> int:
+def build(url: str, days: int, channels: int = CHANNELS, resolution_s: int = 900) -> int:
     engine = db.get_engine(url)
     db.upgrade(engine)
     db.upsert_site(engine, {"site_id": SITE, "name": "Benchmark", "timezone": TZ})
-    ids = np.arange(1, CHANNELS + 1, dtype="int64")
+    ids = np.arange(1, channels + 1, dtype="int64")
     db.upsert_channels(
         engine,
         pd.DataFrame(
@@ -54,13 +57,14 @@ def build(url: str, days: int) -> int:
                 "channel_id": ids,
                 "site_id": SITE,
                 "name": [f"channel {i}" for i in ids],
-                "resolution_s": 900,
+                "resolution_s": resolution_s,
             }
         ),
     )
-    index = pd.date_range(pd.Timestamp(START, tz=TZ), periods=days * 96, freq="15min").tz_convert(
-        "UTC"
-    )
+    per_day = 86_400 // resolution_s
+    index = pd.date_range(
+        pd.Timestamp(START, tz=TZ), periods=days * per_day, freq=f"{resolution_s}s"
+    ).tz_convert("UTC")
     rng = np.random.default_rng(1)
     rows = 0
     for channel in ids:  # one channel at a time keeps the build's memory small
@@ -69,7 +73,7 @@ def build(url: str, days: int) -> int:
         for column in READING_COLUMNS:
             frame[column] = rng.random(len(index))
         frame["power_kw"] = power
-        frame["energy_kwh"] = power / 4
+        frame["energy_kwh"] = power * resolution_s / 3600
         frame["cost"] = np.nan
         rows += db.upsert_readings(engine, frame)
     engine.dispose()
@@ -129,6 +133,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--days", type=int, default=365, help="days of readings (default 365)")
     parser.add_argument("--postgres-url", help="use this PostgreSQL database instead of SQLite")
     parser.add_argument(
+        "--channels", type=int, default=CHANNELS, help=f"channels (default {CHANNELS})"
+    )
+    parser.add_argument(
+        "--resolution",
+        type=int,
+        choices=(900, 3600),
+        default=900,
+        help="interval of the readings [s] (default 900)",
+    )
+    parser.add_argument(
         "--worker", nargs=3, metavar=("URL", "PHASE", "FOLDER"), help=argparse.SUPPRESS
     )
     args = parser.parse_args(argv)
@@ -139,9 +153,10 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="argo-export-bench-") as tmp:
         url = args.postgres_url or f"sqlite:///{Path(tmp) / 'bench.sqlite'}"
         started = time.perf_counter()
-        rows = build(url, args.days)
+        rows = build(url, args.days, args.channels, args.resolution)
         print(
-            f"built {rows:,} readings ({CHANNELS} channels x {args.days} days at 15 min, "
+            f"built {rows:,} readings ({args.channels} channels x {args.days} days at "
+            f"{args.resolution // 60} min, "
             f"{len(READING_COLUMNS)} fields) in {time.perf_counter() - started:.1f} s"
         )
         print(f"{'phase':<22}{'seconds':>9}{'rows':>10}{'base MB':>9}{'peak MB':>9}{'out MB':>8}")
