@@ -20,14 +20,17 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import logging
 import os
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from argo_lib.errors import UsageError
 from argo_lib.report import outputs
+
+logger = logging.getLogger(__name__)
 
 
 class ChartSet:
@@ -74,12 +77,14 @@ def publish_files(
     json_name: str,
     doc: Mapping[str, Any],
     charts: ChartSet,
+    what: str = "",
 ) -> Path | None:
     """Write a report's JSON and its charts (``<name>.png``) together into ``target``.
 
     The folder is written whole in a staging folder and then put in place, replacing the
     previous run's folder (:mod:`argo_lib.report.outputs`). None (nothing written) when
-    ``target`` is None: an interactive run, or papermill without ``output_dir``.
+    ``target`` is None: an interactive run, or papermill without ``output_dir``. ``what``
+    names the run in the log line (e.g. ``"brief 2026-W47"``).
     """
     if target is None:
         return None
@@ -88,6 +93,7 @@ def publish_files(
         (work / json_name).write_text(text, encoding="utf-8")
         for name, _ in charts.items():
             (work / f"{name}.png").write_bytes(charts.png(name))
+    logger.info("%s published in %s", what or json_name, target)
     return target
 
 
@@ -279,36 +285,51 @@ class SummaryOutputs(ReportFiles):
         return path if path.is_file() else None
 
 
+Outputs = TypeVar("Outputs", bound=SummaryOutputs)
+
+
 def run_summary_report(
-    target: Path,
+    kind: type[Outputs],
     *,
+    output_dir: str | Path | None,
+    default: Path,
     allowed: outputs.Allowed,
-    name: str,
     publisher: str,
     json_name: str,
     parameters: Mapping[str, Any],
     database_url: str,
     title: str,
-    pdf_paper: str | None,
-) -> tuple[dict[str, Any], dict[str, float]]:
-    """Run a report notebook into ``target``: notebook, HTML, the PDF when asked, its JSON.
+    pdf: bool,
+    paper: str | None,
+    country: str | None,
+) -> Outputs:
+    """The run path of a report that publishes a summary JSON (explore, analysis, unit health).
 
-    ``target`` and ``pdf_paper`` come from :func:`output_folder` and :func:`check_pdf`, called
-    before any work. Returns the published JSON and the wall time of each step [s].
+    Checks the output folder (``output_dir``, else ``default``) and the PDF's paper and
+    Chromium before any work, then runs ``notebooks/<kind.stem>.ipynb`` into a staging folder:
+    notebook, HTML, the PDF when asked, and the JSON the notebook's ``publisher`` wrote; the
+    folder replaces the published one when every file is written.
+
+    Returns
+    -------
+    kind
+        The published folder, the JSON's contents and the wall time of each step [s].
     """
+    target = output_folder(output_dir, default, allowed=allowed)  # before any work
+    pdf_paper = check_pdf(pdf, paper, country)  # None: no PDF asked
     seconds: dict[str, float] = {}
     began = time.perf_counter()
     with notebook_report(
         target,
         allowed=allowed,
-        name=name,
+        name=kind.stem,
         publisher=publisher,
         parameters=parameters,
         database_url=database_url,
         title=title,
         seconds=seconds,
     ) as (work, report_html):
-        write_pdf(report_html, work, name, paper=pdf_paper, title=title, seconds=seconds)
+        write_pdf(report_html, work, kind.stem, paper=pdf_paper, title=title, seconds=seconds)
         summary = json.loads((work / json_name).read_text(encoding="utf-8"))
     seconds["total"] = time.perf_counter() - began
-    return summary, seconds
+    return kind(folder=target, summary=summary, seconds=seconds)

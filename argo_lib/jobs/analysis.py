@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -48,12 +47,16 @@ from argo_lib.errors import UsageError
 from argo_lib.jobs._common import (
     ChartSet,
     SummaryOutputs,
-    check_pdf,
-    output_folder,
     publish_files,
     run_summary_report,
 )
-from argo_lib.jobs.explore import _check_has_readings, _last_day, _parse_day, _resolve_period
+from argo_lib.jobs.explore import (
+    _check_has_readings,
+    _label,
+    _last_day,
+    _parse_day,
+    _resolve_period,
+)
 from argo_lib.report import outputs
 
 __all__ = [
@@ -79,8 +82,6 @@ __all__ = [
     "run_analysis",
     "summarize_analysis",
 ]
-
-logger = logging.getLogger(__name__)
 
 NOTEBOOK = "wilson_center_analysis"
 """The notebook, ``notebooks/wilson_center_analysis.ipynb`` (any site works)."""
@@ -113,10 +114,6 @@ MIN_BASELINE_DAYS = 14
 def is_analysis_file(name: str) -> bool:
     """Whether a file name is one an analysis run writes (a published folder may hold only these)."""
     return name in ARTEFACTS or name == f"{NOTEBOOK}.failed.ipynb"
-
-
-def _label(period: dates.Period) -> str:
-    return f"{period.start.date().isoformat()}_{_last_day(period).isoformat()}"
 
 
 def default_output_dir(site: SiteSettings, period: dates.Period, *, settings: Settings) -> Path:
@@ -872,16 +869,14 @@ def publish_analysis(result: AnalysisResult) -> Path | None:
     pathlib.Path or None
         The folder written, or None when the request has no output folder.
     """
-    target = publish_files(
+    return publish_files(
         result.request.output_dir,
         allowed=is_analysis_file,
         json_name="analysis.json",
         doc=summarize_analysis(result),
         charts=result.charts,
+        what=f"analysis {result.request.label}",
     )
-    if target is not None:
-        logger.info("analysis %s published in %s", result.request.label, target)
-    return target
 
 
 # --------------------------------------------------------------------------------------------
@@ -934,19 +929,18 @@ def run_analysis(
         If the notebook fails; the run's files are kept in ``<folder>.failed``.
     """
     settings = settings or get_settings()
-    default = default_output_dir(request.site, request.period, settings=settings)
-    target = output_folder(output_dir, default, allowed=is_analysis_file)  # before any work
-    paper = check_pdf(pdf, paper, request.site.country)  # Chromium too, before any work
     title = f"Site analysis: {request.site.name}, {request.label.replace('_', ' to ')}"
-    summary, seconds = run_summary_report(
-        target,
+    return run_summary_report(
+        AnalysisOutputs,
+        output_dir=output_dir,
+        default=default_output_dir(request.site, request.period, settings=settings),
         allowed=is_analysis_file,
-        name=NOTEBOOK,
         publisher="publish_analysis",
         json_name="analysis.json",
         parameters=request.parameters,
         database_url=database_url,
         title=title,
-        pdf_paper=paper,
+        pdf=pdf,
+        paper=paper,
+        country=request.site.country,
     )
-    return AnalysisOutputs(folder=target, summary=summary, seconds=seconds)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,8 +33,6 @@ from argo_lib.errors import UsageError
 from argo_lib.jobs._common import (
     ChartSet,
     SummaryOutputs,
-    check_pdf,
-    output_folder,
     publish_files,
     run_summary_report,
 )
@@ -58,8 +55,6 @@ __all__ = [
     "run_explore",
     "summarize_explore",
 ]
-
-logger = logging.getLogger(__name__)
 
 NOTEBOOK = "explore"
 """The notebook, ``notebooks/explore.ipynb``."""
@@ -462,16 +457,14 @@ def publish_explore(result: ExploreResult) -> Path | None:
     pathlib.Path or None
         The folder written, or None when the request has no output folder.
     """
-    target = publish_files(
+    return publish_files(
         result.request.output_dir,
         allowed=is_explore_file,
         json_name="explore.json",
         doc=summarize_explore(result),
         charts=result.charts,
+        what=f"exploration {result.request.label}",
     )
-    if target is not None:
-        logger.info("exploration %s published in %s", result.request.label, target)
-    return target
 
 
 # --------------------------------------------------------------------------------------------
@@ -532,19 +525,18 @@ def run_explore(
         If the notebook fails; the run's files are kept in ``<folder>.failed``.
     """
     settings = settings or get_settings()
-    default = default_output_dir(request.site, request.period, settings=settings)
-    target = output_folder(output_dir, default, allowed=is_explore_file)  # before any work
-    pdf_paper = check_pdf(pdf, paper, request.site.country)  # None: no PDF asked
     title = f"Channel exploration: {request.site.name}, {request.label.replace('_', ' to ')}"
-    summary, seconds = run_summary_report(
-        target,
+    return run_summary_report(
+        ExploreOutputs,
+        output_dir=output_dir,
+        default=default_output_dir(request.site, request.period, settings=settings),
         allowed=is_explore_file,
-        name=NOTEBOOK,
         publisher="publish_explore",
         json_name="explore.json",
         parameters=request.parameters,
         database_url=database_url,
         title=title,
-        pdf_paper=pdf_paper,
+        pdf=pdf,
+        paper=paper,
+        country=request.site.country,
     )
-    return ExploreOutputs(folder=target, summary=summary, seconds=seconds)

@@ -18,7 +18,6 @@ The same shape as :mod:`argo_lib.jobs.explore`:
 from __future__ import annotations
 
 import html
-import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,8 +31,6 @@ from argo_lib.config import PROJECT_ROOT, Settings, SiteSettings, get_settings, 
 from argo_lib.jobs._common import (
     ChartSet,
     SummaryOutputs,
-    check_pdf,
-    output_folder,
     publish_files,
     run_summary_report,
 )
@@ -59,8 +56,6 @@ __all__ = [
     "run_unit_health",
     "summarize_unit_health",
 ]
-
-logger = logging.getLogger(__name__)
 
 NOTEBOOK = "unit_health"
 """The notebook, ``notebooks/unit_health.ipynb``."""
@@ -360,16 +355,14 @@ def publish_unit_health(result: UnitHealthResult) -> Path | None:
     pathlib.Path or None
         The folder written, or None when the request has no output folder.
     """
-    target = publish_files(
+    return publish_files(
         result.request.output_dir,
         allowed=is_unit_health_file,
         json_name="unit_health.json",
         doc=summarize_unit_health(result),
         charts=result.charts,
+        what=f"unit health {result.request.label}",
     )
-    if target is not None:
-        logger.info("unit health %s published in %s", result.request.label, target)
-    return target
 
 
 # --------------------------------------------------------------------------------------------
@@ -417,19 +410,18 @@ def run_unit_health(
         If the notebook fails; the published folder is unchanged.
     """
     settings = settings or get_settings()
-    default = default_output_dir(request.site, request.period, settings=settings)
-    target = output_folder(output_dir, default, allowed=is_unit_health_file)  # before any work
-    pdf_paper = check_pdf(pdf, paper, request.site.country)  # None: no PDF asked
     title = f"Unit health: {request.site.name}, {request.label.replace('_', ' to ')}"
-    summary, seconds = run_summary_report(
-        target,
+    return run_summary_report(
+        UnitHealthOutputs,
+        output_dir=output_dir,
+        default=default_output_dir(request.site, request.period, settings=settings),
         allowed=is_unit_health_file,
-        name=NOTEBOOK,
         publisher="publish_unit_health",
         json_name="unit_health.json",
         parameters=request.parameters,
         database_url=database_url,
         title=title,
-        pdf_paper=pdf_paper,
+        pdf=pdf,
+        paper=paper,
+        country=request.site.country,
     )
-    return UnitHealthOutputs(folder=target, summary=summary, seconds=seconds)

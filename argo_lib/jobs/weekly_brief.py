@@ -476,16 +476,14 @@ def publish_brief(brief: WeeklyBrief) -> Path | None:
         The folder written, or None when the request has no output folder (nothing is
         written: an interactive run, or papermill without ``output_dir``).
     """
-    target = publish_files(
+    return publish_files(
         brief.request.output_dir,
         allowed=is_brief_file,
         json_name="weekly_brief.json",
         doc=brief.doc,
         charts=brief.charts,
+        what=f"brief {brief.request.period.label}",
     )
-    if target is not None:
-        logger.info("brief %s published in %s", brief.request.period.label, target)
-    return target
 
 
 # --------------------------------------------------------------------------------------------
