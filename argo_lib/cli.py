@@ -193,6 +193,13 @@ def _cmd_brief(args: argparse.Namespace) -> int:
     from argo_lib.jobs import weekly_brief
     from argo_lib.report import email as mail
 
+    if args.all_sites or args.sites is not None:
+        return _brief_many_sites(args)
+    if args.no_notebook and args.pdf:
+        raise UsageError(
+            "--pdf prints the notebook's HTML report, which --no-notebook does not render; "
+            "leave out one of them"
+        )
     settings = get_settings()
     parameters = _brief_parameters(args)
     site_id = parameters.get("site_id", "23271")
@@ -220,16 +227,26 @@ def _cmd_brief(args: argparse.Namespace) -> int:
         threshold_overrides=parameters["threshold_overrides"],
         engine=engine,
     )
-    outputs = weekly_brief.run_weekly_brief(
-        request,
-        database_url=db.url_for_another_process(engine),
-        output_dir=parameters.get("output_dir") or None,
-        send=args.send,
-        to=to,
-        pdf=args.pdf,
-        paper=args.paper,
-        settings=settings,
-    )
+    if args.no_notebook:
+        outputs = weekly_brief.compute_and_publish_brief(
+            request,
+            engine=engine,
+            output_dir=parameters.get("output_dir") or None,
+            send=args.send,
+            to=to,
+            settings=settings,
+        )
+    else:
+        outputs = weekly_brief.run_weekly_brief(
+            request,
+            database_url=db.url_for_another_process(engine),
+            output_dir=parameters.get("output_dir") or None,
+            send=args.send,
+            to=to,
+            pdf=args.pdf,
+            paper=args.paper,
+            settings=settings,
+        )
     summary = outputs.brief["summary"]
     meta = outputs.brief["metadata"]
     print(
@@ -239,6 +256,12 @@ def _cmd_brief(args: argparse.Namespace) -> int:
     for line in summary["headline"]:
         print(f"  - {line}")
     print(f"folder:   {outputs.folder}")
+    if args.no_notebook:
+        print(f"e-mail:   {outputs.eml.name}, JSON: {outputs.json.name} (no notebook, no HTML)")
+        if outputs.sent_to:
+            print(f"sent to:  {', '.join(outputs.sent_to)}")
+        print(f"took {outputs.seconds['total']:.1f} s")
+        return EXIT_OK
     print(f"HTML:     {outputs.html.name}, e-mail: {outputs.eml.name}, JSON: {outputs.json.name}")
     if outputs.pdf is not None:
         from argo_lib.report.pdf import paper_for_country
@@ -255,6 +278,87 @@ def _cmd_brief(args: argparse.Namespace) -> int:
         + f"e-mail {seconds['email']:.1f} s)"
     )
     return EXIT_OK
+
+
+def _brief_many_sites(args: argparse.Namespace) -> int:
+    """``argo brief --all-sites | --sites a,b,c``: every site's brief in parallel on Dask."""
+    import pandas as pd
+    from tqdm import tqdm
+
+    from argo_lib import db
+    from argo_lib.config import get_settings
+    from argo_lib.errors import EXIT_FAILED
+    from argo_lib.jobs import many_sites
+
+    if args.all_sites and args.sites is not None:
+        raise UsageError("give --all-sites or --sites a,b,c, not both")
+    single = [
+        f"--{name.replace('_', '-')}"
+        for name in ("site", "params", "output_dir", "pdf", "send", "to")
+        if getattr(args, name)
+    ]
+    if single:
+        raise UsageError(
+            f"{', '.join(single)}: only for one site's brief (--site); with --all-sites or "
+            "--sites each site publishes in outputs/<site>/<ISO week>/ and nothing is sent"
+        )
+    if not args.debug:
+        import distributed  # noqa: F401  (its import sets its loggers' levels: set ours after)
+
+        logging.getLogger("distributed").setLevel(logging.WARNING)
+    settings = get_settings()
+    week = args.week or "last"
+    overrides = _brief_parameters(args)["threshold_overrides"]
+    engine = db.get_engine(args.database_url, settings=settings, must_exist=True)
+    now = pd.Timestamp.now(tz="UTC")
+    failed_files: list[many_sites.SiteOutcome] = []
+    if args.all_sites:
+        sites, failed_files = many_sites.sites_with_data(
+            week, engine=engine, params_dir=settings.params_dir, as_of=now
+        )
+        if not sites and not failed_files:
+            raise UsageError(
+                f"no site in {settings.params_dir / 'sites'} has readings in week {week!r} in "
+                f"{db.describe_database(engine)}; load them with `argo ingest`, or name the "
+                "sites with --sites"
+            )
+    else:
+        sites = list(dict.fromkeys(s.strip() for s in args.sites.split(",") if s.strip()))
+        if not sites:
+            raise UsageError("--sites takes site ids or site file names: --sites 23271,wilson")
+    options = many_sites.PortfolioOptions(
+        week=week,
+        database_url=db.url_for_another_process(engine),
+        notebook=not args.no_notebook,
+        baseline_weeks=args.baseline_weeks if args.baseline_weeks is not None else 4,
+        threshold_overrides=overrides,
+        params_dir=str(settings.params_dir),
+        outputs_dir=str(settings.outputs_dir),
+        as_of=now,
+    )
+    scheduler = many_sites.scheduler_address(args.scheduler)
+    where = (
+        f"the Dask scheduler at {scheduler}"
+        if scheduler
+        else f"a local Dask cluster of {args.workers or many_sites.default_workers()} workers"
+    )
+    path = "kernel-less" if args.no_notebook else "notebook"
+    print(f"briefing {len(sites)} sites, week {week} ({path}), on {where}", file=sys.stderr)
+    with tqdm(total=len(sites), unit="site", desc="briefs", file=sys.stderr) as bar:
+
+        def done(outcome: many_sites.SiteOutcome) -> None:
+            bar.update(1)
+            if not outcome.ok:
+                bar.write(f"{outcome.site}: failed: {outcome.error}", file=sys.stderr)
+
+        outcomes = many_sites.run_sites(
+            sites, options, scheduler=scheduler, workers=args.workers, on_done=done
+        )
+    outcomes = failed_files + outcomes
+    print(many_sites.format_outcomes(outcomes))
+    failed = sum(not o.ok for o in outcomes)
+    print(f"{len(outcomes) - failed} published, {failed} failed")
+    return EXIT_FAILED if failed else EXIT_OK
 
 
 # --------------------------------------------------------------------------------------------
@@ -723,6 +827,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="longest wait for the server to answer (default 10; libpq waits at least 2)",
     )
     test_connection.set_defaults(handler=_cmd_db_test_connection)
+    from argo_lib.cli_legacy import add_legacy_commands
+
+    add_legacy_commands(db_commands)
 
     demo = commands.add_parser(
         "demo",
@@ -771,6 +878,35 @@ def build_parser() -> argparse.ArgumentParser:
     )
     brief.add_argument("--site", help="site id or params file name (default 23271)")
     brief.add_argument(
+        "--all-sites",
+        action="store_true",
+        help="brief every site of params/sites/ that has readings in the week, in parallel",
+    )
+    brief.add_argument(
+        "--sites",
+        metavar="A,B,C",
+        help="brief these sites (ids or params file names, comma-separated), in parallel",
+    )
+    brief.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help=(
+            "with --all-sites/--sites: an existing Dask scheduler, e.g. tcp://host:8786 "
+            "(default DASK_SCHEDULER_ADDRESS, else a local cluster of this machine)"
+        ),
+    )
+    brief.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="with --all-sites/--sites: worker processes of the local cluster (default: cores)",
+    )
+    brief.add_argument(
+        "--no-notebook",
+        action="store_true",
+        help="compute and publish the JSON, charts and e-mail without the notebook (no HTML)",
+    )
+    brief.add_argument(
         "--week", help="'last' (default), an ISO week such as 2026-W47, or a date in the week"
     )
     brief.add_argument(
@@ -812,6 +948,9 @@ def build_parser() -> argparse.ArgumentParser:
     from argo_lib.cli_export import add_export_commands
 
     add_export_commands(commands)
+    from argo_lib.cli_portfolio import add_portfolio_command
+
+    add_portfolio_command(commands)
 
     return parser
 

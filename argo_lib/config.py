@@ -83,6 +83,9 @@ class Settings:
     ----------
     database_url : str or None
         SQLAlchemy URL (``DATABASE_URL``); None means the embedded SQLite file ``sqlite_path``.
+    legacy_database_url : str or None
+        SQLAlchemy URL of the company's old PostgreSQL database (``LEGACY_DATABASE_URL``), the
+        source of ``argo db import-legacy``.
     sqlite_path : pathlib.Path
         Embedded database file used when ``database_url`` is None (``ARGO_SQLITE_PATH``).
     outputs_dir, params_dir : pathlib.Path
@@ -107,6 +110,7 @@ class Settings:
     """
 
     database_url: str | None = field(default=None, repr=False)
+    legacy_database_url: str | None = field(default=None, repr=False)
     sqlite_path: Path = PROJECT_ROOT / "data" / "argo.sqlite"
     outputs_dir: Path = PROJECT_ROOT / "outputs"
     params_dir: Path = PROJECT_ROOT / "params"
@@ -134,6 +138,7 @@ class Settings:
 
 _ENV = {
     "DATABASE_URL": "database_url",
+    "LEGACY_DATABASE_URL": "legacy_database_url",
     "ARGO_SQLITE_PATH": "sqlite_path",
     "ARGO_OUTPUTS_DIR": "outputs_dir",
     "ARGO_PARAMS_DIR": "params_dir",

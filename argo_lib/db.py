@@ -5,9 +5,10 @@ Readings are keyed on ``(channel_id, timestamp)``; the timestamp is the interval
 (``TIMESTAMP WITH TIME ZONE`` on PostgreSQL, integer Unix seconds on SQLite). Missing values are
 ``NULL``, never 0.
 
-Writes are idempotent upserts: PostgreSQL copies the frame in binary form into a temporary
-staging table and merges it with ``INSERT ... ON CONFLICT DO UPDATE``; SQLite runs one
-``executemany`` upsert in a single transaction. Readers return tz-aware UTC DataFrames.
+Writes are idempotent upserts: PostgreSQL copies rows whose keys cannot be stored yet (outside
+the stored readings of their channel within the batch's time range) straight into ``readings`` by
+binary COPY, and copies the others into a temporary staging table merged with ``INSERT ... ON
+CONFLICT DO UPDATE``; SQLite runs one ``executemany`` upsert in a single transaction. Readers return tz-aware UTC DataFrames.
 """
 
 from __future__ import annotations
@@ -732,7 +733,27 @@ def upgrade(engine: Engine) -> int:
     return SCHEMA_VERSION
 
 
+def _legacy_schema_in_public(conn: Connection) -> bool:
+    """Whether ``public`` holds the company's old schema (readings with a surrogate ``id``)."""
+    if conn.dialect.name != "postgresql":
+        return False
+    found = conn.exec_driver_sql(
+        "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'public' AND "
+        "((table_name = 'readings' AND column_name = 'id') OR "
+        "(table_name = 'organizations' AND column_name = 'organization_id'))"
+    ).scalar_one()
+    return int(found) == 2
+
+
 def _upgrade(conn: Connection, engine: Engine) -> None:
+    if not sa.inspect(conn).has_table(schema_versions.name) and _legacy_schema_in_public(conn):
+        raise SchemaError(
+            f"{describe_database(engine)} holds the company's old schema (organizations, "
+            "readings with an id column), not the workbook's. Migrate it in place with "
+            "`argo db migrate-legacy` (the old tables move to the schema legacy and their data "
+            "are imported), or import it into another database with `argo db import-legacy "
+            "--from LEGACY_DATABASE_URL`."
+        )
     schema_versions.create(conn, checkfirst=True)
     current = _current_version(conn) or 0
     if current > SCHEMA_VERSION:
@@ -979,7 +1000,7 @@ def read_channels(engine: Engine, *, site_id: str | None = None) -> pd.DataFrame
 
 
 def _prepare_readings(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
-    """Validate a readings frame; return it deduplicated with epoch seconds, and value columns."""
+    """Validate a readings frame; return it deduplicated, sorted by key, with epoch seconds."""
     missing = [c for c in ("channel_id", "timestamp") if c not in frame.columns]
     if missing:
         raise ValueError(
@@ -1018,8 +1039,17 @@ def _prepare_readings(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     for column in values:
         series = pd.to_numeric(frame[column], errors="raise").astype("float64")
         out[column] = series.to_numpy()
-    # Within one batch the last value for a key wins (API spec section 6).
-    out = out.drop_duplicates(subset=["channel_id", "ts"], keep="last")
+    # Within one batch the last value for a key wins (API spec section 6). The rows come back
+    # sorted by key: a stable sort keeps equal keys in frame order, so the last of each run wins
+    # (a frame already sorted without repeats, the usual case, is only checked).
+    ids, secs = out["channel_id"].to_numpy(), out["ts"].to_numpy()
+    later = (ids[1:] > ids[:-1]) | ((ids[1:] == ids[:-1]) & (secs[1:] > secs[:-1]))
+    if not later.all():
+        order = np.lexsort((secs, ids))
+        ids, secs = ids[order], secs[order]
+        last = np.ones(len(order), dtype=bool)
+        last[:-1] = (ids[1:] != ids[:-1]) | (secs[1:] != secs[:-1])
+        out = out.iloc[order[last]].reset_index(drop=True)
     return out, values
 
 
@@ -1104,6 +1134,8 @@ def _upsert_readings_sqlite(conn: Connection, prepared: pd.DataFrame, values: li
 
 
 _PGCOPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + np.array([0, 0], dtype=">i4").tobytes()
+_PG_EPOCH_S = 946_684_800
+"""2000-01-01 00:00 UTC in Unix seconds: the origin of PostgreSQL's binary timestamps."""
 
 
 def _pg_binary_copy(prepared: pd.DataFrame, values: list[str]) -> bytes:
@@ -1123,21 +1155,153 @@ def _pg_binary_copy(prepared: pd.DataFrame, values: list[str]) -> bytes:
     return _PGCOPY_HEADER + rows.tobytes() + b"\xff\xff"
 
 
+def _pg_binary_tuples(arrays: Sequence[np.ndarray]) -> bytes:
+    """Encode columns as tuples of PostgreSQL's binary COPY format, NaN as NULL.
+
+    int64 arrays are sent as 8-byte integers (``bigint``, or ``timestamptz`` in microseconds
+    since 2000), float64 arrays as ``double precision``. Rows that share a pattern of NULLs share
+    one fixed layout and are encoded together; COPY takes the rows in any order.
+    """
+    n = len(arrays[0])
+    nulls = np.zeros(n, dtype=np.int64)
+    for i, array in enumerate(arrays):
+        if array.dtype.kind == "f":
+            nulls |= np.isnan(array).astype(np.int64) << i
+    patterns = np.unique(nulls) if nulls.any() else np.zeros(1, dtype=np.int64)
+    count = np.frombuffer(np.array(len(arrays), dtype=">i2").tobytes(), dtype=np.uint8)
+    length = {
+        True: np.frombuffer(np.array(8, dtype=">i4").tobytes(), dtype=np.uint8),
+        False: np.frombuffer(np.array(-1, dtype=">i4").tobytes(), dtype=np.uint8),
+    }
+    parts = []
+    for pattern in patterns.tolist():
+        rows = np.arange(n) if len(patterns) == 1 else np.flatnonzero(nulls == pattern)
+        present = [not (pattern >> i) & 1 for i in range(len(arrays))]
+        width = 2 + 4 * len(arrays) + 8 * sum(present)
+        out = np.empty((len(rows), width), dtype=np.uint8)
+        out[:, :2] = count
+        offset = 2
+        for array, here in zip(arrays, present, strict=True):
+            out[:, offset : offset + 4] = length[here]
+            offset += 4
+            if here:
+                big = array[rows].astype(array.dtype.newbyteorder(">"))
+                out[:, offset : offset + 8] = big.view(np.uint8).reshape(-1, 8)
+                offset += 8
+        parts.append(out.tobytes())
+    return b"".join(parts)
+
+
 def _upsert_readings_postgres(conn: Connection, prepared: pd.DataFrame, values: list[str]) -> None:
+    """Upsert sorted, deduplicated readings: new keys by plain COPY, the rest by ON CONFLICT.
+
+    Rows that cannot match a stored key (see :func:`_unstored_rows`) are copied straight into
+    ``readings``: no staging table, no speculative insertion, which is what made the merge slow.
+    The others are merged as before. If a concurrent writer stored one of the "new" keys
+    meanwhile, the copy fails on the primary key, is rolled back to its savepoint and every row
+    is merged instead, so the outcome is always that of the merge alone.
+    """
+    fresh = _unstored_rows(conn, prepared)
+    if fresh.any() and _insert_unstored_readings(conn, prepared[fresh], values):
+        prepared = prepared[~fresh]
+    if not prepared.empty:
+        _merge_readings_postgres(conn, prepared, values, on_conflict=True)
+
+
+def _unstored_rows(conn: Connection, prepared: pd.DataFrame) -> np.ndarray:
+    """Which rows' keys are certainly not stored (a boolean mask over the sorted rows).
+
+    For each channel of the batch, two probes of the primary key find the first and the last
+    stored reading within the batch's ``[first, last]`` timestamps. Rows before the first or
+    after the last of those (all of the channel's rows when there is none) cannot conflict.
+    """
+    ids = prepared["channel_id"].to_numpy()
+    secs = prepared["ts"].to_numpy()
+    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+    ends = np.r_[starts[1:], len(ids)] - 1
+    rows = conn.exec_driver_sql(
+        'SELECT (SELECT extract(epoch FROM min(r."timestamp"))::bigint FROM readings r '
+        'WHERE r.channel_id = b.channel_id AND r."timestamp" BETWEEN b.lo AND b.hi), '
+        '(SELECT extract(epoch FROM max(r."timestamp"))::bigint FROM readings r '
+        'WHERE r.channel_id = b.channel_id AND r."timestamp" BETWEEN b.lo AND b.hi) '
+        "FROM unnest(%(ids)s::bigint[], %(lo)s::timestamptz[], %(hi)s::timestamptz[]) "
+        "WITH ORDINALITY AS b(channel_id, lo, hi, k) ORDER BY b.k",
+        {
+            "ids": ids[starts].tolist(),
+            "lo": [datetime.fromtimestamp(int(t), UTC) for t in secs[starts]],
+            "hi": [datetime.fromtimestamp(int(t), UTC) for t in secs[ends]],
+        },
+    ).all()
+    # no stored reading in range: bounds that no row passes
+    none = np.iinfo(np.int64)
+    first = np.array([none.max if lo is None else lo for lo, _ in rows], dtype=np.int64)
+    last = np.array([none.min if hi is None else hi for _, hi in rows], dtype=np.int64)
+    sizes = ends - starts + 1
+    return (secs < np.repeat(first, sizes)) | (secs > np.repeat(last, sizes))
+
+
+def _insert_unstored_readings(conn: Connection, rows: pd.DataFrame, values: list[str]) -> bool:
+    """Insert rows whose keys are not stored, without ON CONFLICT; False (nothing written) if one is.
+
+    Value columns that are entirely NaN are left out: on a new row that stores the same NULL.
+    Float columns go by binary COPY straight into ``readings``; ``cost`` (an exact decimal,
+    converted by the server as the merge converts it) goes through the staging table.
+    """
+    present = [c for c in values if not np.isnan(rows[c].to_numpy()).all()]
+    savepoint = conn.begin_nested()
+    try:
+        if "cost" in present:
+            _merge_readings_postgres(conn, rows, present, on_conflict=False)
+        else:
+            target = ", ".join(_quote(c) for c in ["channel_id", "timestamp", *present])
+            arrays = [
+                rows["channel_id"].to_numpy(),
+                (rows["ts"].to_numpy() - _PG_EPOCH_S) * 1_000_000,
+                *(rows[c].to_numpy() for c in present),
+            ]
+            _copy_in(
+                conn,
+                f"COPY readings ({target}) FROM STDIN WITH (FORMAT binary)",
+                _PGCOPY_HEADER + _pg_binary_tuples(arrays) + b"\xff\xff",
+            )
+    except Exception as exc:
+        if getattr(getattr(exc, "orig", exc), "pgcode", None) != "23505":  # unique_violation
+            raise
+        savepoint.rollback()
+        logger.info("readings stored meanwhile by another writer; merging the batch instead")
+        return False
+    savepoint.commit()
+    return True
+
+
+def _copy_in(conn: Connection, sql: str, data: bytes) -> None:
+    cursor = _dbapi_cursor(conn)
+    try:
+        cursor.copy_expert(sql, io.BytesIO(data))
+    finally:
+        cursor.close()
+
+
+def _merge_readings_postgres(
+    conn: Connection, prepared: pd.DataFrame, values: list[str], *, on_conflict: bool
+) -> None:
+    """Copy rows into a staging table and insert them from there (merged ON CONFLICT if asked).
+
+    A re-sent row replaces the given columns (NaN becomes NULL); the others keep their values.
+    Rows whose given values are all unchanged, bit for bit, are not rewritten (no new row
+    version, no index entry: an idempotent re-send costs reads only).
+    """
     staging_columns = ", ".join(
         ["channel_id bigint", "ts bigint", *(f"{_quote(c)} double precision" for c in values)]
     )
     conn.exec_driver_sql(
         f"CREATE TEMPORARY TABLE readings_staging ({staging_columns}) ON COMMIT DROP"
     )
-    cursor = _dbapi_cursor(conn)
-    try:
-        cursor.copy_expert(
-            "COPY readings_staging FROM STDIN WITH (FORMAT binary)",
-            io.BytesIO(_pg_binary_copy(prepared, values)),
-        )
-    finally:
-        cursor.close()
+    _copy_in(
+        conn,
+        "COPY readings_staging FROM STDIN WITH (FORMAT binary)",
+        _pg_binary_copy(prepared, values),
+    )
     target = ", ".join(_quote(c) for c in ["channel_id", "timestamp", *values])
 
     def source(column: str) -> str:
@@ -1145,12 +1309,23 @@ def _upsert_readings_postgres(conn: Connection, prepared: pd.DataFrame, values: 
         return f"{expr}::numeric" if column == "cost" else expr
 
     select = ", ".join(["channel_id", "to_timestamp(ts)", *(source(c) for c in values)])
-    update = ", ".join(f"{_quote(c)} = EXCLUDED.{_quote(c)}" for c in values)
-    conflict = f"DO UPDATE SET {update}" if values else "DO NOTHING"
-    conn.exec_driver_sql(
-        f"INSERT INTO readings ({target}) SELECT {select} FROM readings_staging "
-        f'ON CONFLICT (channel_id, "timestamp") {conflict}'
-    )
+    sql = f"INSERT INTO readings ({target}) SELECT {select} FROM readings_staging"
+    if on_conflict:
+        if values:
+            update = ", ".join(f"{_quote(c)} = EXCLUDED.{_quote(c)}" for c in values)
+
+            # bit for bit (float8send): a re-sent -0.0 still replaces a stored 0.0
+            def bits(column: str) -> str:
+                return column if "cost" in column else f"float8send({column})"
+
+            old = ", ".join(bits(f"readings.{_quote(c)}") for c in values)
+            new = ", ".join(bits(f"EXCLUDED.{_quote(c)}") for c in values)
+            changed = f"ROW({old}) IS DISTINCT FROM ROW({new})"
+            sql += f' ON CONFLICT (channel_id, "timestamp") DO UPDATE SET {update} WHERE {changed}'
+        else:
+            sql += ' ON CONFLICT (channel_id, "timestamp") DO NOTHING'
+    conn.exec_driver_sql(sql)
+    conn.exec_driver_sql("DROP TABLE readings_staging")
 
 
 def _to_seconds(value: Any, name: str) -> int:

@@ -290,8 +290,11 @@ GOLDEN_PARAMETERS = {
         "end": "2026-11-22",
         "change_date": "2026-11-09",
     },
+    "portfolio": {"week": "2026-W47"},  # reads the brief publish_golden_briefs publishes
 }
 """Notebook → the parameters its golden was executed with."""
+GOLDEN_BRIEFS = {"portfolio": ("2026-W47",)}
+"""Notebook → the weeks of the demo site's brief published before its golden runs."""
 
 
 def prepare_golden_environment(folder: Path) -> dict[str, str]:
@@ -314,12 +317,45 @@ def prepare_golden_environment(folder: Path) -> dict[str, str]:
     }
 
 
+def publish_golden_briefs(folder: Path, weeks: tuple[str, ...]) -> None:
+    """Publish the golden demo site's briefs of ``weeks`` into ``folder``'s outputs.
+
+    Call it after :func:`prepare_golden_environment` (same ``folder``); only the notebooks of
+    :data:`GOLDEN_BRIEFS` read them. No week before the weekly brief golden's is published, so
+    that golden's recurring findings stay as they are.
+    """
+    import dataclasses
+
+    from argo_lib import config
+    from argo_lib.jobs.weekly_brief import BriefRequest, compute_brief, publish_brief
+
+    engine = db.get_engine(f"sqlite:///{folder / 'golden.sqlite'}")
+    settings = dataclasses.replace(config.get_settings(), outputs_dir=folder / "outputs")
+    for week in sorted(weeks):  # the earlier first: a later brief reads it as history
+        request = BriefRequest.resolve(
+            site_id="23271",
+            week=week,
+            as_of=pd.Timestamp("2026-11-30 12:00", tz="UTC"),
+            engine=engine,
+            output_dir=folder / "outputs" / "23271" / week,
+        )
+        generated = pd.Timestamp("2026-11-23 06:00", tz="UTC")
+        publish_brief(
+            compute_brief(request, engine=engine, generated_at=generated, settings=settings)
+        )
+    engine.dispose()
+
+
 def pytest_collection_modifyitems(session, config, items) -> None:
     """Prepare the golden environment before any nbval kernel starts (only when goldens run)."""
     if not any(str(item.path).endswith(".ipynb") for item in items):
         return
     folder = Path(tempfile.mkdtemp(prefix="argo-golden-"))
     os.environ.update(prepare_golden_environment(folder))
+    golden = {Path(str(item.path)).stem for item in items if str(item.path).endswith(".ipynb")}
+    weeks = {w for name in golden & set(GOLDEN_BRIEFS) for w in GOLDEN_BRIEFS[name]}
+    if weeks:
+        publish_golden_briefs(folder, tuple(weeks))
     config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
 
 

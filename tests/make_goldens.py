@@ -19,7 +19,13 @@ import nbformat
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from conftest import GOLDEN_DIR, GOLDEN_PARAMETERS, prepare_golden_environment  # noqa: E402
+from conftest import (  # noqa: E402
+    GOLDEN_BRIEFS,
+    GOLDEN_DIR,
+    GOLDEN_PARAMETERS,
+    prepare_golden_environment,
+    publish_golden_briefs,
+)
 
 
 def main() -> int:
@@ -28,6 +34,9 @@ def main() -> int:
         from argo_lib.report import notebook as report
 
         names = sys.argv[1:] or list(GOLDEN_PARAMETERS)
+        weeks = {w for name in names for w in GOLDEN_BRIEFS.get(name, ())}
+        if weeks:  # as conftest.pytest_collection_modifyitems does before nbval runs them
+            publish_golden_briefs(Path(tmp), tuple(weeks))
         for name in names:
             parameters = GOLDEN_PARAMETERS[name]
             target = GOLDEN_DIR / f"{name}.ipynb"

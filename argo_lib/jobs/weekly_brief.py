@@ -17,6 +17,10 @@ One run computes everything once, in one direction:
    report attached, and the PDF when printed), all into a staging folder that replaces
    ``outputs/<site>/<ISO week>/`` only when every file is written; then it sends the e-mail if
    asked.
+5. :func:`compute_and_publish_brief` is the kernel-less run path (``argo brief --no-notebook``):
+   the same :func:`compute_brief` in this process, its JSON, charts and e-mail published the same
+   way, without a notebook, a kernel or the HTML report (for many sites at once,
+   :mod:`argo_lib.jobs.many_sites`).
 
 Every artefact of a run therefore comes from the same computation and agrees number for number.
 """
@@ -67,6 +71,7 @@ __all__ = [
     "BriefRequest",
     "WeeklyBrief",
     "HISTORY_WEEKS",
+    "compute_and_publish_brief",
     "compute_brief",
     "default_output_dir",
     "is_brief_file",
@@ -154,6 +159,7 @@ class BriefRequest:
         output_dir: str | Path | None = None,
         as_of: Any = None,
         engine: Any = None,
+        params_dir: str | Path | None = None,
     ) -> BriefRequest:
         """Check the brief's parameters and resolve the run.
 
@@ -174,6 +180,9 @@ class BriefRequest:
             "Now", for ``"last"`` and the future check (default the current time).
         engine : sqlalchemy.engine.Engine, optional
             Database; default :func:`argo_lib.db.get_engine` (an SQLite file must exist).
+        params_dir : str or pathlib.Path, optional
+            Folder holding ``sites/*.yaml``; default the settings' (``ARGO_PARAMS_DIR``, else
+            the project's ``params/``).
 
         Returns
         -------
@@ -187,7 +196,7 @@ class BriefRequest:
             missing database or schema, an output folder that holds other files; each message
             says what to pass instead.
         """
-        site = load_site(site_id)
+        site = load_site(site_id, params_dir=params_dir)
         if isinstance(baseline_weeks, bool) or not isinstance(baseline_weeks, int):
             raise UsageError(
                 f"baseline_weeks must be an integer from 1 to 12, got {baseline_weeks!r}"
@@ -640,6 +649,105 @@ def run_weekly_brief(
         )
         mail.write_eml(message, work / "weekly_brief.eml")
         seconds["email"] = time.perf_counter() - t0
+    sent: tuple[str, ...] = ()
+    if send:
+        t0 = time.perf_counter()
+        mail.send_email(message, settings)
+        seconds["send"] = time.perf_counter() - t0
+        sent = recipients
+    seconds["total"] = time.perf_counter() - began
+    return BriefOutputs(folder=target, brief=doc, seconds=seconds, sent_to=sent)
+
+
+# --------------------------------------------------------------------------------------------
+# 5. The kernel-less run path
+
+
+def compute_and_publish_brief(
+    request: BriefRequest,
+    *,
+    engine: Any = None,
+    output_dir: str | Path | None = None,
+    send: bool = False,
+    to: tuple[str, ...] = (),
+    settings: Settings | None = None,
+    generated_at: Any = None,
+) -> BriefOutputs:
+    """Compute a resolved brief in this process and publish its JSON, charts and e-mail.
+
+    The same computation as the notebook's (:func:`compute_brief`), without a notebook or a
+    kernel: the brief JSON is the one :func:`run_weekly_brief` publishes for the same site,
+    week and database, field for field, except ``metadata.generatedAt`` (the time of the run).
+    The folder holds ``weekly_brief.json``, the charts (PNG) and ``weekly_brief.eml`` (the
+    HTML body with the inline charts and the plain-text alternative; no HTML report is
+    attached, as none is rendered); it is written in a staging folder that replaces
+    ``outputs/<site>/<ISO week>/`` only when every file is written, as the notebook path does,
+    and a failed run keeps its files in ``<ISO week>.failed/``.
+
+    Parameters
+    ----------
+    request : BriefRequest
+        From :meth:`BriefRequest.resolve` (its own ``output_dir`` is not used).
+    engine : sqlalchemy.engine.Engine, optional
+        Default :func:`argo_lib.db.get_engine` (an SQLite file must exist).
+    output_dir : str or pathlib.Path, optional
+        The published folder; default ``outputs/<site>/<ISO week>/``.
+    send : bool
+        Send the e-mail through SMTP after publishing.
+    to : tuple of str
+        Recipients; default ``MAIL_TO``, else the site file's ``recipients``.
+    settings : Settings, optional
+        Default :func:`argo_lib.config.get_settings`.
+    generated_at : datetime-like, optional
+        Tz-aware generation time recorded in the brief (default now).
+
+    Returns
+    -------
+    BriefOutputs
+        ``seconds`` has ``compute``, ``publish``, ``email``, ``send`` (when sent) and ``total``;
+        ``notebook`` and ``html`` name files this path does not write.
+
+    Raises
+    ------
+    argo_lib.report.outputs.OutputFolderError
+        Before any work, when the output folder holds files no run wrote.
+    argo_lib.report.email.MailSettingsError
+        Before any work, when ``send`` is asked without the mail settings.
+    argo_lib.report.email.EmailError
+        If sending fails (every file is published before).
+    """
+    from argo_lib.report import email as mail
+
+    settings = settings or get_settings()
+    default = default_output_dir(request.site, request.period, settings=settings)
+    target = output_folder(output_dir, default, allowed=is_brief_file)  # before any work
+    recipients = recipients_for(request.site, to=to, settings=settings)
+    if send:
+        mail.check_mail_settings(settings, recipients=recipients)
+    seconds: dict[str, float] = {}
+    began = time.perf_counter()
+    with outputs.staged_folder(target, allowed=is_brief_file) as work:
+        brief = compute_brief(request, engine=engine, generated_at=generated_at, settings=settings)
+        seconds["compute"] = time.perf_counter() - began
+        t0 = time.perf_counter()
+        # the bytes publish_brief writes, read back as the notebook path reads its file
+        text = json.dumps(brief.doc, indent=2, ensure_ascii=False) + "\n"
+        (work / "weekly_brief.json").write_text(text, encoding="utf-8")
+        doc = json.loads(text)
+        pngs = {name: brief.charts.png(name) for name in CHARTS}
+        for name, png in pngs.items():
+            (work / f"{name}.png").write_bytes(png)
+        seconds["publish"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        message = mail.build_email(
+            doc,
+            sender=settings.mail_from or "Argo Energy Solutions <brief@localhost>",
+            recipients=recipients,
+            charts={name: pngs[name] for name in EMAIL_CHARTS},
+        )
+        mail.write_eml(message, work / "weekly_brief.eml")
+        seconds["email"] = time.perf_counter() - t0
+    logger.info("brief %s published in %s (no notebook)", request.period.label, target)
     sent: tuple[str, ...] = ()
     if send:
         t0 = time.perf_counter()

@@ -7,17 +7,32 @@ atomically: a failed run leaves ``<name>.failed.ipynb`` for diagnosis and never 
 looks like a finished run. :func:`render_html` renders an executed notebook without code with
 the branded ``argo`` template (the theme's colours from :mod:`argo_lib.render.theme`),
 self-contained: no scripts, no external URLs.
+
+Many runs at once on one machine (cron jobs, Dask workers, threads) do not collide: each kernel
+gets its own temporary ``JUPYTER_RUNTIME_DIR`` (its connection file), ``IPYTHONDIR`` (profile)
+and ``MPLCONFIGDIR`` (matplotlib's caches, seeded with the shared font list), removed after the
+run; its environment variables are given to that kernel alone, never set in this process's
+``os.environ`` (:func:`kernel_environment` adds some for the runs started inside a block of
+code); and a kernel that dies before it is ready, as one does when another process took one of
+the ports it was given, is started again with new ports (:data:`KERNEL_START_ATTEMPTS`), with a
+warning in the log.
 """
 
 from __future__ import annotations
 
 import ast
+import asyncio
 import builtins
 import contextlib
+import contextvars
 import difflib
 import functools
 import logging
 import os
+import shutil
+import tempfile
+import threading
+import uuid
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,7 +50,9 @@ __all__ = [
     "NOTEBOOKS_DIR",
     "NotebookRunError",
     "ParameterError",
+    "KERNEL_START_ATTEMPTS",
     "check_parameters",
+    "kernel_environment",
     "load_parameter_set",
     "notebook_parameters",
     "render_html",
@@ -50,6 +67,12 @@ TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 """nbconvert's ``argo`` template and the e-mail templates."""
 HIDE_OUTPUT_TAG = "hide-output"
 """Cells with this tag keep their output in the notebook but not in the HTML report."""
+KERNEL_START_ATTEMPTS = 3
+"""Starts of a kernel that dies before it is ready (a port race) before the run fails."""
+
+_KERNEL_ENV: contextvars.ContextVar[tuple[tuple[str, str], ...]] = contextvars.ContextVar(
+    "argo_kernel_env", default=()
+)
 
 
 class ParameterError(UsageError):
@@ -270,57 +293,172 @@ def run_notebook(
     partial = output.with_name(output.stem + ".partial.ipynb")
     failed = output.with_name(output.stem + ".failed.ipynb")
     failed.unlink(missing_ok=True)
-    try:
-        with _environment(env or {}):
-            papermill.execute_notebook(
-                str(source),
-                str(partial),
-                parameters=checked,
-                kernel_name=kernel_name,
-                progress_bar=False,
-                log_output=False,
-                # the executed notebook is written once at the end (also when a cell fails), not
-                # after every cell: a brief's charts make each intermediate save cost
-                request_save_on_cell_execute=False,
-                cwd=str(cwd or source.parent),
-                execution_timeout=timeout_s,
-                # The kernel's own start/stop chatter (loopback transport notes, the interrupt at
-                # shutdown) is not for operators; cell errors still come back as NotebookRunError.
-                # Input history in memory: a headless run has no use for it, and kernels running
-                # at the same time would contend for its one SQLite file. (Turning history off
-                # instead left a kernel that now and then did not exit until killed, 3 s later.)
-                extra_arguments=[
-                    "--IPKernelApp.log_level=CRITICAL",
-                    "--HistoryManager.hist_file=:memory:",
-                ],
+    variables = {**dict(_KERNEL_ENV.get()), **dict(env or {})}
+    attempt = 1
+    ready: list[bool] = []  # on_notebook_start: the kernel answered
+    while True:
+        ready.clear()
+        try:
+            with _thread_event_loop(), _isolated_kernel(variables) as manager:
+                papermill.execute_notebook(
+                    str(source),
+                    str(partial),
+                    parameters=checked,
+                    kernel_name=kernel_name,
+                    progress_bar=False,
+                    log_output=False,
+                    # the executed notebook is written once at the end (also when a cell
+                    # fails), not after every cell: a brief's charts make each save cost
+                    request_save_on_cell_execute=False,
+                    cwd=str(cwd or source.parent),
+                    execution_timeout=timeout_s,
+                    # The kernel's own start/stop chatter (loopback transport notes, the
+                    # interrupt at shutdown) is not for operators; cell errors still come back
+                    # as NotebookRunError. Input history in memory: a headless run has no use
+                    # for it, and kernels running at the same time would contend for its one
+                    # SQLite file. (Turning history off instead left a kernel that now and then
+                    # did not exit until killed, 3 s later.)
+                    extra_arguments=[
+                        "--IPKernelApp.log_level=CRITICAL",
+                        "--HistoryManager.hist_file=:memory:",
+                    ],
+                    # the kernel's own folders and environment (see the module's docstring)
+                    kernel_manager_class=manager,
+                    # called once the kernel answered: a failure before it is a failed start
+                    on_notebook_start=lambda **_: ready.append(True),
+                )
+        except papermill.PapermillExecutionError as exc:
+            os.replace(partial, failed)
+            raise NotebookRunError(
+                f"{source.name} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}. "
+                f"The executed notebook is saved as {failed}.",
+                kernel_error=str(exc.ename),
+            ) from None
+        except Exception as exc:
+            partial.unlink(missing_ok=True)
+            if ready or attempt >= KERNEL_START_ATTEMPTS:
+                raise
+            logger.warning(
+                "the kernel for %s died before it was ready (attempt %d of %d: %s: %s), most "
+                "likely another process took one of its ports; starting it again with new ports",
+                source.name,
+                attempt,
+                KERNEL_START_ATTEMPTS,
+                type(exc).__name__,
+                exc,
             )
-    except papermill.PapermillExecutionError as exc:
-        os.replace(partial, failed)
-        raise NotebookRunError(
-            f"{source.name} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}. "
-            f"The executed notebook is saved as {failed}.",
-            kernel_error=str(exc.ename),
-        ) from None
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
+            attempt += 1
+            continue
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+        break
     os.replace(partial, output)
     return output
 
 
 @contextlib.contextmanager
-def _environment(variables: Mapping[str, str]) -> Iterator[None]:
-    """Set environment variables for a kernel started inside the block, then restore them."""
-    saved = {name: os.environ.get(name) for name in variables}
-    os.environ.update(variables)
+def kernel_environment(variables: Mapping[str, str]) -> Iterator[None]:
+    """Give the kernels started inside the block these environment variables too.
+
+    The variables reach the kernels :func:`run_notebook` starts in this thread (or asyncio
+    task) inside the block, on top of this process's environment, and never change
+    ``os.environ``: runs in other threads keep their own. Blocks nest; the inner wins, and
+    :func:`run_notebook`'s own ``env`` wins over both.
+
+    Parameters
+    ----------
+    variables : mapping
+        Name → value, e.g. ``{"ARGO_PARAMS_DIR": "/srv/params"}``.
+
+    Examples
+    --------
+    >>> with kernel_environment({"ARGO_OUTPUTS_DIR": "/tmp/out"}):
+    ...     dict(_KERNEL_ENV.get())
+    {'ARGO_OUTPUTS_DIR': '/tmp/out'}
+    >>> dict(_KERNEL_ENV.get())
+    {}
+    """
+    merged = {**dict(_KERNEL_ENV.get()), **{str(k): str(v) for k, v in variables.items()}}
+    token = _KERNEL_ENV.set(tuple(merged.items()))
     try:
         yield
     finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+        _KERNEL_ENV.reset(token)
+
+
+@contextlib.contextmanager
+def _thread_event_loop() -> Iterator[None]:
+    """Close the event loop that nbclient makes for a thread other than the main one.
+
+    nbclient runs the kernel's client on the thread's event loop, making one when the thread
+    has none, and leaves it open; a worker thread (a thread pool, a Dask worker) that ends
+    would then drop it unclosed. A loop the thread had before is left alone.
+    """
+    if threading.current_thread() is threading.main_thread():
+        yield
+        return
+    policy = asyncio.get_event_loop_policy()
+    try:
+        policy.get_event_loop()
+        had_loop = True
+    except RuntimeError:
+        had_loop = False
+    try:
+        yield
+    finally:
+        if not had_loop:
+            with contextlib.suppress(RuntimeError):
+                loop = policy.get_event_loop()
+                if not loop.is_running():
+                    loop.close()
+                    policy.set_event_loop(None)
+
+
+def _matplotlib_cache() -> Path:
+    """Matplotlib's configuration and cache folder for this process (not importing it)."""
+    configured = os.environ.get("MPLCONFIGDIR")
+    if configured:
+        return Path(configured)
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "matplotlib"
+
+
+@contextlib.contextmanager
+def _isolated_kernel(variables: Mapping[str, str]) -> Iterator[type]:
+    """A kernel manager class whose kernel has its own folders and these variables.
+
+    Yields the class for ``kernel_manager_class``; the folders (connection file, IPython
+    profile, matplotlib caches) are removed when the block ends.
+    """
+    from jupyter_client import AsyncKernelManager
+
+    root = Path(tempfile.mkdtemp(prefix="argo-kernel-"))
+    try:
+        folders = {
+            "JUPYTER_RUNTIME_DIR": root / "runtime",
+            "IPYTHONDIR": root / "ipython",
+            "MPLCONFIGDIR": root / "matplotlib",
+        }
+        for folder in folders.values():
+            folder.mkdir(mode=0o700)
+        # the font list is what matplotlib takes seconds to build: start from the shared one
+        for cached in _matplotlib_cache().glob("fontlist-*.json"):
+            with contextlib.suppress(OSError):
+                shutil.copy2(cached, folders["MPLCONFIGDIR"] / cached.name)
+        kernel_env = {**{k: str(v) for k, v in folders.items()}, **variables}
+        runtime = folders["JUPYTER_RUNTIME_DIR"]
+
+        class IsolatedKernelManager(AsyncKernelManager):
+            async def _async_pre_start_kernel(self, **kw: Any) -> Any:
+                kw["env"] = {**os.environ, **dict(kw.get("env") or {}), **kernel_env}
+                if not self.connection_file:
+                    self.connection_file = str(runtime / f"kernel-{uuid.uuid4()}.json")
+                return await super()._async_pre_start_kernel(**kw)
+
+        yield IsolatedKernelManager
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def _resolve_notebook(notebook: str | Path) -> Path:
