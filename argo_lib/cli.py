@@ -343,7 +343,11 @@ def _brief_many_sites(args: argparse.Namespace) -> int:
         else f"a local Dask cluster of {args.workers or many_sites.default_workers()} workers"
     )
     path = "kernel-less" if args.no_notebook else "notebook"
-    print(f"briefing {len(sites)} sites, week {week} ({path}), on {where}", file=sys.stderr)
+    from argo_lib.render.format import plural
+
+    print(
+        f"briefing {plural(len(sites), 'site')}, week {week} ({path}), on {where}", file=sys.stderr
+    )
     with tqdm(total=len(sites), unit="site", desc="briefs", file=sys.stderr) as bar:
 
         def done(outcome: many_sites.SiteOutcome) -> None:
