@@ -333,3 +333,21 @@ def run_summary_report(
         summary = json.loads((work / json_name).read_text(encoding="utf-8"))
     seconds["total"] = time.perf_counter() - began
     return kind(folder=target, summary=summary, seconds=seconds)
+
+
+def send_if_asked(
+    message: Any, settings: Any, recipients: tuple[str, ...], seconds: dict[str, float], send: bool
+) -> tuple[str, ...]:
+    """Send a published report's e-mail when asked; return who it went to (empty: not sent).
+
+    The sending time goes into ``seconds["send"]``. Called after every file is published, so a
+    failed send (``EmailError``) leaves the report in place.
+    """
+    if not send:
+        return ()
+    from argo_lib.report import email as mail
+
+    t0 = time.perf_counter()
+    mail.send_email(message, settings)
+    seconds["send"] = time.perf_counter() - t0
+    return tuple(recipients)

@@ -62,6 +62,7 @@ from argo_lib.jobs._common import (
     notebook_report,
     output_folder,
     publish_files,
+    send_if_asked,
     write_pdf,
 )
 from argo_lib.jobs.weekly_brief import HISTORY_WEEKS, read_history
@@ -995,11 +996,6 @@ def run_portfolio(
         )
         mail.write_eml(message, work / "portfolio.eml")
         seconds["email"] = time.perf_counter() - t0
-    sent: tuple[str, ...] = ()
-    if send:
-        t0 = time.perf_counter()
-        mail.send_email(message, settings)
-        seconds["send"] = time.perf_counter() - t0
-        sent = recipients
+    sent = send_if_asked(message, settings, recipients, seconds, send)
     seconds["total"] = time.perf_counter() - began
     return PortfolioOutputs(folder=target, summary=doc, seconds=seconds, sent_to=sent)

@@ -56,6 +56,7 @@ from argo_lib.jobs._common import (
     notebook_report,
     output_folder,
     publish_files,
+    send_if_asked,
     write_pdf,
 )
 from argo_lib.report import outputs
@@ -649,12 +650,7 @@ def run_weekly_brief(
         )
         mail.write_eml(message, work / "weekly_brief.eml")
         seconds["email"] = time.perf_counter() - t0
-    sent: tuple[str, ...] = ()
-    if send:
-        t0 = time.perf_counter()
-        mail.send_email(message, settings)
-        seconds["send"] = time.perf_counter() - t0
-        sent = recipients
+    sent = send_if_asked(message, settings, recipients, seconds, send)
     seconds["total"] = time.perf_counter() - began
     return BriefOutputs(folder=target, brief=doc, seconds=seconds, sent_to=sent)
 
@@ -748,11 +744,6 @@ def compute_and_publish_brief(
         mail.write_eml(message, work / "weekly_brief.eml")
         seconds["email"] = time.perf_counter() - t0
     logger.info("brief %s published in %s (no notebook)", request.period.label, target)
-    sent: tuple[str, ...] = ()
-    if send:
-        t0 = time.perf_counter()
-        mail.send_email(message, settings)
-        seconds["send"] = time.perf_counter() - t0
-        sent = recipients
+    sent = send_if_asked(message, settings, recipients, seconds, send)
     seconds["total"] = time.perf_counter() - began
     return BriefOutputs(folder=target, brief=doc, seconds=seconds, sent_to=sent)
