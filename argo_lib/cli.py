@@ -294,19 +294,25 @@ def _brief_many_sites(args: argparse.Namespace) -> int:
         raise UsageError("give --all-sites or --sites a,b,c, not both")
     single = [
         f"--{name.replace('_', '-')}"
-        for name in ("site", "params", "output_dir", "pdf", "send", "to")
+        for name in ("site", "params", "output_dir", "pdf")
         if getattr(args, name)
     ]
     if single:
         raise UsageError(
             f"{', '.join(single)}: only for one site's brief (--site); with --all-sites or "
-            "--sites each site publishes in outputs/<site>/<ISO week>/ and nothing is sent"
+            "--sites each site publishes in outputs/<site>/<ISO week>/"
         )
+    if args.to and not args.send:
+        raise UsageError("--to names the recipients of --send; add --send or leave it out")
     if not args.debug:
         import distributed  # noqa: F401  (its import sets its loggers' levels: set ours after)
 
         logging.getLogger("distributed").setLevel(logging.WARNING)
     settings = get_settings()
+    if args.send:  # every mail setting before any work (each site's recipients when sending)
+        from argo_lib.report import email as mail
+
+        mail.check_mail_settings(settings, recipients=tuple(args.to or ()) or ("each site's",))
     week = args.week or "last"
     overrides = _brief_parameters(args)["threshold_overrides"]
     engine = db.get_engine(args.database_url, settings=settings, must_exist=True)
@@ -362,7 +368,17 @@ def _brief_many_sites(args: argparse.Namespace) -> int:
     print(many_sites.format_outcomes(outcomes))
     failed = sum(not o.ok for o in outcomes)
     print(f"{len(outcomes) - failed} published, {failed} failed")
-    return EXIT_FAILED if failed else EXIT_OK
+    unsent = 0
+    if args.send:  # from this process: the workers never see the SMTP settings
+        sent = many_sites.send_briefs(
+            outcomes, settings=settings, to=tuple(args.to or ()), params_dir=settings.params_dir
+        )
+        for item in sent:
+            if item.error:
+                print(f"{item.site_id}: e-mail not sent: {item.error}", file=sys.stderr)
+        unsent = sum(bool(item.error) for item in sent)
+        print(f"{plural(len(sent) - unsent, 'e-mail')} sent, {unsent} not sent")
+    return EXIT_FAILED if failed or unsent else EXIT_OK
 
 
 # --------------------------------------------------------------------------------------------

@@ -72,14 +72,10 @@ def _cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def _add_options(parser: argparse.ArgumentParser) -> None:
+    from argo_lib.cli import _add_database_option
     from argo_lib.ingest.legacy import TIMESTAMP_MODES, ZERO_MODES
 
-    parser.add_argument(
-        "--database-url",
-        metavar="URL",
-        default=None,
-        help="the workbook database (default: DATABASE_URL, else the embedded SQLite)",
-    )
+    _add_database_option(parser)
     parser.add_argument(
         "--site",
         action="append",

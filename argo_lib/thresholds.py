@@ -601,6 +601,11 @@ class QuickWinThresholds:
         is medium, after the wins with money [h].
     annualisation_weeks : float
         Weeks per year of an annual estimate that assumes the week persists [-].
+    main_explained_share : float
+        A main meter's anomaly event or level shift whose excess its sub-meters' findings
+        explain to at least this share (their excess in the same intervals) is the sub-meters'
+        finding seen on the main meter: no quick win of its own, since what is left is the
+        difference between two baselines, not energy anyone can save [-].
     """
 
     max_items: int = 10
@@ -612,6 +617,7 @@ class QuickWinThresholds:
     # a day without a sub-meter's readings hides a day of its findings; six hours do not
     data_issue_high_hours: float = 24.0
     annualisation_weeks: float = 52.0
+    main_explained_share: float = 0.5
 
     def __post_init__(self) -> None:
         _check_numbers("quick_wins", self)

@@ -17,7 +17,7 @@ import socket
 import subprocess
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -71,23 +71,37 @@ _db_counter = itertools.count()
 
 
 @pytest.fixture
-def postgres_url(postgres_admin_url: str) -> Iterator[str]:
-    """URL of a fresh, empty PostgreSQL database, dropped after the test."""
-    name = f"argo_test_{os.getpid()}_{next(_db_counter)}"
+def postgres_database(postgres_admin_url: str) -> Iterator[Callable[[str], str]]:
+    """Factory of fresh, empty PostgreSQL databases (``make("argo_test")`` gives a URL); each
+    is dropped after the test."""
     admin = sa.create_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f"CREATE DATABASE {name}")
-    url = sa.make_url(postgres_admin_url).set(database=name)
+    names: list[str] = []
+
+    def make(prefix: str = "argo_test") -> str:
+        name = f"{prefix}_{os.getpid()}_{next(_db_counter)}"
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"CREATE DATABASE {name}")
+        names.append(name)
+        url = sa.make_url(postgres_admin_url).set(database=name)
+        return url.render_as_string(hide_password=False)
+
     try:
-        yield url.render_as_string(hide_password=False)
+        yield make
     finally:
         for key, engine in list(db._ENGINES.items()):
-            if sa.make_url(key).database == name:
+            if sa.make_url(key).database in names:
                 engine.dispose()
                 del db._ENGINES[key]
         with admin.connect() as conn:
-            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            for name in names:
+                conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         admin.dispose()
+
+
+@pytest.fixture
+def postgres_url(postgres_database: Callable[[str], str]) -> str:
+    """URL of a fresh, empty PostgreSQL database, dropped after the test."""
+    return postgres_database("argo_test")
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -242,6 +242,24 @@ class _Ledger:
         self.cost = {
             s: ledger[f"{s}_attributed_cost"].to_numpy(dtype=float) for s in LEDGER_SOURCES
         }
+        self.raw = {
+            s: ledger[f"{s}_kwh"].to_numpy(dtype=float)
+            if f"{s}_kwh" in ledger
+            else np.zeros(len(ledger))
+            for s in LEDGER_SOURCES
+        }
+        self.sub = (
+            ledger["submeter_kwh"].to_numpy(dtype=float)
+            if "submeter_kwh" in ledger
+            else np.zeros(len(ledger))
+        )
+
+    def _inside(self, spans: list[tuple[pd.Timestamp, pd.Timestamp]]) -> np.ndarray:
+        inside = np.zeros(self.channel.size, dtype=bool)
+        for start, end in spans:  # the few events of one win
+            a, b = pd.Timestamp(start).value, pd.Timestamp(end).value
+            inside |= (self.start_ns >= a) & (self.start_ns < b)
+        return inside
 
     def attributed(self, channel_id: int, source: str) -> tuple[float, float]:
         mine = self.channel == channel_id
@@ -251,12 +269,21 @@ class _Ledger:
         self, channel_id: int, source: str, spans: list[tuple[pd.Timestamp, pd.Timestamp]]
     ) -> tuple[float, float]:
         """Attributed energy and cost of one channel and source inside some time spans."""
-        inside = np.zeros(self.channel.size, dtype=bool)
-        for start, end in spans:  # the few events of one win
-            a, b = pd.Timestamp(start).value, pd.Timestamp(end).value
-            inside |= (self.start_ns >= a) & (self.start_ns < b)
-        mine = inside & (self.channel == channel_id)
+        mine = self._inside(spans) & (self.channel == channel_id)
         return float(self.kwh[source][mine].sum()), float(self.cost[source][mine].sum())
+
+    def explained(
+        self, channel_id: int, source: str, spans: list[tuple[pd.Timestamp, pd.Timestamp]]
+    ) -> float:
+        """Share of a main meter's ``source`` excess that its sub-meters explain.
+
+        Their excess in the same intervals inside the spans (0 to 1; 0 without excess).
+        """
+        mine = self._inside(spans) & (self.channel == channel_id)
+        raw = float(self.raw[source][mine].sum())
+        if raw <= 0:
+            return 0.0
+        return min(float(np.minimum(self.sub[mine], self.raw[source][mine]).sum()) / raw, 1.0)
 
     def evidence_days(self, channel_id: int, source: str, *, limit: int = 3) -> list[dict]:
         """The local days with most attributed energy of one channel and source (end exclusive)."""
@@ -611,7 +638,23 @@ def build_quick_wins(
         "schedule_change": ("Restore the operating schedule of {name}", "Facilities Manager"),
         "unusual_consumption": ("Investigate unusual consumption on {name}", "Energy Manager"),
     }
-    events = records(anomalies)
+    main_ids = (
+        set(by_id.index[by_id["role"].astype(str) == "main"].astype(int))
+        if "role" in by_id
+        else set()
+    )
+
+    def seen_on_main(cid: int, source: str, start: Any, end: Any) -> bool:
+        """A main meter's event that its sub-meters' findings explain (no win of its own)."""
+        return cid in main_ids and (
+            book.explained(cid, source, [(start, end)]) >= t.main_explained_share
+        )
+
+    events = [
+        r
+        for r in records(anomalies)
+        if not seen_on_main(int(r.channel_id), "anomaly", r.start, r.end)
+    ]
     grouped: dict[tuple[int, str], list[Any]] = {}
     for r in events:  # events are few
         grouped.setdefault((int(r.channel_id), str(r.kind)), []).append(r)
@@ -673,6 +716,8 @@ def build_quick_wins(
         if row.direction != "up" or getattr(row, "scope", "channel") != "channel":
             continue
         cid = int(row.channel_id)
+        if seen_on_main(cid, "level_shift", row.start, row.end):
+            continue
         kwh, cost = attributed(cid, "level_shift")
         name = ctx.names.get(cid, str(cid))
         wins.append(

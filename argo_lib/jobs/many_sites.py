@@ -12,6 +12,11 @@ One site's failure never stops the others: a task returns a :class:`SiteOutcome`
 ``failed`` and why (a worker that dies is reported the same way), and the command exits 1 when
 any site failed. Re-running a week is safe: each folder is replaced whole, atomically.
 
+``--send`` e-mails each published brief from the command's own process once every site is
+done (:func:`send_briefs`): the workers write each site's ``weekly_brief.eml`` and never see
+the SMTP settings or credentials. A site whose e-mail cannot be sent is reported and fails the
+command; the other sites' e-mails still go.
+
 The workers must see the same files as the command: the site files (``params/sites``) and the
 output folder are passed as paths, so a remote cluster needs them on a shared file system.
 """
@@ -42,6 +47,7 @@ __all__ = [
     "run_sequentially",
     "run_sites",
     "scheduler_address",
+    "send_briefs",
     "sites_with_data",
 ]
 
@@ -453,6 +459,60 @@ def _submit_all(
         if on_done is not None:
             on_done(outcome)
     return [results[i] for i in range(len(sites))]
+
+
+@dataclasses.dataclass(frozen=True)
+class Sent:
+    """How one site's e-mail went: to whom, or why not (``error``, "" when sent)."""
+
+    site_id: str
+    recipients: tuple[str, ...] = ()
+    error: str = ""
+
+
+def send_briefs(
+    outcomes: Sequence[SiteOutcome],
+    *,
+    settings: Settings,
+    to: Sequence[str] = (),
+    params_dir: str | Path | None = None,
+) -> list[Sent]:
+    """Send the e-mail of every published brief, from this process (not from the workers).
+
+    Each site's ``weekly_brief.eml`` is read back, addressed to its recipients (``to`` if
+    given, else ``MAIL_TO``, else the site file's ``recipients``, as for one site) from
+    ``MAIL_FROM``, and sent through the SMTP server of ``settings``. A failure is that site's
+    (its error, password never shown); the others are still sent. Failed briefs are skipped.
+    """
+    from email import policy
+    from email.parser import BytesParser
+
+    from argo_lib.jobs.weekly_brief import recipients_for
+    from argo_lib.report import email as mail
+
+    results: list[Sent] = []
+    for outcome in outcomes:
+        if not outcome.ok or not outcome.folder:
+            continue
+        try:
+            site = load_site(outcome.site_id, params_dir=params_dir)
+            recipients = recipients_for(site, to=tuple(to), settings=settings)
+            path = Path(outcome.folder) / "weekly_brief.eml"
+            message = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+            for header in ("To", "From"):
+                del message[header]
+            message["From"] = settings.mail_from or "Argo Energy Solutions <brief@localhost>"
+            message["To"] = ", ".join(recipients)
+            mail.send_email(message, settings)
+        except Exception as exc:  # one site's e-mail never stops the others
+            error = f"{type(exc).__name__}: {exc}"
+            secret = settings.smtp_password
+            results.append(
+                Sent(outcome.site_id, error=error.replace(secret, "***") if secret else error)
+            )
+        else:
+            results.append(Sent(outcome.site_id, recipients=tuple(recipients)))
+    return results
 
 
 def format_outcomes(outcomes: Sequence[SiteOutcome]) -> str:

@@ -17,11 +17,40 @@ from argo_lib.sim.faults import Fault
 from argo_lib.sim.readings import simulate_readings
 from argo_lib.sim.site import synthetic_channels
 
-__all__ = ["PORTFOLIO_FIRST_SITE", "simulate_portfolio"]
+__all__ = ["PORTFOLIO_FIRST_SITE", "simulate_portfolio", "store_site"]
 
 
 PORTFOLIO_FIRST_SITE = 700001
 """Site id of the first simulated site of :func:`simulate_portfolio`."""
+
+
+def store_site(
+    engine: Any,
+    site: Any,
+    channels: Any,
+    *,
+    resolution_s: int,
+    names: list[str] | None = None,
+) -> None:
+    """Store a simulated site and its sub-meters (``SimChannel``s) in ``engine``.
+
+    ``names`` overrides the channels' names (default: their own).
+    """
+    db.upsert_site(engine, site)
+    db.upsert_channels(
+        engine,
+        pd.DataFrame(
+            {
+                "channel_id": [c.channel_id for c in channels],
+                "site_id": site.site_id,
+                "name": names if names is not None else [c.name for c in channels],
+                "resolution_s": resolution_s,
+                "role": "sub",
+                "is_energy": True,
+                "active": True,
+            }
+        ),
+    )
 
 
 def simulate_portfolio(
@@ -121,21 +150,7 @@ def simulate_portfolio(
             site=site,
             faults=faults,
         )
-        db.upsert_site(engine, site)
-        db.upsert_channels(
-            engine,
-            pd.DataFrame(
-                {
-                    "channel_id": [c.channel_id for c in chans],
-                    "site_id": site_id,
-                    "name": [c.name for c in chans],
-                    "resolution_s": resolution_s,
-                    "role": "sub",
-                    "is_energy": True,
-                    "active": True,
-                }
-            ),
-        )
+        store_site(engine, site, chans, resolution_s=resolution_s)
         db.upsert_readings(engine, sim.readings)
         temperature = sim.temperature.rename("temperature_c").rename_axis("timestamp")
         db.upsert_weather(engine, temperature.reset_index(), site_id=site_id)

@@ -17,7 +17,16 @@ import pandas as pd
 import pytest
 from simulated import KITCHEN_SMALL, REPORT_WEEK, SITE, TZ, case, simulate_week
 
-from argo_lib.analytics import analyse_site_week, quick_wins
+from argo_lib.analytics import (
+    after_hours,
+    analyse_site_week,
+    anomalies,
+    health,
+    level_shifts,
+    quick_wins,
+    spikes,
+)
+from argo_lib.analytics.summary import INVESTIGATE_TYPES as INVESTIGATE
 from argo_lib.config import ChannelConfig
 from argo_lib.sim import Fault
 from argo_lib.thresholds import QuickWinThresholds
@@ -398,21 +407,9 @@ def test_sub_meters_of_another_resolution_are_counted_in_the_main_meters_interva
 def test_equipment_left_on_behind_a_sub_meter_is_money_once_not_on_the_main_meter_too():
     # the benchmark's "overstated" money: a sub-meter's after-hours operation counted on the
     # main meter that reads it as well
-    sub = buildings.night_building(
-        extra=buildings.after_hours_load(4.0, "2025-10-07 19:00", "2025-10-10 06:00")
+    analysis = _sub_and_main(
+        buildings.after_hours_load(4.0, "2025-10-07 19:00", "2025-10-10 06:00")
     )
-    rest = buildings.night_building(seed=1, night_kw=3.0, closed_kw=3.0, open_kw=20.0)
-    main = sub.assign(
-        channel_id=1,
-        power_kw=sub["power_kw"].to_numpy() + rest["power_kw"].to_numpy(),
-        energy_kwh=sub["energy_kwh"].to_numpy() + rest["energy_kwh"].to_numpy(),
-    )
-    site = dataclasses.replace(
-        buildings.SITE,
-        channels=(*buildings.SITE.channels, ChannelConfig(2, "Lighting panel", role="sub")),
-    )
-    readings = pd.concat([main, sub.assign(channel_id=2)], ignore_index=True)
-    analysis = analyse_site_week(readings, site=site, period=buildings.WEEK)
     clean = buildings.night_building()
     injected = buildings.added_kwh(
         clean,
@@ -512,3 +509,111 @@ def test_a_short_gap_on_one_sub_meter_does_not_outrank_money(hours, channels, ma
     assert data["priority"] == priority
     if priority == "medium":  # the money comes first
         assert wins["type"].iloc[0] == "after_hours_operation"
+
+
+def _sub_and_main(sub_extra, rest_extra=None):
+    """A main meter (1) reading a sub-meter (2) and an unmetered rest, each with its extra."""
+    sub = buildings.night_building(extra=sub_extra)
+    rest = buildings.night_building(
+        seed=1, night_kw=3.0, closed_kw=3.0, open_kw=20.0, extra=rest_extra
+    )
+    main = sub.assign(
+        channel_id=1,
+        power_kw=sub["power_kw"].to_numpy() + rest["power_kw"].to_numpy(),
+        energy_kwh=sub["energy_kwh"].to_numpy() + rest["energy_kwh"].to_numpy(),
+    )
+    site = dataclasses.replace(
+        buildings.SITE,
+        channels=(*buildings.SITE.channels, ChannelConfig(2, "Lighting panel", role="sub")),
+    )
+    readings = pd.concat([main, sub.assign(channel_id=2)], ignore_index=True)
+    return analyse_site_week(readings, site=site, period=buildings.WEEK)
+
+
+def _shift(kw: float, since: str):
+    at = pd.Timestamp(since, tz=buildings.TZ)
+    return lambda index: np.where(index >= at, kw, 0.0)
+
+
+def _money(wins: pd.DataFrame, channel_id: int) -> float:
+    mine = wins[(wins["channel_id"] == channel_id) & ~wins["type"].isin(INVESTIGATE)]
+    return float(mine["weekly_kwh"].sum())
+
+
+def test_a_sub_meter_finding_seen_on_the_main_meter_is_saved_once():
+    # the sub-meter draws 4 kW more from Wednesday on; the main meter reads it as well
+    analysis = _sub_and_main(_shift(4.0, "2025-10-08 00:00"))
+    injected = 4.0 * 24 * 5  # Wednesday to Sunday [kWh]
+    assert _money(analysis.quick_wins, 2) == pytest.approx(injected, rel=0.1)
+    assert _money(analysis.quick_wins, 1) == 0.0
+    assert 1 in set(analysis.anomalies["channel_id"])  # still a finding on the main meter
+
+
+def _main_event_explained(sub_kwh: float) -> pd.DataFrame:
+    """Quick wins of a main meter (1) whose 10-interval event of 10 kWh per interval its
+    sub-meter (2) explains by ``sub_kwh`` per interval."""
+    t0 = pd.Timestamp("2025-10-08 14:00", tz="UTC")
+    stamps = pd.date_range(t0, periods=10, freq="1h")
+    ledger = pd.DataFrame(
+        {
+            "channel_id": np.repeat([1, 2], 10),
+            "timestamp": np.tile(stamps, 2),
+            "resolution_s": 3600,
+            "business_hours": True,
+            "after_hours_kwh": 0.0,
+            "anomaly_kwh": np.repeat([10.0, sub_kwh], 10),
+            "level_shift_kwh": 0.0,
+            "spike_kwh": 0.0,
+            "chronic_kwh": 0.0,
+            "rate_per_kwh": 0.1,
+        }
+    )
+    ledger = quick_wins.attribute_ledger(ledger, main_ids=[1])
+    event = anomalies.empty_events()
+    event.loc[0] = [1, "unusual_consumption", t0, t0 + pd.Timedelta(hours=10), 10, 10.0, 1, 1,
+                    30.0, 100.0, 10.0, "", False]  # fmt: skip
+    channels = pd.DataFrame(
+        {
+            "channel_id": [1, 2],
+            "channel_name": ["Main", "Chiller"],
+            "owner": None,
+            "completeness_pct": 100.0,
+            "role": ["main", "sub"],
+        }
+    )
+    return quick_wins.build_quick_wins(
+        after_hours=after_hours.empty_after_hours(),
+        anomalies=event,
+        level_shifts=level_shifts.empty_shifts(),
+        spikes=spikes.empty_spikes(),
+        health=health.empty_issues(),
+        ledger=ledger,
+        channels=channels,
+        tz=TZ,
+        currency="USD",
+        demand_rate_per_kw=None,
+        thresholds=QuickWinThresholds(),
+    )
+
+
+@pytest.mark.parametrize(
+    ("sub_kwh", "main_win_kwh"),
+    [(0.0, 100.0), (4.0, 60.0), (6.0, None), (10.0, None)],
+    ids=["unexplained", "explained-40pc", "explained-60pc", "explained-whole"],
+)
+def test_a_main_meter_event_its_sub_meters_mostly_explain_has_no_win(sub_kwh, main_win_kwh):
+    # what is left of such an event after the sub-meters' share is the difference between
+    # two baselines: before, 40 kWh of it became a win of the main meter's own
+    wins = _main_event_explained(sub_kwh)
+    main = wins[wins["channel_id"] == 1]
+    if main_win_kwh is None:
+        assert main.empty
+    else:
+        assert main["weekly_kwh"].tolist() == pytest.approx([main_win_kwh])
+
+
+def test_an_unmetered_finding_on_the_main_meter_keeps_its_win():
+    # the same 4 kW more, but on the main meter's unmetered rest: no sub-meter explains it
+    analysis = _sub_and_main(None, rest_extra=_shift(4.0, "2025-10-08 00:00"))
+    assert _money(analysis.quick_wins, 1) == pytest.approx(4.0 * 24 * 5, rel=0.1)
+    assert _money(analysis.quick_wins, 2) == 0.0

@@ -7,9 +7,6 @@ workbook database is each backend in turn (the ``engine`` fixture).
 
 from __future__ import annotations
 
-import itertools
-import os
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -32,27 +29,12 @@ ORG = "23271"
 CHANNELS = (162119, 162120, 162121)
 START = pd.Timestamp("2025-11-03", tz=TZ)
 END = pd.Timestamp("2025-11-24", tz=TZ)
-_counter = itertools.count()
 
 
 @pytest.fixture
-def legacy_url(postgres_admin_url: str):
+def legacy_url(postgres_database) -> str:
     """A fresh PostgreSQL database for the old schema (beside the workbook's)."""
-    name = f"argo_legacy_{os.getpid()}_{next(_counter)}"
-    admin = sa.create_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f"CREATE DATABASE {name}")
-    url = sa.make_url(postgres_admin_url).set(database=name).render_as_string(hide_password=False)
-    try:
-        yield url
-    finally:
-        for key, engine in list(db._ENGINES.items()):
-            if sa.make_url(key).database == name:
-                engine.dispose()
-                del db._ENGINES[key]
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.dispose()
+    return postgres_database("argo_legacy")
 
 
 def _truth() -> pd.DataFrame:

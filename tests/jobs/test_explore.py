@@ -137,14 +137,13 @@ def golden_env(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def run(golden_env):
-    code = cli.main(["explore", "--site", "23271", "--start", "2026-10-26", "--end", "2026-11-22"])
-    assert code == 0
-    return golden_env / "outputs" / "23271" / "explore" / "2026-10-26_2026-11-22"
+def run(printed):
+    """The default folder of the golden period's ``argo explore`` (with its PDF)."""
+    return printed.folder
 
 
 def test_argo_explore_publishes_notebook_html_json_and_charts(run):
-    assert sorted(p.name for p in run.iterdir()) == sorted(ARTEFACTS)
+    assert sorted(p.name for p in run.iterdir()) == sorted((*ARTEFACTS, PDF))
     page = (run / "explore.html").read_text(encoding="utf-8")
     assert "<title>Channel exploration: Wilson Center, 2026-10-26 to 2026-11-22</title>" in page
     assert page.count("data:image/png;base64,") >= 4
@@ -193,14 +192,15 @@ def test_argo_explore_bad_input_exits_2_with_one_line(golden_env, capsys, argv, 
 
 @pytest.fixture(scope="module")
 def printed(golden_env):
-    """``argo explore ... --pdf --paper A4`` of the golden period (the US site's default is Letter)."""
+    """``argo explore ... --pdf --paper A4`` of the golden period into the default folder (the
+    US site's default paper is Letter)."""
     require_chromium()
-    folder = golden_env / "printed"
+    folder = golden_env / "outputs" / "23271" / "explore" / "2026-10-26_2026-11-22"
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         code = cli.main(
             ["explore", "--site", "23271", "--start", "2026-10-26", "--end", "2026-11-22",
-             "--pdf", "--paper", "A4", "--output-dir", str(folder)]
+             "--pdf", "--paper", "A4"]
         )  # fmt: skip
     assert code == 0
     return types.SimpleNamespace(folder=folder, stdout=out.getvalue(), doc=read_pdf(folder / PDF))

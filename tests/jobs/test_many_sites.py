@@ -9,6 +9,7 @@ temporary ``params`` folder, plus a broken site file and a site without readings
 from __future__ import annotations
 
 import dataclasses
+import email
 import itertools
 import json
 import operator
@@ -22,7 +23,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from argo_lib import cli, db
+from argo_lib import cli, config, db
 from argo_lib.jobs import many_sites, weekly_brief
 from argo_lib.jobs.many_sites import PortfolioOptions, SiteOutcome
 from argo_lib.sim.portfolio import simulate_portfolio
@@ -250,33 +251,36 @@ def test_notebook_path_on_the_cluster_equals_the_kernel_less_path(portfolio, clu
         assert (Path(got.folder) / "weekly_brief.ipynb").is_file()
 
 
-def test_all_sites_command_on_the_scheduler_and_again(portfolio, cluster, tmp_path, monkeypatch):
+def _mail_env(monkeypatch, port: int) -> None:
+    for name, value in {
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(port),
+        "SMTP_STARTTLS": "false",
+        "SMTP_SSL": "false",
+        "SMTP_USERNAME": "",
+        "SMTP_PASSWORD": "",
+        "MAIL_FROM": "brief@argo.test",
+        "MAIL_TO": "",
+    }.items():
+        monkeypatch.setenv(name, value)
+
+
+def test_all_sites_command_prints_a_table_and_reruns_safely(
+    portfolio, cluster, tmp_path, capsys, monkeypatch, smtp_server
+):
     outputs = tmp_path / "outputs"
     monkeypatch.setenv("ARGO_PARAMS_DIR", str(portfolio.params))
     monkeypatch.setenv("ARGO_OUTPUTS_DIR", str(outputs))
-    monkeypatch.setenv("DATABASE_URL", portfolio.url)
-    argv = ["brief", "--all-sites", "--week", WEEK, "--no-notebook", "--baseline-weeks", "2"]
-    argv += ["--scheduler"]
-    runs = []
-    for _ in range(2):  # re-running the week replaces each folder whole
-        status = cli.main([*argv, cluster.address])
-        runs.append(({s: _published(outputs / s / WEEK) for s in portfolio.ids}, status))
-
-    assert [status for _, status in runs] == [1, 1]  # the broken site file fails the run
-    assert runs[0][0] == runs[1][0]
-    for site_id in portfolio.ids:
-        assert sorted(p.name for p in (outputs / site_id).iterdir()) == [WEEK]
-    assert not (outputs / "799998").exists()  # a site without readings is not briefed
-
-
-def test_all_sites_command_prints_a_table_of_every_site(portfolio, cluster, capsys, monkeypatch):
-    monkeypatch.setenv("ARGO_PARAMS_DIR", str(portfolio.params))
-    monkeypatch.setenv("ARGO_OUTPUTS_DIR", str(portfolio.folder / "table"))
-    argv = ["brief", "--all-sites", "--week", WEEK, "--no-notebook", "--baseline-weeks", "2"]
-    status = cli.main([*argv, "--database-url", portfolio.url, "--scheduler", cluster.address])
+    port, sink = smtp_server
+    _mail_env(monkeypatch, port)
+    argv = ["brief", "--week", WEEK, "--no-notebook", "--baseline-weeks", "2"]
+    argv += ["--database-url", portfolio.url, "--scheduler", cluster.address]
+    status = cli.main([*argv, "--all-sites"])
     out, err = capsys.readouterr()
+    first = {s: _published(outputs / s / WEEK) for s in portfolio.ids}
+
     lines = out.splitlines()
-    assert status == 1
+    assert status == 1  # the broken site file fails the run, not the other sites
     assert lines[0].split() == [
         "site",
         "status",
@@ -291,12 +295,39 @@ def test_all_sites_command_prints_a_table_of_every_site(portfolio, cluster, caps
     assert sorted(rows) == sorted([*portfolio.ids, BROKEN])
     assert "failed" in rows[BROKEN] and "Mars/Olympus_Mons" in rows[BROKEN]
     for site_id in portfolio.ids:
-        assert rows[site_id].rstrip().endswith(str(portfolio.folder / "table" / site_id / WEEK))
+        assert rows[site_id].rstrip().endswith(str(outputs / site_id / WEEK))
     assert lines[-1] == f"{SITES} published, 1 failed"
     assert f"briefing {SITES} sites, week {WEEK} (kernel-less), on the Dask scheduler at" in err
     assert "100%" in err  # the progress bar reached the end
     password = sa.make_url(portfolio.url).password
     assert not password or password not in out + err
+    assert not (outputs / "799998").exists()  # a site without readings is not briefed
+
+    assert sink.messages == []  # nothing sent without --send
+
+    # the same week again (three of the sites and the broken file), sent this time: each
+    # folder is replaced whole, with the same brief, and each published brief is e-mailed
+    # from the command's process (the workers never see the SMTP settings)
+    again = portfolio.ids[:3]
+    (outputs / again[0] / WEEK / "weekly_brief.failed.ipynb").write_text("{}")  # an old failure
+    sites = ",".join([*again, BROKEN])
+    status = cli.main([*argv, "--sites", sites, "--send", "--to", "ops@argo.test"])
+    out, _ = capsys.readouterr()
+    assert status == 1
+    assert out.splitlines()[-1] == "3 e-mails sent, 0 not sent"
+    assert [(frm, to) for frm, to, _ in sink.messages] == [
+        ("brief@argo.test", ["ops@argo.test"])
+    ] * 3
+    subjects = sorted(
+        email.message_from_bytes(content)["Subject"] for _, _, content in sink.messages
+    )
+    names = sorted(first[s]["metadata"]["site"]["siteName"] for s in again)
+    assert len(set(names)) == 3
+    assert all(sum(name in subject for subject in subjects) == 1 for name in names), subjects
+    for site_id in again:
+        assert sorted(p.name for p in (outputs / site_id).iterdir()) == [WEEK]
+        assert _published(outputs / site_id / WEEK) == first[site_id]
+    assert not (outputs / again[0] / WEEK / "weekly_brief.failed.ipynb").exists()
 
 
 def test_sites_with_data_lists_the_sites_of_the_week(portfolio):
@@ -311,9 +342,21 @@ def test_sites_with_data_lists_the_sites_of_the_week(portfolio):
     assert before == []
 
 
-def test_the_command_refuses_single_site_options_with_many_sites(capsys):
-    assert cli.main(["brief", "--all-sites", "--send"]) == 2
-    assert "--send: only for one site's brief" in capsys.readouterr().err
+def test_the_command_refuses_single_site_options_with_many_sites(capsys, monkeypatch):
+    for name in ("SMTP_HOST", "MAIL_FROM"):
+        monkeypatch.setenv(name, "")
+    assert cli.main(["brief", "--all-sites", "--pdf"]) == 2
+    assert "--pdf: only for one site's brief" in capsys.readouterr().err
+    assert cli.main(["brief", "--all-sites", "--to", "a@b.test"]) == 2
+    assert "add --send" in capsys.readouterr().err
+    # --send checks every mail setting before any site runs
+    assert (
+        cli.main(
+            ["brief", "--all-sites", "--send"],
+        )
+        == 2
+    )
+    assert "cannot send the e-mail: SMTP_HOST" in capsys.readouterr().err
     assert cli.main(["brief", "--all-sites", "--sites", "a,b"]) == 2
     assert "not both" in capsys.readouterr().err
     assert cli.main(["brief", "--site", "23271", "--no-notebook", "--pdf"]) == 2
@@ -375,3 +418,27 @@ def test_one_site_without_the_notebook_from_the_command(portfolio, capsys, monke
         "weekly_brief.eml",
         "weekly_brief.json",
     ]
+
+
+def test_send_briefs_reports_a_site_it_cannot_send_and_sends_the_others(
+    portfolio, tmp_path, monkeypatch, smtp_server
+):
+    port, sink = smtp_server
+    _mail_env(monkeypatch, port)
+    two = portfolio.ids[:2]
+    outcomes = many_sites.run_sequentially(two, _options(portfolio, tmp_path / "out"))
+    broken = dataclasses.replace(outcomes[1], folder=str(tmp_path / "gone"))  # no .eml there
+    failed = SiteOutcome("x", False, error="ConfigError: bad")
+    settings = dataclasses.replace(config.get_settings(), smtp_password="s3cret-pw")
+    sent = many_sites.send_briefs(
+        [outcomes[0], broken, failed],
+        settings=settings,
+        to=["fm@site.test"],
+        params_dir=portfolio.params,
+    )
+    assert [(s.site_id, s.recipients, bool(s.error)) for s in sent] == [
+        (two[0], ("fm@site.test",), False),
+        (two[1], (), True),
+    ]
+    assert "weekly_brief.eml" in sent[1].error and "s3cret-pw" not in sent[1].error
+    assert [to for _, to, _ in sink.messages] == [["fm@site.test"]]

@@ -18,6 +18,7 @@ from argo_lib.jobs import portfolio
 from argo_lib.jobs.weekly_brief import BriefRequest, compute_brief, publish_brief
 from argo_lib.sim import demo
 from argo_lib.sim.faults import Fault
+from argo_lib.sim.portfolio import store_site
 from argo_lib.sim.readings import simulate_readings
 from argo_lib.sim.site import synthetic_channels
 
@@ -63,21 +64,8 @@ def _load_site(engine, site_id: str, tz: str, first: int) -> None:
         site=site,
         faults=faults,
     )
-    db.upsert_site(engine, site)
-    db.upsert_channels(
-        engine,
-        pd.DataFrame(
-            {
-                "channel_id": [c.channel_id for c in channels],
-                "site_id": site_id,
-                "name": [f"Meter {i + 1}" for i in range(3)],
-                "resolution_s": 3600,
-                "role": "sub",
-                "is_energy": True,
-                "active": True,
-            }
-        ),
-    )
+    names = [f"Meter {i + 1}" for i in range(3)]
+    store_site(engine, site, channels, resolution_s=3600, names=names)
     db.upsert_readings(engine, sim.readings)
 
 
