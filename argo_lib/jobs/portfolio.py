@@ -761,25 +761,29 @@ def _reports(
     size = 0
     for entry in doc["sites"]:
         site_id = str(entry["site_id"])
+        # a brief published without its notebook has no HTML report: its e-mail stands in
+        kind = "html" if entry["brief_html"] else "eml"
+        path = Path(entry["brief_folder"] or ".") / f"weekly_brief.{kind}"
+        has = entry["status"] != NO_BRIEF and (kind == "html" or path.is_file())
         href = ""
-        if link_base and entry["status"] != NO_BRIEF:
-            href = f"{link_base.rstrip('/')}/{site_id}/{doc['week']}/weekly_brief.html"
+        if link_base and has:
+            href = f"{link_base.rstrip('/')}/{site_id}/{doc['week']}/weekly_brief.{kind}"
         if entry["status"] == NO_BRIEF:
             text = ""
-        elif not entry["brief_html"]:
-            text = "no HTML report (the brief was published without its notebook)"
+        elif not has:
+            text = "no report file (the brief was published without its notebook or e-mail)"
         else:
-            path = Path(entry["brief_folder"]) / "weekly_brief.html"
-            name = f"weekly_brief_{site_id}_{doc['week']}.html"
+            name = f"weekly_brief_{site_id}_{doc['week']}.{kind}"
+            what = "" if kind == "html" else " (its brief e-mail: no notebook was run)"
             data = path.read_bytes() if attach else b""
             if attach and size + len(data) <= MAX_ATTACHMENTS_BYTES:
                 files[name] = data
                 size += len(data)
-                text = f"attached: {name}"
+                text = f"attached: {name}{what}"
             elif attach:
                 text = "report not attached (the message would be too large)"
             else:
-                text = "full report" if href else "report in its folder"
+                text = ("full report" if href else "report in its folder") + what
         reports[site_id] = {"text": text, "href": href}
     return reports, files
 
@@ -807,8 +811,9 @@ def build_portfolio_email(
     charts : mapping, optional
         Chart name → PNG bytes, shown inline (CID parts).
     attach : bool
-        Attach each site's ``weekly_brief.html`` (as ``weekly_brief_<site>_<week>.html``),
-        up to :data:`MAX_ATTACHMENTS_BYTES` in all.
+        Attach each site's ``weekly_brief.html`` (as ``weekly_brief_<site>_<week>.html``; a
+        brief published without its notebook: its ``weekly_brief.eml``, as an attached
+        message), up to :data:`MAX_ATTACHMENTS_BYTES` in all.
     link_base : str, optional
         URL of the published outputs folder (e.g. ``https://reports.example.com/outputs``):
         each site's row links to ``<link_base>/<site>/<ISO week>/weekly_brief.html``.
@@ -861,7 +866,12 @@ def build_portfolio_email(
         maintype, subtype = mail.ATTACHMENT_TYPES.get(
             Path(filename).suffix.lower(), ("application", "octet-stream")
         )
-        if maintype == "text":
+        if Path(filename).suffix.lower() == ".eml":  # a site's e-mail, as a forwarded message
+            from email.parser import BytesParser
+
+            inner = BytesParser(policy=email.policy.default).parsebytes(data)
+            message.add_attachment(inner, filename=filename)
+        elif maintype == "text":
             message.add_attachment(data.decode("utf-8"), subtype=subtype, filename=filename)
         else:
             message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)

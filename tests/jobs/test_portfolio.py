@@ -7,6 +7,7 @@ import email
 import email.policy
 import json
 import shutil
+from email.message import EmailMessage
 from pathlib import Path
 
 import pandas as pd
@@ -245,6 +246,12 @@ def run(world, tmp_path_factory):
     folder, _ = world
     depot = folder / "outputs" / "901" / "2026-W47"
     (depot / "weekly_brief.html").write_text("<html><body>North Depot brief</body></html>")
+    # the Wilson Center's brief as the kernel-less path publishes it: no HTML, its e-mail
+    kernel_less = EmailMessage()
+    kernel_less["Subject"] = "[Brief] Wilson Center, 2026-W47"
+    kernel_less.set_content("The week in one line.")
+    wilson = folder / "outputs" / "23271" / "2026-W47" / "weekly_brief.eml"
+    wilson.write_bytes(bytes(kernel_less))
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("ARGO_PARAMS_DIR", str(folder / "params"))
         patch.setenv("ARGO_OUTPUTS_DIR", str(folder / "outputs"))
@@ -287,8 +294,15 @@ def test_the_email_has_the_overview_and_each_sites_report(run):
         assert "North Depot" in body and "Harbour Annex" in body
         assert "2 weeks in a row" in body
         assert "attached: weekly_brief_901_2026-W47.html" in body
-    names = [part.get_filename() for part in message.iter_attachments()]
-    assert names == ["weekly_brief_901_2026-W47.html", "portfolio.html"]
+        assert "attached: weekly_brief_23271_2026-W47.eml (its brief e-mail: no notebook" in body
+    parts = {part.get_filename(): part for part in message.iter_attachments()}
+    assert sorted(parts) == sorted(
+        ["weekly_brief_901_2026-W47.html", "weekly_brief_23271_2026-W47.eml", "portfolio.html"]
+    )
+    assert list(parts)[-1] == "portfolio.html"  # the sites' reports first
+    forwarded = parts["weekly_brief_23271_2026-W47.eml"]
+    assert forwarded.get_content_type() == "message/rfc822"
+    assert forwarded.get_content()["Subject"] == "[Brief] Wilson Center, 2026-W47"
     related = [p.get_content_type() for p in message.walk() if p.get("Content-ID")]
     assert related == ["image/png"]
 
@@ -305,6 +319,7 @@ def test_links_instead_of_attachments(run):
     )
     html = message.get_body(preferencelist=("html",)).get_content()
     assert 'href="https://reports.example.com/outputs/901/2026-W47/weekly_brief.html"' in html
+    assert 'href="https://reports.example.com/outputs/23271/2026-W47/weekly_brief.eml"' in html
     assert "902/2026-W47" not in html  # no brief, no link
     assert list(message.iter_attachments()) == []
 
