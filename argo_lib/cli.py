@@ -280,6 +280,26 @@ def _cmd_brief(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _check_recipients(sites: list[str], *, to: tuple[str, ...], settings: Any) -> None:
+    """Before any brief of ``--send``: every site to brief has someone to send it to."""
+    from argo_lib.config import ConfigError, load_site
+    from argo_lib.jobs.weekly_brief import recipients_for
+
+    nobody = []
+    for name in sites:
+        try:
+            site = load_site(name, params_dir=settings.params_dir)
+        except ConfigError:  # the run reports a site file it cannot read, as a failed site
+            continue
+        if not recipients_for(site, to=to, settings=settings):
+            nobody.append(name)
+    if nobody:
+        raise UsageError(
+            f"--send: no recipients for {', '.join(nobody)}: set MAIL_TO, give --to, or add "
+            "`recipients` to their site files"
+        )
+
+
 def _brief_many_sites(args: argparse.Namespace) -> int:
     """``argo brief --all-sites | --sites a,b,c``: every site's brief in parallel on Dask."""
     import pandas as pd
@@ -309,10 +329,11 @@ def _brief_many_sites(args: argparse.Namespace) -> int:
 
         logging.getLogger("distributed").setLevel(logging.WARNING)
     settings = get_settings()
-    if args.send:  # every mail setting before any work (each site's recipients when sending)
+    to = tuple(args.to or ())
+    if args.send:  # the server and sender before any work; each site's recipients below
         from argo_lib.report import email as mail
 
-        mail.check_mail_settings(settings, recipients=tuple(args.to or ()) or ("each site's",))
+        mail.check_mail_settings(settings, recipients=to or ("(checked per site)",))
     week = args.week or "last"
     overrides = _brief_parameters(args)["threshold_overrides"]
     engine = db.get_engine(args.database_url, settings=settings, must_exist=True)
@@ -332,6 +353,8 @@ def _brief_many_sites(args: argparse.Namespace) -> int:
         sites = list(dict.fromkeys(s.strip() for s in args.sites.split(",") if s.strip()))
         if not sites:
             raise UsageError("--sites takes site ids or site file names: --sites 23271,wilson")
+    if args.send:
+        _check_recipients(sites, to=to, settings=settings)
     options = many_sites.PortfolioOptions(
         week=week,
         database_url=db.url_for_another_process(engine),
@@ -371,7 +394,7 @@ def _brief_many_sites(args: argparse.Namespace) -> int:
     unsent = 0
     if args.send:  # from this process: the workers never see the SMTP settings
         sent = many_sites.send_briefs(
-            outcomes, settings=settings, to=tuple(args.to or ()), params_dir=settings.params_dir
+            outcomes, settings=settings, to=to, params_dir=settings.params_dir
         )
         for item in sent:
             if item.error:

@@ -442,3 +442,17 @@ def test_send_briefs_reports_a_site_it_cannot_send_and_sends_the_others(
     ]
     assert "weekly_brief.eml" in sent[1].error and "s3cret-pw" not in sent[1].error
     assert [to for _, to, _ in sink.messages] == [["fm@site.test"]]
+
+
+def test_send_without_recipients_for_a_site_stops_before_any_brief(
+    portfolio, tmp_path, monkeypatch, capsys, smtp_server
+):
+    port, sink = smtp_server
+    _mail_env(monkeypatch, port)  # MAIL_TO empty; the simulated site files name nobody
+    monkeypatch.setenv("ARGO_PARAMS_DIR", str(portfolio.params))
+    monkeypatch.setenv("ARGO_OUTPUTS_DIR", str(tmp_path / "outputs"))
+    argv = ["brief", "--sites", ",".join(portfolio.ids[:2]), "--week", WEEK, "--send"]
+    assert cli.main([*argv, "--database-url", portfolio.url]) == 2
+    err = capsys.readouterr().err
+    assert f"--send: no recipients for {portfolio.ids[0]}, {portfolio.ids[1]}" in err
+    assert not (tmp_path / "outputs").exists() and sink.messages == []
