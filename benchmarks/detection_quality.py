@@ -653,13 +653,20 @@ def _win_sources(kind: str, sources: list[str]) -> list[str]:
     return sources
 
 
-def _win_energy(win, ledger: pd.DataFrame, sources: list[str], mine: np.ndarray, t0: np.ndarray):
+def _win_energy(
+    win,
+    ledger: pd.DataFrame,
+    sources: list[str],
+    mine: np.ndarray,
+    t0: np.ndarray,
+    events: pd.DataFrame | None = None,
+):
     """The ledger energy [kWh] per row that a quick win's ``weekly_kwh`` is a share of.
 
-    An anomaly win counts the anomaly energy of its own events (its evidence spans; all of its
-    channel's if it has more events than its evidence lists); when that was too small to report
-    and no after-hours win counts the channel, it also takes the after-hours energy of those
-    events (``quick_wins._assign_small_anomalies``).
+    An anomaly win counts the anomaly energy of its own events: those of its channel and kind
+    in ``events`` (``analysis.anomalies``), or its evidence spans without them; when that was
+    too small to report and no after-hours win counts the channel, it also takes the
+    after-hours energy of those events (``quick_wins._assign_small_anomalies``).
     """
     kind = str(win.type)
     energy = sum(
@@ -667,15 +674,23 @@ def _win_energy(win, ledger: pd.DataFrame, sources: list[str], mine: np.ndarray,
     )
     if not kind.startswith("anomaly"):
         return energy
+    spans = [
+        (item["start"], item["end"])
+        for item in getattr(win, "evidence", None) or ()  # at most three events
+        if isinstance(item, dict) and item.get("start") is not None
+    ]
+    if events is not None and len(events) and pd.notna(win.channel_id):
+        own_events = events[
+            (events["channel_id"] == int(win.channel_id))
+            & (events["kind"] == kind[len("anomaly_") :])
+        ]
+        spans = list(zip(own_events["start"], own_events["end"], strict=True)) or spans
     inside = np.zeros(t0.size, dtype=bool)
-    for item in getattr(win, "evidence", None) or ():  # at most three events
-        if isinstance(item, dict) and item.get("start") is not None:
-            a, b = _ns([item["start"], item["end"]])
-            inside |= (t0 >= a) & (t0 < b)
+    for start, end in spans:
+        a, b = _ns([start, end])
+        inside |= (t0 >= a) & (t0 < b)
     kwh = float(win.weekly_kwh)
     own = np.where(inside, energy, 0.0)
-    if float(np.sum(own[mine])) < 0.99 * kwh and float(np.sum(energy[mine])) <= kwh * (1 + 1e-9):
-        own = energy  # more events than the evidence lists
     if "after_hours" in sources and float(np.sum(own[mine])) < 0.99 * kwh:
         own = own + np.where(
             inside, ledger["after_hours_attributed_kwh"].to_numpy(dtype=float), 0.0
@@ -787,7 +802,8 @@ def artefact_money(analysis, labels: pd.DataFrame, context: dict) -> dict:
             if isinstance(item, dict) and item.get("channelId") is not None:
                 chans.add(int(item["channelId"]))
         mine = np.isin(ch, list(chans))
-        attributed = _win_energy(win, ledger, sources, mine, t0) if n else np.empty(0)
+        events = getattr(analysis, "anomalies", None)
+        attributed = _win_energy(win, ledger, sources, mine, t0, events) if n else np.empty(0)
         total = float(np.sum(attributed[mine])) if n else 0.0
         if total <= 0:
             causes["unexplained"] += kwh
@@ -806,6 +822,8 @@ def artefact_money(analysis, labels: pd.DataFrame, context: dict) -> dict:
         )
     return {
         "savings_kwh": savings,
+        # the energy the week's consumption faults added (each once, on its own meter)
+        "fault_kwh": float(energy["expected_kwh"].clip(lower=0.0).sum()),
         "causes": causes,
         "peak_on_catch_up": on_catch,
         "investigate_kwh": investigate,
@@ -1045,6 +1063,7 @@ def money_summary(results: list[dict[str, dict]], detector: str) -> dict:
                 r["money"].get("investigate_kwh", {}).get("dusk_to_dawn", 0.0) for r in picked
             ),
             "artefact_kwh": sum(causes.values()),
+            "fault_kwh": sum(r["money"].get("fault_kwh", 0.0) for r in picked),
             "causes": causes,
             "weeks_with_artefacts": sum(sum(r["money"]["causes"].values()) > 0.05 for r in picked),
             "catch_up_weeks": sum(p is not None for p in peaks),
@@ -1243,7 +1262,11 @@ def markdown(
                 f"savings on the {a['weeks']} realistic weeks ({a['artefact_kwh'] / max(a['weeks'], 1):,.1f} "
                 f"kWh per site-week; {a['weeks_with_artefacts']} weeks with some), "
                 f"{c['artefact_kwh']:,.0f} of {c['savings_kwh']:,.0f} kWh on the {c['weeks']} clean "
-                f"ones. By cause: {parts or 'none'}. The site's demand peak was a catch-up reading "
+                f"ones. By cause: {parts or 'none'}. The rest, "
+                f"{a['savings_kwh'] - a['artefact_kwh']:,.0f} kWh, is "
+                f"{(a['savings_kwh'] - a['artefact_kwh']) / max(a['fault_kwh'], 1e-9):.0%} of the "
+                f"{a['fault_kwh']:,.0f} kWh the injected consumption faults added. "
+                f"The site's demand peak was a catch-up reading "
                 f"in {a['peak_on_catch_up']} of the {a['catch_up_weeks']} weeks with one. "
                 f"Standing loads listed to investigate (not counted as savings): "
                 f"{a['investigate_kwh']:,.0f} kWh, {a['investigate_dusk_kwh']:,.0f} kWh of them "

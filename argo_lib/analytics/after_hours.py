@@ -15,7 +15,12 @@ counted twice:
   consecutive intervals, so a load that changed between the weeks is not noise) and its slot's
   own spread (``Q3 - median + new_iqr_k * IQR``, so that a dusk a little earlier than in the
   baseline weeks is not new operation); it then counts with all of ``P - base``. Action:
-  switch it off at closing time. The edges of a standing load that follows the sun (exterior
+  switch it off at closing time. Where the temperature model gives the base, an interval must
+  also exceed what the same hour of the week drew in the baseline weeks (``Q3 + new_iqr_k *
+  IQR`` of that hour-of-week slot's readings, at least its median plus the noise allowance), and
+  counts from the larger of the two bases: a model whose slopes come mostly from daytime hours
+  and under-predicts a night's standing load is not the building's new operation. The edges of
+  a standing load that follows the sun (exterior
   lighting on a photocell) move by 10–60 min between the baseline weeks and the report week: an
   interval within ``edge_shift_hours`` of such an edge that draws the standing load's usual
   level, while the load itself draws what it did, is that load shifted, not new operation
@@ -102,6 +107,7 @@ NIGHT_HOURS = (20, 6)
 a night load (``chronic_night_share``) rather than a load of closed days' daytime."""
 
 _MIN_VALUES = 8
+_SAME_HOUR_MIN_VALUES = 3
 _INT_COLUMNS = ("intervals", "expected_intervals", "chronic_weeks", "baseline_weeks")
 _BOOL_COLUMNS = ("significant", "chronic_significant")
 _TEXT_COLUMNS = ("base_source", "floor_source")
@@ -363,6 +369,24 @@ def _sustained(mask: np.ndarray, *, rows: int) -> np.ndarray:
     return mask & (np.cumsum(edges[:-1], axis=0) > 0)
 
 
+def _same_hours(
+    grid: Grid, baseline: Grid, allowance: np.ndarray, t: AfterHoursThresholds
+) -> tuple[np.ndarray, np.ndarray]:
+    """What the same hour of the week drew in the baseline weeks, per report interval [kW].
+
+    Returns the slot median of the baseline's after-hours readings in that hour-of-week slot
+    (holidays are Sunday slots) and its limit, the larger of ``Q3 + new_iqr_k * IQR`` and the
+    median plus the noise ``allowance``; both NaN where the slot has fewer than three readings.
+    """
+    b_load = np.where((~baseline.business)[:, None], baseline.load_kw, np.nan)
+    (q1, median, q3), counts = grouped_quantiles(b_load, baseline.slot, 168, (25.0, 50.0, 75.0))
+    enough = counts >= _SAME_HOUR_MIN_VALUES
+    limit = np.where(
+        enough, np.fmax(q3 + t.new_iqr_k * (q3 - q1), median + allowance[None, :]), np.nan
+    )
+    return np.where(enough, median, np.nan)[grid.slot], limit[grid.slot]
+
+
 def after_hours_waste(
     grid: Grid,
     *,
@@ -455,6 +479,15 @@ def after_hours_waste(
         # a standing load's edge that moved with the sun is not new operation
         moved = moved_edge(grid, load, base, margin, hours=t.edge_shift_hours)
         is_new = judged & (over > margin) & ~moved
+        model = expected.level == MODEL_LEVEL
+        if model.any():
+            # like with like: where the weather model gives the base, new operation is also
+            # above what the same hour of the week drew in the baseline weeks, and counts from
+            # the larger of the two (a model that under-predicts a night's standing load,
+            # its slopes fitted mostly on daytime hours, is not the building's waste)
+            same, limit = _same_hours(grid, baseline, allowance, t)
+            is_new &= ~(model & (load <= limit))
+            over = np.where(model & np.isfinite(same), load - np.fmax(base, same), over)
     # equipment left on runs for hours: a single interval above the margin on a night like the
     # others is the meter's noise, and summed over a week's nights it became "new operation"
     is_new = _sustained(is_new, rows=int(np.ceil(t.new_min_hours / dt_h - 1e-9)))

@@ -21,8 +21,9 @@ inverse-modelling change-point models)::
   time-of-week model. The search uses only the hours the channel observed (missing hours are
   left out, never filled in: a filled-in hour carries a temperature but no response, and
   weakens or removes the weather terms of a baseline with long gaps).
-- *Occupancy* ``occ`` (0–1) is the channel's own hour-of-week profile scaled between its
-  quiet and its busy level: HVAC responds to weather more strongly while the building is in use.
+- *Occupancy* ``occ`` (0–1) is the channel's own day type × hour profile scaled between its
+  quiet and its busy level (pooled over the weekdays, so one weekday's baseline weather does
+  not make it look busier): HVAC responds to weather more strongly while the building is in use.
   Each term has an unoccupied slope (``bh``, ``bc``) and an occupied one (``bh + wh``,
   ``bc + wc``; the slope at occupancy ``occ`` lies between them); both must be non-negative. A wrong-signed one is
   dropped (set to 0) and the rest refitted, so a building that cools only while occupied keeps
@@ -50,7 +51,11 @@ model (quartiles, P5/P95, MAD) comes from the baseline residuals per day type an
 further where thin), widened from in-sample to out-of-sample residuals
 (``sqrt((1 + h) / (1 - h))`` with ``h = 1/n`` for an intercept fitted on ``n`` intervals). The
 expected load and its band are never below 0 kW: every analysed channel consumes (a negative
-reading is a sensor fault, :mod:`argo_lib.analytics.health`).
+reading is a sensor fault, :mod:`argo_lib.analytics.health`). In weather beyond what the baseline
+saw (per channel, occupied and unoccupied hours apart) the report week's expected load is the
+prediction plus as much again of its weather response beyond that range
+(:func:`extrapolated_response`): a slope fitted on milder days is not known there, and what the
+model cannot know is not reported as excess or savings.
 
 Besides these in-sample statistics, :func:`report_statistics` scores the baseline on the report
 week, out of sample (the same formulas with ``n`` for ``n - p``, over the week's trusted,
@@ -66,6 +71,7 @@ Examples
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -382,9 +388,24 @@ def _group_mean(
         return sums.reshape(n_groups, c, k) / counts[..., None], counts
 
 
+_SLOT_DAY_TYPE_HOUR = (
+    np.where(np.arange(168) // 24 < 5, 0, np.where(np.arange(168) // 24 == 5, 1, 2)) * 24
+    + np.arange(168) % 24
+)
+"""Day type × hour key (``level_keys``) of each hour-of-week slot (slots 144–167: Sundays and
+holidays)."""
+
+
 def _occupancy(profile: Profile) -> np.ndarray:
-    """Occupancy weight per hour-of-week slot and channel (0 quiet … 1 busy)."""
-    median = profile.level("hour_of_week")["median"]  # (168, c)
+    """Occupancy weight per hour-of-week slot and channel (0 quiet … 1 busy).
+
+    From the profile's day type × hour medians: an hour-of-week median over four weeks of one
+    weekday mixes those four days' weather into its "busy" level (a Monday of hot baseline
+    Mondays looked busier than a Tuesday of cool ones, took more of the cooling slope and
+    under-predicted a hot Tuesday by 1–2 kW on a 6 kW rooftop unit); over the five weekdays
+    the weather averages out. (The intercepts still follow the hour of the week.)
+    """
+    median = profile.level("day_type_hour")["median"][_SLOT_DAY_TYPE_HOUR]  # (168, c)
     ok = np.isfinite(median)
     (lo, hi), _ = grouped_quantiles(median, np.zeros(median.shape[0], dtype=np.int64), 1, (5, 95))
     lo, hi = lo[0], hi[0]
@@ -970,6 +991,63 @@ def _non_negative(stats: SlotStats) -> SlotStats:
     )
 
 
+def extrapolated_response(
+    model: TowtModel,
+    baseline: Grid,
+    baseline_temperature_c: np.ndarray | None,
+    grid: Grid,
+    temperature_c: np.ndarray | None,
+) -> np.ndarray:
+    """The model's weather response beyond the temperatures its baseline saw [kW], as a magnitude.
+
+    Per channel and occupancy state (occupied: the hour-of-week's occupancy weight at least
+    0.5), the range is that of the temperatures of the baseline intervals the channel observed
+    in that state; a report interval outside it is predicted with a slope fitted elsewhere.
+    Returns ``|prediction(T) - prediction(T clipped to the range)|`` per report interval and
+    channel (0 inside the range, where no temperature is known or no baseline interval of the
+    state has one). A straight cooling line of 2 kW/°C fitted on 20–30 °C, asked about 33 °C,
+    gives 6 kW (and 0 at 25 °C).
+    """
+    n, c = grid.load_kw.shape
+    if temperature_c is None or baseline_temperature_c is None or n == 0:
+        return np.zeros((n, c))
+    temp_b = np.asarray(baseline_temperature_c, dtype=float)
+    temp_r = np.asarray(temperature_c, dtype=float)
+    occ_b = model.occupancy[baseline.slot] >= 0.5
+    occ_r = model.occupancy[grid.slot]
+    seen = np.isfinite(baseline.load_kw) & np.isfinite(temp_b)[:, None]
+    lo = np.full((2, c), np.nan)
+    hi = np.full((2, c), np.nan)
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a state without data: NaN
+        for state in (0, 1):  # unoccupied, occupied
+            values = np.where(seen & (occ_b == bool(state)), temp_b[:, None], np.nan)
+            lo[state], hi[state] = np.nanmin(values, axis=0), np.nanmax(values, axis=0)
+    state_r = (occ_r >= 0.5).astype(np.int64)
+    col = np.arange(c)[None, :]
+    low, high = lo[state_r, col], hi[state_r, col]
+    known = np.isfinite(low) & np.isfinite(high) & np.isfinite(temp_r)[:, None]
+    clipped = np.where(known, np.clip(temp_r[:, None], low, high), temp_r[:, None])
+
+    def weather(t: np.ndarray) -> np.ndarray:
+        with np.errstate(invalid="ignore"):
+            heat = np.where(
+                np.isfinite(model.heating_balance_c)[None, :],
+                np.maximum(model.heating_balance_c[None, :] - t, 0.0),
+                0.0,
+            )
+            cool = np.where(
+                np.isfinite(model.cooling_balance_c)[None, :],
+                np.maximum(t - model.cooling_balance_c[None, :], 0.0),
+                0.0,
+            )
+        x = np.stack([heat, cool, occ_r * heat, occ_r * cool], axis=-1)
+        return _dot(x, model.coef)
+
+    extra = np.abs(weather(temp_r[:, None]) - weather(clipped))
+    return np.where(known, np.nan_to_num(extra), 0.0)
+
+
 def model_expected(
     model: TowtModel,
     *,
@@ -1015,6 +1093,12 @@ def model_expected(
     pred_b = np.where(model.calibrated[None, :], fitted, np.nan)
     spread = residual_stats(model, baseline, baseline.load_kw - pred_b)
     pred_r = predict_towt(model, grid, temperature_c)
+    # beyond the weather the baseline saw, the slope is an extrapolation: the expected load is
+    # the prediction plus as much again of its weather response beyond that range (an upper
+    # bound, so that what the model cannot know is not reported as excess or savings)
+    pred_r = pred_r + extrapolated_response(
+        model, baseline, baseline_temperature_c, grid, temperature_c
+    )
     g_b = _groups(baseline, model.level_counts, model.min_samples, first_level=1)
     g_r = _groups(grid, model.level_counts, model.min_samples, first_level=1)
     return (

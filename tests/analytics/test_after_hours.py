@@ -241,3 +241,47 @@ def test_operation_on_a_sub_meter_is_saved_once_not_again_on_the_main_meter():
     assert ledger["after_hours_attributed_kwh"].sum() == pytest.approx(injected, rel=0.1)
     on_main = ledger["channel_id"] == MAIN
     assert ledger.loc[on_main, "submeter_kwh"].sum() > 0.9 * injected
+
+
+@pytest.mark.parametrize("resolution_s", RESOLUTIONS, ids=["15min", "hourly"])
+def test_a_model_that_expects_less_than_the_same_hours_drew_adds_no_new_operation(resolution_s):
+    # a weather model whose slopes come mostly from daytime hours expected the steady nights
+    # 1 kW lower than every baseline night drew: against it, each night was 1 kW of "new
+    # operation" (103-114 kWh a week); like with like, the nights drew what they always did
+    from argo_lib.analytics import baseline as baselines
+    from argo_lib.analytics.after_hours import after_hours_waste
+    from argo_lib.analytics.baseline import MODEL_LEVEL
+
+    def measure(readings):
+        analysis = _analyse(readings)
+        g, b = analysis.clean_grids[resolution_s], analysis.baseline_grids[resolution_s]
+        profile = baselines.fit_profile(b)
+        exp = baselines.expected_stats(profile, g)
+        night = (~g.business)[:, None]
+        low = dataclasses.replace(
+            exp,
+            **{
+                k: np.where(night, getattr(exp, k) - 1.0, getattr(exp, k))
+                for k in ("q1", "median", "q3")
+            },
+            level=np.full(exp.level.shape, MODEL_LEVEL),
+        )
+        rates = np.full(len(g.index), 0.12)
+        kwargs = dict(
+            baseline=b, baseline_expected=profile.own, profile=profile, rate_per_kwh=rates
+        )
+        as_model = after_hours_waste(g, expected=low, **kwargs)[0].iloc[0]
+        as_profile = after_hours_waste(
+            g, expected=dataclasses.replace(low, level=exp.level), **kwargs
+        )[0].iloc[0]
+        return as_model, as_profile
+
+    steady, unguarded = measure(night_building(resolution_s))
+    assert unguarded["new_kwh"] > 50.0  # what the same base did without the comparison
+    assert steady["new_kwh"] < 5.0 and not steady["significant"]
+    faulty = night_building(resolution_s, extra=after_hours_load(2.5, *THREE_NIGHTS))
+    injected = added_kwh(night_building(resolution_s), faulty)
+    found, _ = measure(faulty)
+    # counted from what the same hours drew (2.5 kW), not from the model's base (3.5 kW)
+    assert found["new_kwh"] == pytest.approx(injected, rel=INJECTED_RTOL)
+    assert found["significant"]

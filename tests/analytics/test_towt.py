@@ -515,3 +515,69 @@ def test_a_thin_residual_group_takes_its_parents_spread():
     saturday = week_local.day_of_week == 5
     band = expected.q3[:, 1] - expected.q1[:, 1]
     assert np.median(band[saturday]) > 0.5 * np.median(band[~saturday])
+
+
+def _weekday_office(daily_c: dict[int, float], report_c: dict[int, float], *, convex_above_c=None):
+    """The hourly office of ``_office`` with a fixed daily mean temperature per weekday (0 =
+    Monday, 24 °C where not given) in the baseline weeks and in the report week; above
+    ``convex_above_c`` its occupied cooling slope doubles (a chiller at high lift); noise of
+    0.1 kW (a constant night would be a stuck sensor). Returns the readings, the temperature, and the report week's true load and opening hours."""
+    index = dates.expected_index(dates.Period(BASE.start, WEEK.end), resolution_s=3600)
+    local = index.tz_convert(TZ)
+    weekday = local.day_of_week.to_numpy()
+    in_week = WEEK.contains(index)
+    base_c = np.array([daily_c.get(d, 24.0) for d in range(7)])
+    week_c = np.array([report_c.get(d, 24.0) for d in range(7)])
+    daily = np.where(in_week, week_c[weekday], base_c[weekday])
+    t = daily + 4.0 * np.cos(2 * np.pi * (local.hour.to_numpy() - 15) / 24)
+    cdd = np.maximum(t - BUILDING_COOL_C, 0.0)
+    if convex_above_c is not None:
+        cdd = cdd + np.maximum(t - convex_above_c, 0.0)
+    open_ = dates.business_hours_mask(index, tz=TZ)
+    load = np.where(open_, 8.0 + OCC_COOL_KW_PER_C * cdd, 3.3)
+    load = load + np.random.default_rng(11).normal(0.0, 0.1, load.size)
+    readings = pd.DataFrame(
+        {"timestamp": index, "channel_id": 1, "power_kw": load, "energy_kwh": load}
+    )
+    temperature = pd.Series(t, index=index, name="temperature_c")
+    return readings, temperature, load[in_week], open_[in_week]
+
+
+def test_one_weekdays_baseline_weather_does_not_set_its_occupancy():
+    # baseline Mondays were hot and Tuesdays cool: an hour-of-week occupancy made Monday
+    # "busier" than Tuesday, gave Tuesday half the occupied cooling slope and expected a hot
+    # report Tuesday 2.8-3.7 kW low (37 kWh of "unusual consumption" savings)
+    readings, temp, truth, open_ = _weekday_office({0: 30.0, 1: 16.0}, {1: 30.0})
+    analysis = analyse_site_week(readings, site=OFFICE, period=WEEK, temperature=temp)
+    occ = analysis.models[3600].occupancy[:, 0]
+    assert occ[24 + 12] == pytest.approx(occ[12])  # Tuesday noon like Monday noon
+    week = analysis.grids[3600]
+    tuesday = open_ & (week.index.tz_convert(TZ).day_of_week == 1)
+    error = truth[tuesday] - analysis.expected[3600].median[tuesday, 0]
+    assert np.abs(error).max() < 1.0  # kW
+    assert analysis.anomalies.empty
+
+
+def test_weather_beyond_the_baseline_range_widens_the_expected_load():
+    # the baseline's days are 20-24 °C; the report week's 30 °C, where the office's cooling
+    # slope doubles: a slope fitted on milder days under-predicts it, which is not excess
+    readings, temp, truth, open_ = _weekday_office(
+        {d: 20.0 + d % 5 for d in range(7)}, dict.fromkeys(range(7), 30.0), convex_above_c=29.0
+    )
+    analysis = analyse_site_week(readings, site=OFFICE, period=WEEK, temperature=temp)
+    model, week, base = analysis.models[3600], analysis.grids[3600], analysis.baseline_grids[3600]
+    t_base, t_week = temp.to_numpy()[: len(base.index)], temp.to_numpy()[len(base.index) :]
+    extra = towt.extrapolated_response(model, base, t_base, week, t_week)[:, 0]
+    # the occupied slope times the degrees beyond the hottest occupied baseline hour
+    t_max = t_base[model.occupancy[base.slot, 0] >= 0.5].max()
+    occ = model.occupancy[week.slot, 0]
+    slope = model.coef[0, 1] + model.coef[0, 3] * occ
+    hot = (occ >= 0.5) & (t_week > t_max)
+    assert hot.sum() > 20
+    np.testing.assert_allclose(extra[hot], slope[hot] * (t_week[hot] - t_max), rtol=1e-9)
+    assert (extra[(occ >= 0.5) & ~hot] == 0.0).all()
+    # the expected load covers the convex response: no unusual consumption, no savings
+    assert analysis.anomalies.empty
+    assert analysis.quick_wins["weekly_kwh"].fillna(0.0).sum() == 0.0
+    under = truth[open_] - analysis.expected[3600].median[open_, 0]
+    assert under.mean() < 0.0 and under.max() < 2.0  # kW; 2.8 and 4.1 kW without it (148 kWh)
