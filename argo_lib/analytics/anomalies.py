@@ -34,6 +34,9 @@ unusual (:func:`argo_lib.analytics.after_hours.moved_edge`, ``after_hours_edge_h
 the same window check runs over windows wholly after hours (``after_hours_window_hours``,
 ``after_hours_window_sigmas``, ``after_hours_window_rel_floor``; only intervals whose expected
 load knows the time of day), so equipment left on overnight on a noisy main meter is found.
+The readings of a slot whose baseline weeks disagree (its margin more than four times the
+channel's usual after-hours margin: a dusk or dawn that crossed the hour between the weeks, or
+moved with a clock change) count as present in those windows but add nothing.
 An event at one edge of opening hours on a single day that lies after hours is after-hours
 operation (an evening left running), not unusual consumption.
 
@@ -49,6 +52,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -93,6 +97,7 @@ EVENT_COLUMNS = (
 _SCHEDULE_MAX_HOURS = 10.0
 _SCHEDULE_EDGE_HOURS = 2.0
 _MERGE_HOURS = {"after_hours": 14.0, "schedule_change": 30.0}
+_VARIABLE_SLOT_MARGINS = 4.0
 
 
 def empty_events() -> pd.DataFrame:
@@ -359,11 +364,21 @@ def _after_hours_flags(
                                 window_rel_floor=t.after_hours_window_rel_floor)  # fmt: skip
     # a 3-hour block's median straddles openings and closings (hourly data pool there)
     timed = (level <= LEVELS.index("day_type_hour")) | (level == MODEL_LEVEL)
+    # a slot whose baseline weeks disagree (its margin many times the channel's usual one: a
+    # dusk or dawn that moved across the hour between the weeks, or with a clock change) says
+    # nothing about a small sustained excess: its readings are present but add nothing
+    weak = margins[-1]
+    after = (~grid.business)[:, None] & usable
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a channel without after hours
+        usual = np.nanmedian(np.where(after, weak, np.nan), axis=0)
+        variable = usable & (weak > _VARIABLE_SLOT_MARGINS * usual[None, :])
+    edge = moved[-1] | variable
     mask, kwh = sustained_excess(
         dataclasses.replace(grid, business=~grid.business),
         median,
-        usable=usable & timed & ~moved[-1],
-        skipped=skipped | (usable & moved[-1]),
+        usable=usable & timed & ~edge,
+        skipped=skipped | (usable & edge),
         baseline=dataclasses.replace(baseline, business=~baseline.business),
         baseline_median=baseline_median,
         thresholds=night,
