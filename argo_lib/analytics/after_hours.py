@@ -370,17 +370,18 @@ def _sustained(mask: np.ndarray, *, rows: int) -> np.ndarray:
 
 
 def _same_hours(
-    grid: Grid, baseline: Grid, allowance: np.ndarray, t: AfterHoursThresholds
+    grid: Grid, profile: Profile, allowance: np.ndarray, t: AfterHoursThresholds
 ) -> tuple[np.ndarray, np.ndarray]:
     """What the same hour of the week drew in the baseline weeks, per report interval [kW].
 
-    Returns the slot median of the baseline's after-hours readings in that hour-of-week slot
-    (holidays are Sunday slots) and its limit, the larger of ``Q3 + new_iqr_k * IQR`` and the
-    median plus the noise ``allowance``; both NaN where the slot has fewer than three readings.
+    Returns the median of the profile's hour-of-week slot (holidays are Sunday slots; a slot
+    is after hours in every baseline week or in none) and its limit, the larger of
+    ``Q3 + new_iqr_k * IQR`` and the median plus the noise ``allowance``; both NaN where the
+    slot has fewer than three readings.
     """
-    b_load = np.where((~baseline.business)[:, None], baseline.load_kw, np.nan)
-    (q1, median, q3), counts = grouped_quantiles(b_load, baseline.slot, 168, (25.0, 50.0, 75.0))
-    enough = counts >= _SAME_HOUR_MIN_VALUES
+    slot = profile.level("hour_of_week")
+    q1, median, q3 = slot["q1"], slot["median"], slot["q3"]
+    enough = slot["n"] >= _SAME_HOUR_MIN_VALUES
     limit = np.where(
         enough, np.fmax(q3 + t.new_iqr_k * (q3 - q1), median + allowance[None, :]), np.nan
     )
@@ -485,7 +486,7 @@ def after_hours_waste(
             # above what the same hour of the week drew in the baseline weeks, and counts from
             # the larger of the two (a model that under-predicts a night's standing load,
             # its slopes fitted mostly on daytime hours, is not the building's waste)
-            same, limit = _same_hours(grid, baseline, allowance, t)
+            same, limit = _same_hours(grid, profile, allowance, t)
             is_new &= ~(model & (load <= limit))
             over = np.where(model & np.isfinite(same), load - np.fmax(base, same), over)
     # equipment left on runs for hours: a single interval above the margin on a night like the

@@ -420,14 +420,14 @@ def _occupancy(profile: Profile) -> np.ndarray:
 def _features(
     temp: np.ndarray, occupancy: np.ndarray, heat_c: np.ndarray, cool_c: np.ndarray
 ) -> np.ndarray:
-    """Regressors (n, c, 4): heating and cooling degrees, and both times occupancy."""
+    """Regressors (n, c, 4): heating and cooling degrees, and both times occupancy.
+
+    ``temp`` is one temperature per row ``(n,)`` or one per row and channel ``(n, c)``.
+    """
+    t = temp[:, None] if temp.ndim == 1 else temp
     with np.errstate(invalid="ignore"):
-        heat = np.where(
-            np.isfinite(heat_c)[None, :], np.maximum(heat_c[None, :] - temp[:, None], 0), 0
-        )
-        cool = np.where(
-            np.isfinite(cool_c)[None, :], np.maximum(temp[:, None] - cool_c[None, :], 0), 0
-        )
+        heat = np.where(np.isfinite(heat_c)[None, :], np.maximum(heat_c[None, :] - t, 0), 0)
+        cool = np.where(np.isfinite(cool_c)[None, :], np.maximum(t - cool_c[None, :], 0), 0)
     return np.stack([heat, cool, occupancy * heat, occupancy * cool], axis=-1)
 
 
@@ -1030,21 +1030,10 @@ def extrapolated_response(
     clipped = np.where(known, np.clip(temp_r[:, None], low, high), temp_r[:, None])
 
     def weather(t: np.ndarray) -> np.ndarray:
-        with np.errstate(invalid="ignore"):
-            heat = np.where(
-                np.isfinite(model.heating_balance_c)[None, :],
-                np.maximum(model.heating_balance_c[None, :] - t, 0.0),
-                0.0,
-            )
-            cool = np.where(
-                np.isfinite(model.cooling_balance_c)[None, :],
-                np.maximum(t - model.cooling_balance_c[None, :], 0.0),
-                0.0,
-            )
-        x = np.stack([heat, cool, occ_r * heat, occ_r * cool], axis=-1)
+        x = _features(t, occ_r, model.heating_balance_c, model.cooling_balance_c)
         return _dot(x, model.coef)
 
-    extra = np.abs(weather(temp_r[:, None]) - weather(clipped))
+    extra = np.abs(weather(temp_r) - weather(clipped))
     return np.where(known, np.nan_to_num(extra), 0.0)
 
 
