@@ -75,6 +75,7 @@ import time
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -892,10 +893,21 @@ def _channel_flags(case: SiteWeek, setup: Setup, context: dict, labels: pd.DataF
     return flags
 
 
-def run_case(
-    case: SiteWeek, detectors: tuple[str, ...] = DETECTORS, overrides: dict | None = None
-) -> dict[str, dict]:
-    """Simulate one site-week and score every detector on it."""
+@dataclasses.dataclass(frozen=True)
+class SimulatedCase:
+    """One site-week as the detectors see it: its readings and how they were made."""
+
+    sim: Any
+    setup: Setup | None
+    period: dates.Period
+    baseline: dates.Period
+    site: Any
+    channels: list[int]
+    sim_kwargs: dict
+
+
+def simulate_case(case: SiteWeek) -> SimulatedCase:
+    """Simulate one site-week (its baseline weeks and report week) with its faults."""
     period = dates.report_week(case.week, tz=SITE.timezone)
     baseline = dates.baseline_period(period)
     res = case.resolution_s
@@ -913,6 +925,22 @@ def run_case(
     sim = simulate_readings(
         start=baseline.start, end=period.end, resolution_s=res, faults=faults, **sim_kwargs
     )
+    return SimulatedCase(sim, setup, period, baseline, site, channels, sim_kwargs)
+
+
+def run_case(
+    case: SiteWeek, detectors: tuple[str, ...] = DETECTORS, overrides: dict | None = None
+) -> dict[str, dict]:
+    """Simulate one site-week and score every detector on it."""
+    simulated = simulate_case(case)
+    sim, setup, period, baseline = (
+        simulated.sim,
+        simulated.setup,
+        simulated.period,
+        simulated.baseline,
+    )
+    site, channels, sim_kwargs = simulated.site, simulated.channels, simulated.sim_kwargs
+    res = case.resolution_s
     labels = _label_frame(sim.labels, period, res, main=setup is not None)
     in_report = labels["family"] != "baseline_fault"
     labels["effective_start"] = labels["start"]

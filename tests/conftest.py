@@ -392,3 +392,17 @@ def dead_pid() -> int:
         check=True,
     )
     return int(child.stdout)
+
+
+@pytest.fixture(scope="session")
+def dq():
+    """The detection benchmark module (``benchmarks/detection_quality.py``)."""
+    import importlib
+    import sys
+
+    benchmarks = str(Path(__file__).resolve().parents[1] / "benchmarks")
+    sys.path.insert(0, benchmarks)
+    try:
+        yield importlib.import_module("detection_quality")
+    finally:
+        sys.path.remove(benchmarks)

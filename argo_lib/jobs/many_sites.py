@@ -505,11 +505,8 @@ def send_briefs(
             message["To"] = ", ".join(recipients)
             mail.send_email(message, settings)
         except Exception as exc:  # one site's e-mail never stops the others
-            error = f"{type(exc).__name__}: {exc}"
-            secret = settings.smtp_password
-            results.append(
-                Sent(outcome.site_id, error=error.replace(secret, "***") if secret else error)
-            )
+            error = mail.mask_password(f"{type(exc).__name__}: {exc}", settings)
+            results.append(Sent(outcome.site_id, error=error))
         else:
             results.append(Sent(outcome.site_id, recipients=tuple(recipients)))
     return results

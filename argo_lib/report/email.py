@@ -30,6 +30,7 @@ __all__ = [
     "MailSettingsError",
     "build_email",
     "check_mail_settings",
+    "mask_password",
     "send_email",
     "write_eml",
 ]
@@ -47,6 +48,19 @@ class EmailError(RunError):
 
 class MailSettingsError(UsageError):
     """Sending was asked for but settings are missing (exit 2); the message lists them all."""
+
+
+def mask_password(text: str, settings: Any) -> str:
+    """``text`` with the SMTP password (if any) replaced by ``***``.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> mask_password("login as bob:hunter2 failed", SimpleNamespace(smtp_password="hunter2"))
+    'login as bob:*** failed'
+    """
+    secret = getattr(settings, "smtp_password", None)
+    return text.replace(secret, "***") if secret else text
 
 
 def check_mail_settings(settings: Any, *, recipients: Sequence[str]) -> None:
@@ -233,9 +247,7 @@ def send_email(message: EmailMessage, settings: Settings) -> None:
     except (smtplib.SMTPException, OSError) as exc:
         if isinstance(exc, EmailError):
             raise
-        reason = str(exc)
-        if settings.smtp_password:
-            reason = reason.replace(settings.smtp_password, "***")
+        reason = mask_password(str(exc), settings)
         raise EmailError(
             f"sending through {where} failed: {type(exc).__name__}: {reason}"
         ) from None

@@ -366,52 +366,30 @@ def test_one_hourly_reading_after_hours_is_not_an_event_either():
     assert _overlapping(analysis.anomalies, start, 1.0).empty
 
 
-def test_an_hour_the_baseline_weeks_disagree_on_adds_nothing_to_a_night_window(monkeypatch):
+def test_an_hour_the_baseline_weeks_disagree_on_adds_nothing_to_a_night_window(dq, monkeypatch):
     # Veterans Day (Tue 11 Nov 2025) in the detection benchmark's realistic site: its evening
     # is compared with the Sunday slots, where the dusk-to-dawn load (4.8 kW) came on before
     # 17:00 in the baseline weeks after the clock change and after 18:00 in those before it.
     # The 17:00 hour's median lies between "on" and "off", and the night windows summed the
     # difference into 5.3 kWh of after-hours "excess" on an evening like the others
-    import importlib
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-    try:
-        dq = importlib.import_module("detection_quality")
-    finally:
-        sys.path.pop(0)
     case = next(
         c
         for c in dq.realistic_weeks(90, seed=7)
         if (c.week, c.resolution_s, c.faulty, c.baseline_faults) == ("2025-W46", 900, True, False)
     )
-    setup = dq.realistic_setup(case)
-    period = dates.report_week(case.week, tz=dq.SITE.timezone)
-    baseline = dates.baseline_period(period)
-    sim = dq.simulate_readings(
-        start=baseline.start,
-        end=period.end,
-        resolution_s=case.resolution_s,
-        faults=setup.baseline_faults + setup.faults,
-        seed=case.seed,
-        site=dq.SIM_SITE,
-        phenomena=setup.phenomena,
-    )
-    dusk = setup.dusk_channel
-    holiday = (
-        pd.Timestamp("2025-11-11", tz=dq.SITE.timezone),
-        pd.Timestamp("2025-11-12", tz=dq.SITE.timezone),
-    )
+    simulated = dq.simulate_case(case)
+    dusk = simulated.setup.dusk_channel
+    day = pd.Timestamp("2025-11-11", tz=dq.SITE.timezone)
+    holiday = (day, day + pd.Timedelta(days=1))
 
     def holiday_events():
-        events = dq.analyse_site_week(
-            sim.readings,
-            site=dq.REAL_SITE,
-            period=period,
-            baseline=baseline,
-            thresholds=dq.REAL_SITE.thresholds,
-            temperature=sim.temperature,
+        events = analyse_site_week(
+            simulated.sim.readings,
+            site=simulated.site,
+            period=simulated.period,
+            baseline=simulated.baseline,
+            thresholds=simulated.site.thresholds,
+            temperature=simulated.sim.temperature,
         ).anomalies
         on = (
             (events["channel_id"] == dusk)

@@ -6,28 +6,15 @@ the cases the simulator feeds them and the benchmark's own arithmetic are.
 
 from __future__ import annotations
 
-import importlib
 import re
-import sys
-from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import pytest
 
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 T0 = pd.Timestamp("2025-12-02 05:00", tz="UTC")  # Tuesday 00:00 EST
 H = pd.Timedelta(hours=1)
-
-
-@pytest.fixture(scope="module")
-def dq():
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        yield importlib.import_module("detection_quality")
-    finally:
-        sys.path.remove(str(BENCHMARKS))
 
 
 def labels_frame(rows: list[dict]) -> pd.DataFrame:
